@@ -35,7 +35,12 @@ class LanguageSpec:
         return _grammar(self.module, self.function)
 
     def query(self) -> ts.Query:
-        return _query(self.name, self.module, self.function)
+        """Definitions, imports and package: run with matches(), which keeps captures grouped."""
+        return _queries(self.name, self.module, self.function)[0]
+
+    def reference_query(self) -> ts.Query:
+        """The `@reference` patterns alone: run with captures(), several times cheaper than matches()."""
+        return _queries(self.name, self.module, self.function)[1]
 
 
 @functools.cache
@@ -45,9 +50,46 @@ def _grammar(module: str, function: str) -> ts.Language:
 
 
 @functools.cache
-def _query(name: str, module: str, function: str) -> ts.Query:
+def _queries(name: str, module: str, function: str) -> tuple[ts.Query, ts.Query]:
     text = importlib.resources.files("contextpack.grammars").joinpath(f"{name}.scm").read_text("utf-8")
-    return ts.Query(_grammar(module, function), text)
+    patterns = split_patterns(text)
+    refs = [p for p in patterns if "@reference" in p]
+    main = [p for p in patterns if "@reference" not in p]
+    grammar = _grammar(module, function)
+    return ts.Query(grammar, "\n".join(main)), ts.Query(grammar, "\n".join(refs) or "(ERROR) @unused")
+
+
+def split_patterns(text: str) -> list[str]:
+    """The top-level patterns of a query file, comments dropped (a bracket-depth scan over its S-expressions)."""
+    patterns, current, depth, i = [], [], 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == ";":
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+            continue
+        if ch == '"':
+            end = i + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            current.append(text[i:end + 1])
+            i = end + 1
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        current.append(ch)
+        i += 1
+        if depth == 0 and ch == "\n" and "".join(current).strip():
+            # a pattern ends at a newline at depth 0 unless the next line continues it (capture, quantifier)
+            rest = text[i:].lstrip(" \t")
+            if not rest.startswith(("@", "*", "+", "?")):
+                patterns.append("".join(current).strip())
+                current = []
+    if "".join(current).strip():
+        patterns.append("".join(current).strip())
+    return patterns
 
 
 _SPECS = [

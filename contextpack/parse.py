@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import tree_sitter as ts
 
 from .languages import LANGUAGES
 
 PARSE_SECONDS = 5.0
+_WATCHED_BYTES = 256 * 1024  # parses of larger files run under the time limit
 _MAX_SIGNATURE = 400
 _MAX_DOC = 400
 _CONTAINERS = {"class", "struct", "interface", "trait", "impl", "enum"}
@@ -37,8 +39,7 @@ class Definition:
     parent: str | None = None  # qualname of the enclosing definition
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):  # a tuple: files hold hundreds of thousands; cheap to build and pickle
     name: str
     line: int
 
@@ -67,16 +68,21 @@ def module_name(path: str, language: str) -> str:
     parts = [p for p in stem.split("/") if p]
     if language == "python" and parts and parts[-1] == "__init__":
         parts.pop()
+    elif language == "rust" and len(parts) > 1 and parts[-1] == "mod":  # `a/mod.rs` is module `a`
+        parts.pop()
     return ".".join(parts)
 
 
-def _text(node: ts.Node) -> str:
-    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+def _text(node: ts.Node, source: bytes) -> str:
+    return source[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
 
 
 def _signature(node: ts.Node, source: bytes) -> str:
     body = node.child_by_field_name("body")
     end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    if body is not None:  # a comment before the body (Ruby `module X  # note`) is not signature
+        end = next((c.start_byte for c in node.named_children
+                    if "comment" in c.type and node.start_byte < c.start_byte < end), end)
     text = source[node.start_byte:end].decode("utf-8", errors="replace")
     if body is None:
         text = text.split("\n", 1)[0]
@@ -93,7 +99,7 @@ def _clean_comment(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _doc(node: ts.Node, language: str) -> str:
+def _doc(node: ts.Node, language: str, source: bytes) -> str:
     """Docstring (Python) or the contiguous comment block just above the definition."""
     if language == "python":
         body = node.child_by_field_name("body")
@@ -101,12 +107,20 @@ def _doc(node: ts.Node, language: str) -> str:
         if first is not None and first.type == "expression_statement" and first.named_children:
             s = first.named_children[0]
             if s.type == "string":
-                return _text(s).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
+                return _text(s, source).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
         return ""
     comments: list[str] = []
+    node = _outer(node)  # the comment sits above `template <…>`, `export`, …
     prev, line = node.prev_named_sibling, node.start_point[0]
+    while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
+        prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
+    if prev is None and node.parent is not None and node.parent.type == "body_statement":
+        prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
     while prev is not None and "comment" in prev.type and prev.end_point[0] >= line - 1:
-        comments.append(_text(prev))
+        before = prev.prev_named_sibling
+        if before is not None and "comment" not in before.type and before.end_point[0] == prev.start_point[0]:
+            break  # a trailing comment of the code before it: `}  // namespace x`
+        comments.append(_text(prev, source))
         prev, line = prev.prev_named_sibling, prev.start_point[0]
     return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
 
@@ -114,14 +128,41 @@ def _doc(node: ts.Node, language: str) -> str:
 def _outer(node: ts.Node) -> ts.Node:
     """Widen to wrappers that belong to a definition: decorators, export statements, templates."""
     parent = node.parent
-    while parent is not None and parent.type in (
-        "decorated_definition", "export_statement", "template_declaration",
-    ):
+    while parent is not None and (parent.type in (
+        "decorated_definition", "export_statement", "template_declaration", "ambient_declaration",
+    ) or (parent.type in _SOLE_WRAPPERS and parent.named_child_count == 1)):
         node, parent = parent, parent.parent
     return node
 
 
+# Declarations that wrap a definition node and belong to it only when it is their sole child:
+# `const x = …` (JS/TS), `type X struct` / `const X = 1` (Go), `namespace N {}` (TS, an expression).
+_SOLE_WRAPPERS = frozenset({
+    "lexical_declaration", "variable_declaration", "type_declaration", "const_declaration",
+    "var_declaration", "expression_statement",
+})
+# Siblings that precede a definition and belong to it (Rust `#[derive(…)]`): in its lines, not its doc.
+_ATTRIBUTE_SIBLINGS = frozenset({"attribute_item"})
+
+
+def _start_line(node: ts.Node) -> int:
+    """1-based first line of `_outer(node)`, widened over attribute siblings right above it."""
+    node = _outer(node)
+    line, prev = node.start_point[0], node.prev_named_sibling
+    while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
+        line, prev = prev.start_point[0], prev.prev_named_sibling
+    return line + 1
+
+
+def _end_line(node: ts.Node) -> int:
+    """1-based last line; a node ending at column 0 (C `#define` takes its newline) ends the line before."""
+    row, col = node.end_point
+    return row if col == 0 and row > node.start_point[0] else row + 1
+
+
 def _parse_tree(parser: ts.Parser, source: bytes, seconds: float) -> ts.Tree | None:
+    if len(source) <= _WATCHED_BYTES:  # the time-limit callback costs ~40%; small files parse in ms
+        return parser.parse(source)
     deadline = time.monotonic() + seconds
     return parser.parse(
         lambda offset, _point: source[offset:offset + 65536],
@@ -131,6 +172,12 @@ def _parse_tree(parser: ts.Parser, source: bytes, seconds: float) -> ts.Tree | N
 
 def _strip_quotes(text: str) -> str:
     return text.strip().strip("\"'`<>")
+
+
+def _relative(path: str) -> str:
+    """An `@import.relative` path (relative to the importing file) as a module: "util" → "./util"."""
+    path = path.lstrip("/")  # PHP: __DIR__ . '/x.php'
+    return path if path.startswith(("./", "../")) else f"./{path}"
 
 
 def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE_SECONDS) -> FileFacts:
@@ -151,7 +198,7 @@ def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE
     if tree.root_node.has_error:
         facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node)}; "
                                  "symbols extracted where the parser recovered")
-    _extract(facts, tree, source, spec.query())
+    _extract(facts, tree, source, spec.query(), spec.reference_query())
     return facts
 
 
@@ -165,55 +212,60 @@ def _first_error_line(root: ts.Node) -> int:
     return root.start_point[0] + 1
 
 
-def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query) -> None:
-    raw_defs: list[tuple[ts.Node, ts.Node, str]] = []  # (definition node, name node, kind)
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query) -> None:
+    # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
+    raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
-    references: list[ts.Node] = []
+    references = ts.QueryCursor(ref_query).captures(tree.root_node).get("reference", [])
     package = ""
-    for _, caps in ts.QueryCursor(query).matches(tree.root_node):
+    for pattern, caps in ts.QueryCursor(query).matches(tree.root_node):
         for cap, nodes in caps.items():
             if cap.startswith("definition.") and "name" in caps:
-                raw_defs.append((nodes[0], caps["name"][0], cap.split(".", 1)[1]))
+                scope = caps["scope"][0] if "scope" in caps else None
+                raw_defs.append((nodes[0], caps["name"][0], cap.split(".", 1)[1], pattern, scope))
             elif cap == "import":
                 node = nodes[0]
                 entry = imports.setdefault(node.start_byte, (node, [], []))
-                entry[1].extend(_strip_quotes(_text(n)) for n in caps.get("import.module", []))
-                entry[2].extend(_text(n) for n in caps.get("import.name", []))
-            elif cap == "reference":
-                references.extend(nodes)
+                entry[1].extend(_strip_quotes(_text(n, source)) for n in caps.get("import.module", []))
+                entry[1].extend(_relative(_strip_quotes(_text(n, source)))
+                                for n in caps.get("import.relative", []))
+                entry[2].extend(_text(n, source) for n in caps.get("import.name", []))
             elif cap == "package" and not package:
-                package = _text(nodes[0]).replace("::", ".").replace("\\", ".")
+                package = _text(nodes[0], source).replace("::", ".").replace("\\", ".")
 
     name_spans = set()
     seen: set[tuple[int, int]] = set()
     ordered = []
-    for node, name, kind in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte)):
+    for node, name, kind, _, scope in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte, d[3])):
         key = (node.start_byte, node.end_byte)
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
         name_spans.add((name.start_byte, name.end_byte))
-        ordered.append((node, name, kind))
+        ordered.append((node, name, kind, scope))
 
     prefix = package or module_name(facts.path, facts.language)
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind) of open definitions
-    for node, name_node, kind in ordered:
+    for node, name_node, kind, scope in ordered:
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
         parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
+        if scope is not None:  # `func (s *Store) Get()` → pkg.Store.Get; C++ `ns::Foo::bar` → ….ns.Foo.bar
+            base, scope_text = parent_qual or prefix, _text(scope, source).replace("::", ".")
+            parent_qual = f"{base}.{scope_text}" if base else scope_text
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
-        name = _text(name_node)
+        name = _text(name_node, source)
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
-        outer = _outer(node)
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
-            start_line=outer.start_point[0] + 1, end_line=node.end_point[0] + 1,
-            signature=_signature(node, source), doc=_doc(node, facts.language), parent=parent_qual,
+            start_line=_start_line(node), end_line=_end_line(node),
+            signature=_signature(node, source), doc=_doc(node, facts.language, source), parent=parent_qual,
         ))
         stack.append((node.end_byte, qual, kind))
 
-    refs = {(_text(n), n.start_point[0] + 1) for n in references if (n.start_byte, n.end_byte) not in name_spans}
+    refs = {(_text(n, source), n.start_point[0] + 1)
+            for n in references if (n.start_byte, n.end_byte) not in name_spans}
     facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
     for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
         line = node.start_point[0] + 1

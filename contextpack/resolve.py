@@ -9,6 +9,10 @@ are resolved by their own rules where written (see RESOLVERS), else best effort 
 
 from __future__ import annotations
 
+import json
+import posixpath
+import re
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +26,19 @@ class RepoContext:
     paths: frozenset[str]
     python_modules: dict[str, str] = field(default_factory=dict)  # dotted module → path
     read: Callable[[str], bytes] = lambda _p: b""  # reads a repo file (config: go.mod, tsconfig.json)
+    # JavaScript/TypeScript, Go, Rust, Java (filled by _index_js_go_rust_java)
+    files_by_dir: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "a/b" ("" = root) → its files
+    js_configs: dict[str, _TsConfig] = field(default_factory=dict)  # dir of tsconfig/jsconfig.json → config
+    js_packages: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name → (dir, entries)
+    go_modules: dict[str, str] = field(default_factory=dict)  # module path (go.mod) → its directory
+    rust_roots: dict[str, str] = field(default_factory=dict)  # Cargo.toml dir → crate source root ("x/src")
+    rust_crates: dict[str, str] = field(default_factory=dict)  # crate name ("my_crate") → source root
+    java_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo.java" → its paths
+    java_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # last dir name → dirs with .java
+    # C/C++, C#, Ruby, PHP (filled by _index_c_csharp_ruby_php)
+    files_by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "x.h" → every path named so
+    csharp_dir_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Models" → dirs with .cs
+    php_psr4: tuple[tuple[str, str], ...] = ()  # composer.json psr-4: ("App\\", "app"), longest first
 
     @classmethod
     def build(cls, paths: Iterable[str], read: Callable[[str], bytes]) -> RepoContext:
@@ -37,81 +54,10 @@ class RepoContext:
                 key = ".".join(parts[i:])
                 if key and (i == 0 or _is_root_dir(parts[:i], paths)):
                     modules.setdefault(key, p)
-        return cls(paths=paths, python_modules=modules, read=read)
-
-
-def _is_root_dir(parts: list[str], paths: frozenset[str]) -> bool:
-    """True when a directory is not itself a package, so imports may start below it (src layouts)."""
-    d = "/".join(parts)
-    return f"{d}/__init__.py" not in paths
-
-
-def _python(path: str, imp: Import, ctx: RepoContext) -> list[str]:
-    module = imp.module
-    if module.startswith("."):
-        level = len(module) - len(module.lstrip("."))
-        pkg = module_name(path, "python").split(".")
-        if not path.endswith(("__init__.py", "__init__.pyi")):
-            pkg = pkg[:-1]
-        base = pkg[: len(pkg) - (level - 1)] if level > 1 else pkg
-        rest = module[level:]
-        full = ".".join([*base, rest] if rest else base)
-    else:
-        full = module
-    target = ctx.python_modules.get(full)
-    out = []
-    if target:
-        out.append(target)
-    for name in imp.names:  # "from pkg import submodule"
-        sub = ctx.python_modules.get(f"{full}.{name}") if full else None
-        if sub:
-            out.append(sub)
-    if not out:  # "import a.b.c" where only a.b exists: take the longest prefix that resolves
-        parts = full.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            if hit := ctx.python_modules.get(".".join(parts[:i])):
-                out.append(hit)
-                break
-    return out
-
-
-RESOLVERS), else best effort by name.
-
-    ctx = RepoContext.build(["pkg/__init__.py", "pkg/mod.py"], read=lambda p: b"")
-    resolve_import("pkg/mod.py", "python", Import(".", ("util",), 1), ctx)   # ["pkg/util.py"] if it exists
-"""
-
-from __future__ import annotations
-
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-
-from .parse import Import, module_name
-
-
-@dataclass
-class RepoContext:
-    """What resolution needs to know about the whole repository."""
-
-    paths: frozenset[str]
-    python_modules: dict[str, str] = field(default_factory=dict)  # dotted module → path
-    read: Callable[[str], bytes] = lambda _p: b""  # reads a repo file (config: go.mod, tsconfig.json)
-
-    @classmethod
-    def build(cls, paths: Iterable[str], read: Callable[[str], bytes]) -> RepoContext:
-        paths = frozenset(paths)
-        modules: dict[str, str] = {}
-        for p in sorted(paths):
-            if not p.endswith((".py", ".pyi")):
-                continue
-            mod = module_name(p, "python")
-            # a module is importable from every package root it sits under: "src/pkg/x.py" → "pkg.x" too
-            parts = mod.split(".")
-            for i in range(len(parts)):
-                key = ".".join(parts[i:])
-                if key and (i == 0 or _is_root_dir(parts[:i], paths)):
-                    modules.setdefault(key, p)
-        return cls(paths=paths, python_modules=modules, read=read)
+        ctx = cls(paths=paths, python_modules=modules, read=read)
+        _index_js_go_rust_java(ctx)
+        _index_c_csharp_ruby_php(ctx)
+        return ctx
 
 
 def _is_root_dir(parts: list[str], paths: frozenset[str]) -> bool:
@@ -157,8 +103,487 @@ def _by_path(dotted: str, ctx: RepoContext) -> str | None:
     return None
 
 
+# ---- JavaScript / TypeScript, Go, Rust, Java ---------------------------------------------------------
+
+_JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+# ESM TypeScript imports name the emitted file: "./x.js" means x.ts
+_JS_EMITTED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+_CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml"})
+
+
+@dataclass(frozen=True)
+class _TsConfig:
+    """`compilerOptions.baseUrl`/`paths` of a tsconfig.json or jsconfig.json, `extends` applied."""
+
+    base_url: str | None  # repo-relative directory ("" = root)
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # pattern → targets, as written
+    paths_dir: str = ""  # the directory `paths` targets are relative to (baseUrl, else the defining config's)
+
+
+def _index_js_go_rust_java(ctx: RepoContext) -> None:
+    """Directory listings and the few config files (tsconfig, package.json, go.mod, Cargo.toml) read once."""
+    by_dir: dict[str, list[str]] = {}
+    java_files: dict[str, list[str]] = {}
+    java_dirs: dict[str, set[str]] = {}
+    configs: list[tuple[str, str]] = []
+    for p in sorted(ctx.paths):
+        d, _, name = p.rpartition("/")
+        by_dir.setdefault(d, []).append(p)
+        if name.endswith(".java"):
+            java_files.setdefault(name, []).append(p)
+            java_dirs.setdefault(d.rpartition("/")[2], set()).add(d)
+        elif name in _CONFIG_NAMES:
+            configs.append((d, name))
+    ctx.files_by_dir = {d: tuple(v) for d, v in by_dir.items()}
+    ctx.java_files = {k: tuple(v) for k, v in java_files.items()}
+    ctx.java_dirs = {k: tuple(sorted(v)) for k, v in java_dirs.items()}
+    for d, name in configs:
+        if name == "go.mod":
+            if m := re.search(r'^\s*module\s+"?([^\s"]+)', _read_text(ctx, _join(d, name)), re.M):
+                ctx.go_modules[m.group(1)] = d
+        elif name == "Cargo.toml":
+            _index_cargo(ctx, d)
+        elif name == "package.json":
+            _index_package_json(ctx, d)
+        elif name == "tsconfig.json" or d not in ctx.js_configs:  # tsconfig.json wins over jsconfig.json
+            ctx.js_configs[d] = _ts_config(ctx, _join(d, name))
+
+
+def _read_text(ctx: RepoContext, path: str) -> str:
+    try:
+        return ctx.read(path).decode("utf-8", errors="replace")
+    except Exception:  # a config that vanished or cannot be read only costs its resolutions
+        return ""
+
+
+def _join(d: str, rel: str) -> str:
+    return f"{d}/{rel}" if d else rel
+
+
+def _norm(path: str) -> str | None:
+    """Normalised repo-relative path; None when it leaves the repository."""
+    path = posixpath.normpath(path)
+    if path == ".":
+        return ""
+    return None if path == ".." or path.startswith(("../", "/")) else path
+
+
+def _lenient_json(text: str) -> object:
+    """JSON with comments and trailing commas (tsconfig.json); None when unreadable."""
+    def keep_strings(m: re.Match[str]) -> str:
+        return m.group(0) if m.group(0)[0] == '"' else ""
+
+    text = re.sub(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*[\s\S]*?\*/', keep_strings, text)  # comments
+    text = re.sub(r'"(?:\\.|[^"\\])*"|,(?=\s*[}\]])', keep_strings, text)  # trailing commas
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _ts_options(ctx: RepoContext, path: str, depth: int = 0) -> dict[str, object]:
+    """baseUrl / paths / pathsDir of one config, its relative `extends` applied first."""
+    data = _lenient_json(_read_text(ctx, path))
+    if not isinstance(data, dict):
+        return {}
+    d = posixpath.dirname(path)
+    opts: dict[str, object] = {}
+    extends = data.get("extends")
+    for base in [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []:
+        if isinstance(base, str) and base.startswith(".") and depth < 8:
+            target = _norm(_join(d, base))
+            if target is not None:
+                target = target if target.endswith(".json") else f"{target}.json"
+                opts.update(_ts_options(ctx, target, depth + 1))
+    options = data.get("compilerOptions")
+    if isinstance(options, dict):
+        if isinstance(options.get("baseUrl"), str):
+            opts["baseUrl"] = _norm(_join(d, options["baseUrl"]))
+        if isinstance(options.get("paths"), dict):
+            opts["paths"], opts["pathsDir"] = options["paths"], d
+    return opts
+
+
+def _ts_config(ctx: RepoContext, path: str) -> _TsConfig:
+    opts = _ts_options(ctx, path)
+    base_url = opts.get("baseUrl")
+    base_url = base_url if isinstance(base_url, str) else None
+    raw = opts.get("paths")
+    paths = tuple(
+        (pattern, tuple(t for t in targets if isinstance(t, str)))
+        for pattern, targets in (raw.items() if isinstance(raw, dict) else ())
+        if isinstance(pattern, str) and isinstance(targets, list)
+    )
+    paths_dir = base_url if base_url is not None else opts.get("pathsDir", posixpath.dirname(path))
+    return _TsConfig(base_url=base_url, paths=paths, paths_dir=str(paths_dir))
+
+
+def _index_package_json(ctx: RepoContext, d: str) -> None:
+    """A workspace package: `import "@scope/pkg"` resolves into its directory."""
+    data = _lenient_json(_read_text(ctx, _join(d, "package.json")))
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        return
+    entries = [data.get(k) for k in ("source", "module", "main", "types", "typings")]
+    exports = data.get("exports")
+    if isinstance(exports, dict):
+        exports = exports.get(".", exports)
+    if isinstance(exports, dict):
+        exports = exports.get("import") or exports.get("default") or exports.get("require")
+    entries.append(exports)
+    ctx.js_packages.setdefault(data["name"], (d, tuple(e for e in entries if isinstance(e, str))))
+
+
+def _js_probe(base: str | None, ctx: RepoContext) -> str | None:
+    """The file an import specifier names: as written, with an extension, or a directory's index file."""
+    if base is None:
+        return None
+    if base in ctx.paths:
+        return base
+    stem, ext = posixpath.splitext(base)
+    for alt in _JS_EMITTED.get(ext, ()):
+        if stem + alt in ctx.paths:
+            return stem + alt
+    for prefix in (base, _join(base, "index")):
+        for ext in _JS_EXTENSIONS:
+            if prefix + ext in ctx.paths:
+                return prefix + ext
+    return None
+
+
+def _ts_path_targets(spec: str, cfg: _TsConfig) -> list[str]:
+    """`compilerOptions.paths` substitutions for a specifier, most specific pattern first (as tsc)."""
+    best: tuple[int, tuple[str, ...], str] | None = None
+    for pattern, targets in cfg.paths:
+        if "*" not in pattern:
+            if pattern == spec:
+                return [_join(cfg.paths_dir, t) for t in targets]
+            continue
+        head, _, tail = pattern.partition("*")
+        if spec.startswith(head) and spec.endswith(tail) and len(spec) >= len(head) + len(tail):
+            if best is None or len(head) > best[0]:
+                best = (len(head), targets, spec[len(head):len(spec) - len(tail)])
+    if best is None:
+        return []
+    return [_join(cfg.paths_dir, t.replace("*", best[2], 1)) for t in best[1]]
+
+
+def _js(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    spec = imp.module.split("?", 1)[0]  # bundler queries: "./x.svg?raw"
+    if not spec:
+        return []
+    d = posixpath.dirname(path)
+    if spec.startswith("."):
+        hit = _js_probe(_norm(_join(d, spec)), ctx)
+        return [hit] if hit else []
+    cfg, up = None, d
+    while cfg is None:  # the nearest tsconfig.json / jsconfig.json above the file
+        cfg = ctx.js_configs.get(up)
+        if not up:
+            break
+        up = posixpath.dirname(up)
+    if cfg is not None:
+        for target in _ts_path_targets(spec, cfg):
+            if hit := _js_probe(_norm(target), ctx):
+                return [hit]
+        if cfg.base_url is not None and (hit := _js_probe(_norm(_join(cfg.base_url, spec)), ctx)):
+            return [hit]
+    names = [n for n in ctx.js_packages if spec == n or spec.startswith(n + "/")]
+    if names:  # a package of this workspace (monorepo)
+        name = max(names, key=len)
+        pkg_dir, entries = ctx.js_packages[name]
+        sub = spec[len(name) + 1:]
+        candidates = [_join(pkg_dir, sub), _join(pkg_dir, _join("src", sub))] if sub else [
+            *(_join(pkg_dir, e) for e in entries), pkg_dir, _join(pkg_dir, "src")]
+        for cand in candidates:
+            if hit := _js_probe(_norm(cand), ctx):
+                return [hit]
+    return []
+
+
+def _go(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """An import path inside a module of the repo (go.mod) → the package's non-test .go files."""
+    spec = imp.module
+    mods = [m for m in ctx.go_modules if spec == m or spec.startswith(m + "/")]
+    if not mods:
+        return []
+    mod = max(mods, key=len)
+    pkg_dir = _join(ctx.go_modules[mod], spec[len(mod) + 1:]) if spec != mod else ctx.go_modules[mod]
+    return [f for f in ctx.files_by_dir.get(pkg_dir, ()) if f.endswith(".go") and not f.endswith("_test.go")]
+
+
+def _index_cargo(ctx: RepoContext, d: str) -> None:
+    try:
+        data = tomllib.loads(_read_text(ctx, _join(d, "Cargo.toml")))
+    except tomllib.TOMLDecodeError:
+        return
+    package, lib = data.get("package"), data.get("lib")
+    if not isinstance(package, dict):
+        return  # a virtual workspace manifest
+    lib = lib if isinstance(lib, dict) else {}
+    lib_path = lib.get("path") if isinstance(lib.get("path"), str) else "src/lib.rs"
+    root = _norm(_join(d, posixpath.dirname(lib_path))) or _join(d, "src")
+    ctx.rust_roots[d] = root
+    for name in (package.get("name"), lib.get("name")):
+        if isinstance(name, str):
+            ctx.rust_crates.setdefault(name.replace("-", "_"), root)
+
+
+def _rust_root(path: str, ctx: RepoContext) -> str:
+    """Source root of a file's crate: from its Cargo.toml, else the nearest dir with lib.rs/main.rs."""
+    up = posixpath.dirname(path)
+    while True:
+        if up in ctx.rust_roots:
+            return ctx.rust_roots[up]
+        if not up:
+            break
+        up = posixpath.dirname(up)
+    up = posixpath.dirname(path)
+    while True:
+        if _join(up, "lib.rs") in ctx.paths or _join(up, "main.rs") in ctx.paths or not up:
+            return up
+        up = posixpath.dirname(up)
+
+
+def _rust_module(path: str, root: str) -> list[str]:
+    """Module path of a file within its crate: src/a/b.rs and src/a/b/mod.rs → ["a", "b"]."""
+    rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
+    parts = rel.removesuffix(".rs").split("/")
+    if parts[-1] == "mod" or parts in (["lib"], ["main"]):
+        parts.pop()
+    return parts
+
+
+def _rust_file(root: str, segs: list[str], ctx: RepoContext) -> str | None:
+    """The file of module `segs` of the crate at `root` (the crate root file for [])."""
+    if not segs:
+        cands = [_join(root, "lib.rs"), _join(root, "main.rs")]
+    else:
+        base = _join(root, "/".join(segs))
+        cands = [f"{base}.rs", f"{base}/mod.rs"]
+    return next((c for c in cands if c in ctx.paths), None)
+
+
+def _rust_path(path: str, root: str, segs: list[str], ctx: RepoContext) -> str | None:
+    """A `use` path → the file of its longest prefix that is a module of the repo."""
+    if segs[0] == "crate":
+        base, rest = [], segs[1:]
+    elif segs[0] in ("self", "super"):
+        base, rest = _rust_module(path, root), segs
+        while rest and rest[0] in ("self", "super"):
+            base = base[:-1] if rest[0] == "super" else base
+            rest = rest[1:]
+    else:
+        segs = segs[1:] if segs[0] == "" else segs  # `::name`: another crate
+        current = _rust_module(path, root)
+        if _rust_file(root, [*current, segs[0]], ctx):  # a child module (2018 paths are relative)
+            base, rest = current, segs
+        elif segs[0] in ctx.rust_crates:  # a crate of this workspace
+            root, base, rest = ctx.rust_crates[segs[0]], [], segs[1:]
+        else:
+            return None  # an external crate
+    for i in range(len(rest), -1, -1):
+        if hit := _rust_file(root, base + rest[:i], ctx):
+            return hit
+    return None
+
+
+def _rust(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    if not imp.module:
+        return []
+    root = _rust_root(path, ctx)
+    if imp.names == ("mod",):  # `mod foo;` → foo.rs / foo/mod.rs beside the file or in the dir named after it
+        d, name = posixpath.dirname(path), posixpath.basename(path)
+        own = d if name == "mod.rs" or (d == root and name in ("lib.rs", "main.rs")) else path[:-3]
+        for parent in dict.fromkeys([own, d]):  # d: a crate root elsewhere (src/bin/x.rs, tests/x.rs)
+            if hit := _rust_file(parent, [imp.module], ctx):
+                return [hit]
+        return []
+    segs = imp.module.split("::")
+    grouped = [n for n in imp.names
+               if n not in ("*", "self") and imp.module != n and not imp.module.endswith("::" + n)]
+    targets = [[*segs, *n.split("::")] for n in grouped] or [segs]
+    return [hit for t in targets if (hit := _rust_path(path, root, t, ctx))]
+
+
+def _closest(path: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates sharing the longest directory prefix with `path` (same module/source set first)."""
+    def shared(c: str) -> int:
+        return len(posixpath.commonpath([posixpath.dirname(path) or ".", posixpath.dirname(c) or "."]))
+    cands = list(candidates)
+    top = max((shared(c) for c in cands), default=0)
+    return [c for c in cands if shared(c) == top]
+
+
+def _java(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`com.x.Foo` → …/com/x/Foo.java under any source root; `com.x.*` → the package's files."""
+    segs = imp.module.split(".")
+    if "*" in imp.names:
+        rel = "/".join(segs)
+        dirs = [d for d in ctx.java_dirs.get(segs[-1], ()) if d == rel or d.endswith("/" + rel)]
+        if dirs:
+            return [f for d in dirs for f in ctx.files_by_dir.get(d, ()) if f.endswith(".java")]
+    for i in range(len(segs), min(2, len(segs)) - 1, -1):  # a class, else its outer class (nested, static)
+        rel = "/".join(segs[:i]) + ".java"
+        named = ctx.java_files.get(f"{segs[i - 1]}.java", ())
+        cands = [p for p in named if p == rel or p.endswith("/" + rel)]
+        if cands:
+            return _closest(path, cands)
+    return []
+
+
+# ---- C / C++, C#, Ruby, PHP ------------------------------------------------------------------------
+
+_C_INCLUDE_DIRS = ("", "include", "inc", "src")  # probed under the including file's dir and each parent
+_VENDORED = ("vendor/", "node_modules/")
+
+
+def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
+    """File names, C# directories, composer.json psr-4 maps: one pass over the paths, no source read."""
+    by_name: dict[str, list[str]] = {}
+    cs_dirs: dict[str, set[str]] = {}
+    composers: list[str] = []
+    for p in sorted(ctx.paths):
+        d, _, name = p.rpartition("/")
+        by_name.setdefault(name, []).append(p)
+        if name.endswith(".cs") and d:  # "src/App.Services" and "src/App/Services" → "Services"
+            cs_dirs.setdefault(re.split(r"[/.]", d)[-1], set()).add(d)
+        elif name == "composer.json" and not p.startswith(_VENDORED) and "/vendor/" not in p:
+            composers.append(p)
+    ctx.files_by_name = {k: tuple(v) for k, v in by_name.items()}
+    ctx.csharp_dir_names = {k: tuple(sorted(v)) for k, v in cs_dirs.items()}
+    psr4: list[tuple[str, str]] = []
+    for p in composers:
+        try:
+            data = json.loads(_read_text(ctx, p) or "{}")
+        except ValueError:
+            continue
+        base = p.rpartition("/")[0]
+        for section in ("autoload", "autoload-dev"):
+            autoload = data.get(section) if isinstance(data, dict) else None
+            mapping = autoload.get("psr-4") if isinstance(autoload, dict) else None
+            for prefix, dirs in (mapping.items() if isinstance(mapping, dict) else ()):
+                for d in [dirs] if isinstance(dirs, str) else dirs if isinstance(dirs, list) else ():
+                    if isinstance(d, str) and (nd := _norm(_join(base, d.strip("/") or "."))) is not None:
+                        psr4.append((prefix, nd))
+    ctx.php_psr4 = tuple(sorted(psr4, key=lambda e: -len(e[0])))
+
+
+def _relative_hit(path: str, module: str, ctx: RepoContext, suffixes: tuple[str, ...] = ("",)) -> str | None:
+    """`module` (a path) relative to the directory of `path`, with the first suffix that exists."""
+    base = _norm(_join(posixpath.dirname(path), module))
+    return next((base + s for s in suffixes if base is not None and base + s in ctx.paths), None)
+
+
+def _by_suffix(rel: str, ctx: RepoContext) -> list[str]:
+    """Paths equal to `rel` or ending with `/rel`."""
+    return [p for p in ctx.files_by_name.get(rel.rpartition("/")[2], ()) if p == rel or p.endswith("/" + rel)]
+
+
+def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`#include "x/y.h"`: the including file's directory, then each parent up to the repository root,
+    each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the nearest file
+    ending in x/y.h; then the only file named y.h."""
+    inc = imp.module
+    if not inc:
+        return []
+    d = posixpath.dirname(path)
+    while True:
+        for sub in _C_INCLUDE_DIRS:
+            if (hit := _norm(_join(_join(d, sub) if sub else d, inc))) in ctx.paths:
+                return [hit]
+        if not d:
+            break
+        d = posixpath.dirname(d)
+    if cands := _by_suffix(inc.lstrip("./"), ctx):
+        best = _closest(path, cands)
+        return best if len(best) == 1 else []
+    named = ctx.files_by_name.get(inc.rpartition("/")[2], ())
+    return list(named) if len(named) == 1 else []
+
+
+def _csharp(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`using A.B;` → the .cs files of the directories whose path ends in A/B (or A.B, or …/B when none
+    does); `using static A.B.C;` → …/B/C.cs."""
+    parts = [p for p in imp.module.split(".") if p]
+    if not parts:
+        return []
+
+    def matching(ns: list[str]) -> list[str]:
+        return [d for d in ctx.csharp_dir_names.get(ns[-1], ())
+                if re.split(r"[/.]", d)[-len(ns):] == ns]
+
+    def cs_files(dirs: Iterable[str]) -> list[str]:
+        return [f for d in dirs for f in ctx.files_by_dir.get(d, ()) if f.endswith(".cs")]
+
+    if dirs := matching(parts):
+        return cs_files(dirs)
+    if len(parts) > 1:  # a type: `using static A.B.Util;`, `using U = A.B.Util;`
+        typed = [_join(d, f"{parts[-1]}.cs") for d in matching(parts[:-1])]
+        if hits := [f for f in typed if f in ctx.paths]:
+            return hits
+    return cs_files(ctx.csharp_dir_names.get(parts[-1], ()))  # best effort: the last component
+
+
+def _ruby(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`require_relative "x"` (module "./x", "../x") → next to the file; `require "a/b"` → lib/a/b.rb,
+    a/b.rb, then the nearest …/lib/a/b.rb, then the nearest …/a/b.rb."""
+    module = imp.module
+    suffixes = ("",) if module.endswith(".rb") else (".rb", "")
+    if module.startswith(("./", "../")):
+        hit = _relative_hit(path, module, ctx, suffixes)
+        return [hit] if hit else []
+    rel = module if module.endswith(".rb") else f"{module}.rb"
+    for cand in (f"lib/{rel}", rel):
+        if cand in ctx.paths:
+            return [cand]
+    cands = _by_suffix(rel, ctx)
+    in_lib = [c for c in cands if c.endswith(f"lib/{rel}")]
+    return _closest(path, in_lib or cands) if cands else []
+
+
+def _php(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`use App\\Models\\User;` → the psr-4 file of composer.json, else a file ending in App/Models/User.php
+    (or Models/User.php, …); group uses resolve each name; require/include paths → next to the file, then
+    from the repository root."""
+    module = imp.module
+    if module.endswith(".php") or "/" in module:  # require/include
+        if module.startswith(("./", "../")):
+            hit = _relative_hit(path, module, ctx)
+            return [hit] if hit else []
+        hit = _relative_hit(path, module, ctx) or (module if module in ctx.paths else None)
+        return [hit] if hit else []
+    names = [f"{module}\\{n}" for n in imp.names] if imp.names else [module]
+    out = []
+    for cls in names:
+        cls = cls.lstrip("\\")
+        hit = next((f for prefix, d in ctx.php_psr4 if cls.startswith(prefix)
+                    and (f := _join(d, cls[len(prefix):].replace("\\", "/") + ".php")) in ctx.paths), None)
+        if hit is None:
+            segs = cls.split("\\")
+            for i in range(len(segs) - 1 if len(segs) > 1 else 0):  # keep a directory and the file
+                if cands := _by_suffix("/".join(segs[i:]) + ".php", ctx):
+                    hit = _closest(path, cands)[0]
+                    break
+        if hit is None and len(named := ctx.files_by_name.get(cls.rpartition("\\")[2] + ".php", ())) == 1:
+            hit = named[0]
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
 RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
     "python": _python,
+    "javascript": _js,
+    "typescript": _js,
+    "tsx": _js,
+    "go": _go,
+    "rust": _rust,
+    "java": _java,
+    "c": _c,
+    "cpp": _c,
+    "csharp": _csharp,
+    "ruby": _ruby,
+    "php": _php,
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as statmod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,10 +110,37 @@ def _read_ignore(path: Path) -> list[str]:
 
 def _looks_minified(head: bytes) -> bool:
     """Minified or generated code: very long lines in the first 8 KiB."""
+    if len(head) < 2000:
+        return False
     lines = head.split(b"\n")
-    if len(lines) <= 2 and len(head) >= 4096:
-        return True
-    return any(len(ln) > 2000 for ln in lines[:-1]) or (len(head) / max(len(lines), 1)) > 400
+    return max(map(len, lines[:-1]), default=len(head)) > 2000 or len(head) / len(lines) > 400
+
+
+class _AnyOf:
+    """Whether a path matches any of some gitignore-style patterns without negation.
+
+    These lists are checked for every file on every refresh, so the common shapes (`*.ext`, `name`,
+    `prefix*`) become set and tuple look-ups on the base name; only the rest go through pathspec."""
+
+    def __init__(self, patterns: Iterable[str]):
+        names, suffixes, prefixes, rest = set(), [], [], []
+        for p in patterns:
+            body = p[1:] if p.startswith("*") else p
+            if "/" in p or "[" in p or "?" in p or "*" in body.rstrip("*") or (p.startswith("*") and "*" in body):
+                rest.append(p)
+            elif p.startswith("*"):
+                suffixes.append(body)
+            elif p.endswith("*"):
+                prefixes.append(p.rstrip("*"))
+            else:
+                names.add(p)
+        self._names, self._suffixes, self._prefixes = names, tuple(suffixes), tuple(prefixes)
+        self._rest = pathspec.GitIgnoreSpec.from_lines(rest) if rest else None
+
+    def __call__(self, rel: str) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        return (name in self._names or name.endswith(self._suffixes) or name.startswith(self._prefixes)
+                or (self._rest is not None and self._rest.match_file(rel)))
 
 
 class _Ignores:
@@ -138,8 +166,8 @@ class _Ignores:
 def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
     """Every file of the repository that counts, sorted by path, with diagnostics for surprises."""
     result = ScanResult()
-    secrets = pathspec.GitIgnoreSpec.from_lines(list(SECRET_PATTERNS) + list(options.secret_patterns))
-    generated = pathspec.GitIgnoreSpec.from_lines(GENERATED_PATTERNS)
+    secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
+    generated = _AnyOf(GENERATED_PATTERNS)
     top = _read_ignore(root / ".git" / "info" / "exclude") + _read_ignore(root / ".contextpackignore")
 
     def skip(reason: str, rel: str, message: str | None = None) -> None:
@@ -188,24 +216,31 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
         except OSError as err:
             skip("symlink", rel, f"broken or looping symlink; not followed ({err.strerror})")
             return
-        if statmod.S_ISDIR(st.st_mode):
-            skip("symlink", rel)  # its target inside the root is walked on its own: no cycles, no dupes
+        if statmod.S_ISDIR(st.st_mode):  # its target inside the root is walked on its own: no cycles, no dupes
+            skip("symlink", rel, "symlink to a directory; not followed (its target is indexed at its own path)")
         elif statmod.S_ISREG(st.st_mode):
+            if secret(os.path.relpath(target, root).replace(os.sep, "/")):  # `notes.txt -> .env`
+                skip("secret", rel)
+                return
             _file(entry.path, rel, st, ignores)
 
     def _file(abs_path: str, rel: str, st: os.stat_result, ignores: _Ignores) -> None:
-        name = rel.rsplit("/", 1)[-1]
-        if secrets.match_file(rel) or secrets.match_file(name):
+        if secret(rel):
             skip("secret", rel)
             return
         if ignores.ignored(rel, False):
             skip("ignored", rel)
             return
-        if generated.match_file(rel):
+        if generated(rel):
             skip("generated", rel)
             return
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
+            return
+        language = language_for(rel)
+        name = rel.rsplit("/", 1)[-1]
+        if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
+            skip("unknown language", rel)
             return
         try:
             with open(abs_path, "rb") as fh:
@@ -216,7 +251,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
         if b"\0" in head:
             skip("binary", rel)
             return
-        language = language_for(rel, head)
+        language = language or language_for(rel, head)
         if language is None:
             skip("unknown language", rel)
             return

@@ -1,0 +1,200 @@
+"""The bundle: schema v1 (pydantic), its content-hash id, JSON Schema export and renderers.
+
+Same repo state + same request ⇒ same id and byte-identical JSON: everything is sorted or ordered by
+rank with deterministic tie-breaks, floats are rounded, and nothing time-dependent is inside.
+
+    bundle = Bundle.build(repo=..., task=..., budget=..., items=[...], omitted=[...], contract=...)
+    render(bundle, "md")
+    print(json.dumps(bundle_schema()))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+from xml.sax.saxutils import escape, quoteattr
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA = "contextpack.bundle/v1"
+FORMATS = ("json", "md", "xml")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RepoInfo(_Model):
+    root: str = Field(description="Name of the repository's root directory.")
+    commit: str | None = Field(description="git HEAD commit, when the repository is a git work tree.")
+    dirty: bool | None = Field(description="Whether the work tree differs from HEAD (None without git).")
+    index_digest: str = Field(description="sha256 over (path, content hash) of every indexed file.")
+
+
+class TaskInfo(_Model):
+    text: str
+    type: Literal["bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration"]
+    type_given: bool = Field(description="True when the request set the type; False when inferred.")
+    type_reason: str
+    truncated: bool = Field(False, description="True when the task text was cut to the maximum length.")
+
+
+class Budget(_Model):
+    limit: int = Field(ge=0)
+    used: int = Field(ge=0, description="Exact tokens of all items' content in `encoding`; never > limit.")
+    encoding: str
+
+
+Range = tuple[int, int]
+
+
+class Item(_Model):
+    path: str = Field(description="Relative to the repository root, '/'-separated.")
+    kind: Literal["file", "snippet", "skeleton"]
+    ranges: list[Range] = Field(description="1-based inclusive line ranges of the original file shown.")
+    tokens: int
+    score: float
+    reasons: list[str]
+    sha256: str = Field(description="sha256 of the whole original file.")
+    language: str
+    content: str
+
+
+class Omitted(_Model):
+    path: str
+    kind: Literal["file", "snippet", "skeleton"]
+    ranges: list[Range]
+    tokens: int = Field(description="What including it would have cost.")
+    score: float
+    reasons: list[str]
+
+
+class Preserve(_Model):
+    path: str
+    qualname: str
+    signature: str
+    callers: list[str] = Field(description="Files outside the owned set that use this symbol.")
+
+
+class Evidence(_Model):
+    path: str
+    reason: str
+
+
+class Rule(_Model):
+    path: str
+    sha256: str
+
+
+class Contract(_Model):
+    owned: list[str] = Field(description="Paths the agent may edit.")
+    read_only: list[str] = Field(description="Paths in the bundle the agent may read but not edit.")
+    preserve: list[Preserve]
+    evidence: list[Evidence] = Field(description="Tests that define done.")
+    rules: list[Rule] = Field(description="Durable instruction files of the repository that apply.")
+
+
+class Bundle(_Model):
+    schema_: Literal["contextpack.bundle/v1"] = Field(SCHEMA, alias="schema")
+    id: str = Field(description="sha256 of the canonical JSON of every other field.")
+    repo: RepoInfo
+    task: TaskInfo
+    budget: Budget
+    items: list[Item]
+    omitted: list[Omitted]
+    contract: Contract
+    notes: list[str] = Field(default_factory=list, description="What the packer wants the reader to know.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @classmethod
+    def build(cls, **fields) -> Bundle:
+        draft = cls(id="", **fields)
+        body = draft.model_dump(mode="json", by_alias=True, exclude={"id"})
+        digest = hashlib.sha256(_canonical(body).encode()).hexdigest()
+        return draft.model_copy(update={"id": digest})
+
+    def to_json(self) -> str:
+        return _canonical(self.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+
+
+def _canonical(data: object, indent: int | None = None) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent,
+                      separators=(",", ": ") if indent else (",", ":"))
+
+
+def bundle_schema() -> dict:
+    return Bundle.model_json_schema(by_alias=True)
+
+
+def _ranges_text(ranges: list[Range]) -> str:
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
+def render_markdown(b: Bundle) -> str:
+    out = [f"# Context bundle `{b.id[:12]}`", "",
+           f"**Task** ({b.task.type}{'' if b.task.type_given else ', inferred'}): {b.task.text.strip()}", "",
+           f"Repository `{b.repo.root}`" + (f" at `{b.repo.commit[:12]}`" if b.repo.commit else "")
+           + (" (dirty)" if b.repo.dirty else "") + f" · {b.budget.used}/{b.budget.limit} tokens ({b.budget.encoding})",
+           "", "## Contract", ""]
+    out.append("- Owned (may edit): " + (", ".join(f"`{p}`" for p in b.contract.owned) or "none"))
+    out.append("- Read only: " + (", ".join(f"`{p}`" for p in b.contract.read_only) or "none"))
+    for p in b.contract.preserve:
+        out.append(f"- Preserve `{p.signature}` ({p.path}; used by {', '.join(p.callers)})")
+    for e in b.contract.evidence:
+        out.append(f"- Evidence: `{e.path}` — {e.reason}")
+    for r in b.contract.rules:
+        out.append(f"- Rules: `{r.path}`")
+    out += ["", "## Context", ""]
+    for it in b.items:
+        fence = "````" if "```" in it.content else "```"
+        out += [f"### {it.path} ({it.kind}, lines {_ranges_text(it.ranges)})", "",
+                f"_{'; '.join(it.reasons)}_", "", f"{fence}{it.language}", it.content.rstrip("\n"), fence, ""]
+    if b.omitted:
+        out += ["## Omitted (ask for more)", ""]
+        out += [f"- `{o.path}` {o.kind} lines {_ranges_text(o.ranges)}: {o.tokens} tokens — {'; '.join(o.reasons)}"
+                for o in b.omitted]
+    if b.notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in b.notes]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_xml(b: Bundle) -> str:
+    out = [f"<bundle schema={quoteattr(SCHEMA)} id={quoteattr(b.id)}>",
+           f"  <repo root={quoteattr(b.repo.root)} commit={quoteattr(b.repo.commit or '')} "
+           f"dirty={quoteattr(str(b.repo.dirty).lower())} index_digest={quoteattr(b.repo.index_digest)}/>",
+           f"  <task type={quoteattr(b.task.type)} given={quoteattr(str(b.task.type_given).lower())}>"
+           f"{escape(b.task.text)}</task>",
+           f"  <budget limit=\"{b.budget.limit}\" used=\"{b.budget.used}\" encoding={quoteattr(b.budget.encoding)}/>",
+           "  <contract>"]
+    out += [f"    <owned path={quoteattr(p)}/>" for p in b.contract.owned]
+    out += [f"    <read_only path={quoteattr(p)}/>" for p in b.contract.read_only]
+    out += [f"    <preserve path={quoteattr(p.path)} qualname={quoteattr(p.qualname)} "
+            f"callers={quoteattr(' '.join(p.callers))}>{escape(p.signature)}</preserve>" for p in b.contract.preserve]
+    out += [f"    <evidence path={quoteattr(e.path)}>{escape(e.reason)}</evidence>" for e in b.contract.evidence]
+    out += [f"    <rules path={quoteattr(r.path)} sha256={quoteattr(r.sha256)}/>" for r in b.contract.rules]
+    out.append("  </contract>")
+    for it in b.items:
+        out.append(f"  <item path={quoteattr(it.path)} kind={quoteattr(it.kind)} "
+                   f"ranges={quoteattr(_ranges_text(it.ranges))} tokens=\"{it.tokens}\" score=\"{it.score}\" "
+                   f"sha256={quoteattr(it.sha256)}>")
+        out += [f"    <reason>{escape(r)}</reason>" for r in it.reasons]
+        out.append(f"    <content>{escape(it.content)}</content>")
+        out.append("  </item>")
+    out += [f"  <omitted path={quoteattr(o.path)} kind={quoteattr(o.kind)} ranges={quoteattr(_ranges_text(o.ranges))} "
+            f"tokens=\"{o.tokens}\" score=\"{o.score}\"/>" for o in b.omitted]
+    out += [f"  <note>{escape(n)}</note>" for n in b.notes]
+    out.append("</bundle>")
+    return "\n".join(out) + "\n"
+
+
+def render(b: Bundle, fmt: str) -> str:
+    if fmt == "json":
+        return b.to_json()
+    if fmt in ("md", "markdown"):
+        return render_markdown(b)
+    if fmt == "xml":
+        return render_xml(b)
+    from .errors import RequestError
+    raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")

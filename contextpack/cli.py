@@ -1,0 +1,122 @@
+"""The command line (Typer + Rich): a thin adapter over `Engine`.
+
+    contextpack index --repo .
+    contextpack symbols QuerySet.bulk_create
+    contextpack map --budget 2048
+    contextpack stats
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .engine import Engine
+from .errors import ContextpackError, RequestError
+from .tokens import DEFAULT_ENCODING
+
+app = typer.Typer(
+    help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+RepoOpt = Annotated[Path, typer.Option("--repo", "-r", help="Repository root.", show_default=True)]
+IndexOpt = Annotated[Path | None, typer.Option(
+    "--index", help="Index file (default: user cache dir, or [index] index_path in .contextpack/config.toml).")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]
+
+
+def _engine(repo: Path, index: Path | None) -> Engine:
+    return Engine(repo, index_path=index)
+
+
+@app.command()
+def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Index a repository (incremental: only changed files are re-parsed) and print a summary."""
+    engine = _engine(repo, index)
+    with Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("parse", total=None)
+        stats = engine.index(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    info = engine.stats(with_graph=True)
+    table = Table(title=f"indexed {info.root}", show_header=False)
+    table.add_row("files", f"{stats.scanned} ({', '.join(f'{k} {v}' for k, v in info.files_by_language.items())})")
+    table.add_row("refresh", f"{stats.parsed} parsed, {stats.unchanged} unchanged, {stats.touched} touched, "
+                  f"{stats.deleted} deleted")
+    table.add_row("symbols", str(info.counts["definitions"]))
+    table.add_row("references", str(info.counts["references"]))
+    table.add_row("imports", f"{info.counts['imports']} ({info.counts['resolved_imports']} resolved to repo files)")
+    table.add_row("graph", f"{info.graph_nodes} nodes, {info.graph_edges} edges")
+    table.add_row("skipped", ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped.items())) or "none")
+    table.add_row("diagnostics", str(stats.diagnostics) + (" (contextpack stats --diagnostics)" if stats.diagnostics else ""))
+    table.add_row("seconds", f"{stats.seconds:.2f}")
+    table.add_row("index file", info.index_path)
+    out.print(table)
+
+
+@app.command()
+def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) qualified name, e.g. Model.save.")],
+            repo: RepoOpt = Path("."), index: IndexOpt = None,
+            limit: Annotated[int, typer.Option(help="At most this many results.")] = 50) -> None:
+    """Find definitions by name or qualified name: path:line, kind, qualified name and signature."""
+    rows = _engine(repo, index).symbols(query, limit)
+    if not rows:
+        err.print(f"no definition named {query!r}")
+        raise typer.Exit(1)
+    for d in rows:
+        out.print(f"[cyan]{d.path}:{d.start_line}[/]  [dim]{d.kind}[/]  [bold]{d.qualname}[/]", highlight=False)
+        out.print(f"    {d.signature}", markup=False, highlight=False)
+
+
+@app.command("map")
+def map_(budget: Annotated[int, typer.Option("--budget", "-b", help="Token budget; the map never exceeds it.")] = 1024,
+         repo: RepoOpt = Path("."), index: IndexOpt = None, encoding: EncodingOpt = DEFAULT_ENCODING) -> None:
+    """Print a ranked map of the repository's signatures (PageRank order) that fits the budget exactly."""
+    if budget < 0:
+        raise RequestError(f"budget must be >= 0, got {budget}")
+    text, used = _engine(repo, index).repo_map(budget, encoding)
+    sys.stdout.write(text)
+    err.print(f"[dim]{used}/{budget} tokens ({encoding})[/]")
+
+
+@app.command()
+def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
+          diagnostics: Annotated[bool, typer.Option("--diagnostics", help="List every diagnostic.")] = False) -> None:
+    """Show what the index holds: files by language, symbols, references, imports, diagnostics."""
+    engine = _engine(repo, index)
+    info = engine.stats()
+    if info.digest is None:
+        err.print(f"{info.root} is not indexed yet: run `contextpack index --repo {info.root}`")
+        raise typer.Exit(1)
+    table = Table(show_header=False, title=f"index of {info.root}")
+    for k, v in info.counts.items():
+        table.add_row(k, str(v))
+    for k, v in info.files_by_language.items():
+        table.add_row(f"  {k} files", str(v))
+    table.add_row("digest", info.digest[:16])
+    table.add_row("index file", info.index_path)
+    out.print(table)
+    if diagnostics:
+        for path, stage, message in engine.store.diagnostics():
+            out.print(f"{path}: [dim]{stage}[/] {message}", highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except ContextpackError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":
+    main()

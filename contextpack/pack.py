@@ -1,0 +1,225 @@
+"""Budgeted selection at file / snippet / skeleton granularity, counted exactly.
+
+Three passes over the ranking: coverage (the best definition of each strong file, so every likely
+edit target gets a foothold), depth (more definitions of the best files, or the whole file when that
+costs little more), breadth (signature skeletons of the next files). Every step renders the item's
+exact text and counts it; a step that would pass the limit is not taken, so `used <= limit` always.
+
+    result = pack(query, ranking, source, tokenizer, budget=8000)
+    result.items, result.omitted, result.used
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexical import Chunk
+from .rank import ChunkCandidate, FileCandidate, Ranking
+from .redact import _KEY_BEGIN, _KEY_END, MARK, _findings
+from .store import DefinitionRow
+from .tokens import Tokenizer
+
+GAP = "⋮"  # stands for elided lines between ranges
+_COVERAGE_FILES = 12
+_SMALL_FILE = 350  # tokens: a file this small is shown whole rather than cut
+_HEADER_LINES = 8
+
+
+@dataclass
+class SourceFile:
+    """One file as the packer sees it: lines (secrets redacted lazily), definitions, sha256."""
+
+    path: str
+    language: str
+    sha256: str
+    lines: list[str]
+    definitions: list[DefinitionRow]
+    _clean: dict[int, str] = field(default_factory=dict)
+    _key_lines: set[int] | None = None
+    redactions: dict[int, str] = field(default_factory=dict)  # line → secret type
+
+    def line(self, n: int) -> str:
+        """Line n (1-based) with any secret replaced; detection runs once per line, on demand."""
+        if n in self._clean:
+            return self._clean[n]
+        if self._key_lines is None:
+            self._key_lines, inside = set(), False
+            for i, text in enumerate(self.lines, 1):
+                if inside or _KEY_BEGIN.search(text):
+                    self._key_lines.add(i)
+                    inside = not _KEY_END.search(text)
+        text = self.lines[n - 1]
+        if n in self._key_lines:
+            text = re.sub(r"\S.*", "[REDACTED private key]", text, count=1)
+            self.redactions[n] = "Private Key"
+        else:
+            for kind, value in _findings(text, self.path):
+                text = re.sub(r"[^\s'\"`<>(){}\[\],;]*" + re.escape(value) + r"[^\s'\"`<>(){}\[\],;]*", MARK, text)
+                self.redactions[n] = kind
+        self._clean[n] = text
+        return text
+
+    def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
+        n = len(self.lines)
+        return merge_ranges([(max(a, 1), min(b, n)) for a, b in ranges if a <= n and b >= 1 and a <= b])
+
+    def header_end(self, start: int) -> int:
+        """Last line of the signature that starts at `start` (decorators and multi-line parameters)."""
+        last = min(start + _HEADER_LINES - 1, len(self.lines))
+        for n in range(start, last + 1):
+            code = self.lines[n - 1].split("#", 1)[0].rstrip() if self.language == "python" else self.lines[n - 1].rstrip()
+            if code.endswith((":", "{")) or (self.language != "python" and code.endswith(";")):
+                return n
+        return start
+
+
+@dataclass
+class Selection:
+    kind: str  # file | snippet | skeleton
+    ranges: list[tuple[int, int]]
+    content: str
+    tokens: int
+    score: float
+    reasons: list[str]
+
+
+@dataclass
+class PackResult:
+    items: list[tuple[FileCandidate, Selection]]
+    omitted: list[tuple[FileCandidate, Selection]]
+    used: int
+    redacted: dict[str, dict[int, str]]
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def render(src: SourceFile, ranges: list[tuple[int, int]], raw: bool = False) -> str:
+    """The text an item shows: its ranges joined by a gap marker; secrets redacted unless `raw`."""
+    line = (lambda n: src.lines[n - 1]) if raw else src.line
+    return (GAP + "\n").join("".join(line(n) + "\n" for n in range(a, b + 1)) for a, b in ranges)
+
+
+class Packer:
+    def __init__(self, ranking: Ranking, sources: dict[str, SourceFile], tokenizer: Tokenizer, budget: int):
+        self.ranking = ranking
+        self.sources = sources
+        self.tok = tokenizer
+        self.budget = budget
+        self.used = 0
+        self.chosen: dict[str, Selection] = {}
+        self.order: list[str] = []
+        self.cand = {f.path: f for f in ranking.files}
+
+    # -- the one way to change the selection: exact count, never over the limit -----------------
+    def _try(self, path: str, kind: str, ranges: list[tuple[int, int]], reasons: list[str]) -> bool:
+        src = self.sources[path]
+        ranges = [(1, len(src.lines))] if kind == "file" else src.clamp(ranges)
+        if not ranges:
+            return False
+        content = render(src, ranges)
+        n = self.tok.count(content)
+        old = self.chosen.get(path)
+        if self.used - (old.tokens if old else 0) + n > self.budget:
+            return False
+        merged = list(dict.fromkeys((old.reasons if old else []) + reasons))
+        self.chosen[path] = Selection(kind, ranges, content, n, self.cand[path].score, merged)
+        self.used += n - (old.tokens if old else 0)
+        if old is None:
+            self.order.append(path)
+        return True
+
+    def _chunk_ranges(self, src: SourceFile, chunk: Chunk) -> list[tuple[int, int]]:
+        """A definition's own lines plus the signature lines of its enclosing definitions."""
+        ranges = list(chunk.lines)
+        defs = {d.qualname: d for d in src.definitions}
+        parent = defs.get(chunk.name)
+        parent = defs.get(parent.parent) if parent is not None and parent.parent else None
+        while parent is not None:
+            ranges.append((parent.start_line, src.header_end(parent.start_line)))
+            parent = defs.get(parent.parent) if parent.parent else None
+        return ranges
+
+    def _skeleton_ranges(self, src: SourceFile) -> list[tuple[int, int]]:
+        return [(d.start_line, src.header_end(d.start_line)) for d in src.definitions
+                if d.kind not in ("variable",) and d.start_line <= len(src.lines)]
+
+    def _current(self, path: str) -> list[tuple[int, int]]:
+        sel = self.chosen.get(path)
+        return list(sel.ranges) if sel and sel.kind == "snippet" else []
+
+    def run(self) -> PackResult:
+        files = [f for f in self.ranking.files if f.path in self.sources]
+        if not files or self.budget <= 0:
+            return self._result(files)
+        top = files[0].score
+        strong = [f for f in files[:_COVERAGE_FILES] if f.score >= 0.2 * top]
+
+        # 1. coverage: a foothold in each strong file
+        for f in strong:
+            src = self.sources[f.path]
+            chunks = [c for c in self.ranking.chunks_in(f.path) if c.score > 0]
+            whole = len(src.lines) and self.tok.count(render(src, [(1, len(src.lines))], raw=True))
+            if whole and whole <= _SMALL_FILE:
+                self._try(f.path, "file", [], f.reasons)
+                continue
+            for c in chunks[:3]:
+                if self._try(f.path, "snippet", self._chunk_ranges(src, c.chunk), f.reasons + c.reasons):
+                    break
+
+        # 2. depth: further definitions of the files, best (file score x chunk score) first
+        depth: list[tuple[float, str, ChunkCandidate]] = []
+        for f in strong:
+            for c in self.ranking.chunks_in(f.path)[:8]:
+                if c.score > 0:
+                    depth.append((f.score / top * c.score, f.path, c))
+        depth.sort(key=lambda t: (-t[0], t[1], t[2].chunk.start))
+        for _, path, c in depth:
+            sel = self.chosen.get(path)
+            if sel is not None and sel.kind == "file":
+                continue
+            if sel is not None and all(any(a <= x and y <= b for a, b in sel.ranges) for x, y in c.chunk.lines):
+                continue
+            self._try(path, "snippet", self._current(path) + self._chunk_ranges(self.sources[path], c.chunk),
+                      c.reasons)
+
+        # 3. breadth: skeletons of the files not yet shown
+        for f in files:
+            if f.path not in self.chosen:
+                ranges = self._skeleton_ranges(self.sources[f.path])
+                if ranges:
+                    self._try(f.path, "skeleton", ranges, f.reasons)
+        return self._result(files)
+
+    def _result(self, files: list[FileCandidate]) -> PackResult:
+        items = [(self.cand[p], self.chosen[p]) for p in self.order]
+        omitted = []
+        for f in files:
+            if len(omitted) >= 10:
+                break
+            src = self.sources[f.path]
+            sel = self.chosen.get(f.path)
+            if sel is not None and sel.kind == "file":
+                continue
+            if sel is None:
+                ranges = [(1, len(src.lines))]
+                kind = "file"
+            else:
+                nxt = [c for c in self.ranking.chunks_in(f.path)
+                       if not all(any(a <= x and y <= b for a, b in sel.ranges) for x, y in c.chunk.lines)]
+                if not nxt:
+                    continue
+                ranges, kind = src.clamp(list(nxt[0].chunk.lines)), "snippet"
+            content = render(src, ranges, raw=True)  # a cost estimate only; never leaves
+            omitted.append((f, Selection(kind, ranges, "", self.tok.count(content), f.score, f.reasons)))
+        redacted = {p: dict(s.redactions) for p, s in self.sources.items() if s.redactions and p in self.chosen}
+        return PackResult(items, omitted, self.used, redacted)

@@ -1,0 +1,383 @@
+"""The SQLite index of one repository: schema, incremental refresh, queries. The only module that knows SQL.
+
+One database file per repository, outside it by default (user cache dir). WAL mode; every refresh
+writes in a single transaction after all parsing is done, so a killed indexer leaves the previous
+consistent index. A refresh stats every file, hashes only those whose size or mtime changed, and
+re-parses only those whose content hash changed.
+
+    store = Store.open(default_index_path(root))
+    stats = store.refresh(root, ScanOptions())
+    print(stats.parsed, stats.unchanged, stats.deleted)
+    store.definitions_named("bulk_create")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import platformdirs
+
+from .errors import IndexStateError
+from .parse import Definition, FileFacts, Import, Reference, parse_source
+from .resolve import RepoContext, resolve_import
+from .scan import FileStat, ScanOptions, scan_repo
+
+SCHEMA_VERSION = 2
+PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, language TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, line_count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions (
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+    qualname TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+    signature TEXT NOT NULL, doc TEXT NOT NULL, parent TEXT);
+CREATE INDEX IF NOT EXISTS definitions_file ON definitions(file_id);
+CREATE INDEX IF NOT EXISTS definitions_name ON definitions(name);
+CREATE INDEX IF NOT EXISTS definitions_qualname ON definitions(qualname);
+-- one row per (file, name): `lines` lists the 1-based lines of its uses, space-separated
+CREATE TABLE IF NOT EXISTS refs (
+    file_id INTEGER NOT NULL, name TEXT NOT NULL, uses INTEGER NOT NULL, lines TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
+CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
+CREATE TABLE IF NOT EXISTS imports (
+    file_id INTEGER NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, line INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
+CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS import_targets_file ON import_targets(file_id);
+CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
+"""
+
+
+def default_index_path(root: Path) -> Path:
+    """Where a repository's index lives unless configured: $CONTEXTPACK_INDEX_DIR or the user cache dir."""
+    base = os.environ.get("CONTEXTPACK_INDEX_DIR") or platformdirs.user_cache_dir("contextpack")
+    key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return Path(base) / f"{root.name or 'root'}-{key}.sqlite"
+
+
+@dataclass
+class RefreshStats:
+    scanned: int = 0
+    unchanged: int = 0
+    touched: int = 0  # mtime changed, content did not: re-hashed, not re-parsed
+    parsed: int = 0
+    added: int = 0
+    deleted: int = 0
+    diagnostics: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    language: str
+    size: int
+    sha256: str
+    line_count: int
+
+
+@dataclass(frozen=True)
+class DefinitionRow:
+    path: str
+    name: str
+    kind: str
+    qualname: str
+    start_line: int
+    end_line: int
+    signature: str
+    doc: str
+    parent: str | None
+
+
+def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, FileFacts | None, str | None]:
+    """Worker: read, hash and (if the content changed) parse one file. Never raises."""
+    abs_path, rel, language, old_sha = job
+    try:
+        data = Path(abs_path).read_bytes()
+    except OSError as err:
+        return rel, "", None, f"not readable: {err.strerror or err}"
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == old_sha:
+        return rel, sha, None, None
+    try:
+        return rel, sha, parse_source(rel, language, data), None
+    except Exception as err:  # a grammar bug must not fail the whole index
+        facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
+        facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
+        return rel, sha, facts, None
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise IndexStateError(
+                    f"index {path} was written by a newer contextpack (schema {version}); "
+                    f"upgrade contextpack or delete the file")
+            if version < SCHEMA_VERSION:  # the index is a cache: an older schema is rebuilt, not migrated
+                conn.executescript("".join(
+                    f"DROP TABLE IF EXISTS {t};" for t in
+                    ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")))
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as err:
+            raise IndexStateError(f"index {path} is unusable ({err}); delete it to rebuild") from None
+        except OSError as err:
+            raise IndexStateError(f"cannot create index at {path}: {err.strerror or err}") from None
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ---- refresh -------------------------------------------------------------------------------
+
+    def refresh(self, root: Path, options: ScanOptions = ScanOptions(),
+                progress: Callable[[int, int], None] | None = None) -> RefreshStats:
+        """Bring the index in line with the tree on disk; one transaction; returns what it did."""
+        started = time.perf_counter()
+        scan = scan_repo(root, options)
+        stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
+        known = {row[0]: row[1:] for row in self.conn.execute(
+            "SELECT path, id, size, mtime_ns, sha256 FROM files")}
+        current = {f.path: f for f in scan.files}
+        deleted = sorted(set(known) - set(current))
+        jobs, stat_only = [], []
+        for f in scan.files:
+            old = known.get(f.path)
+            if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
+                stats.unchanged += 1
+                continue
+            jobs.append((str(root / f.path), f.path, f.language, old[3] if old else None))
+        results = self._run(jobs, progress)
+        parsed: list[tuple[FileStat, str, FileFacts]] = []
+        read_errors = []
+        for rel, sha, facts, error in results:
+            f = current[rel]
+            if error is not None:
+                read_errors.append((rel, error))
+            elif facts is None:
+                stat_only.append((f.mtime_ns, rel))
+                stats.touched += 1
+            else:
+                parsed.append((f, sha, facts))
+        stats.parsed = len(parsed)
+        stats.added = sum(1 for f, _, _ in parsed if f.path not in known)
+        unreadable = [rel for rel, _ in read_errors]
+        stats.deleted = len(deleted)
+
+        with self._transaction():
+            c = self.conn
+            gone_ids = [known[p][0] for p in deleted + unreadable if p in known]
+            changed_ids = [known[f.path][0] for f, _, _ in parsed if f.path in known]
+            self._delete_facts(gone_ids + changed_ids)
+            c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
+            c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
+            for f, sha, facts in parsed:
+                self._write_file(f, sha, facts)
+            paths_changed = bool(deleted or unreadable or stats.added)
+            to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
+            self._resolve(root, to_resolve)
+            c.execute("DELETE FROM diagnostics WHERE stage='scan'")
+            c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
+                          [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in parsed])
+            c.executemany("INSERT INTO diagnostics VALUES (?, 'scan', ?)",
+                          [(d.path, d.message) for d in scan.diagnostics] + read_errors)
+            c.executemany("INSERT INTO diagnostics VALUES (?, 'parse', ?)",
+                          [(f.path, m) for f, _, facts in parsed for m in facts.diagnostics])
+            digest = hashlib.sha256("".join(
+                f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
+            ).encode()).hexdigest()
+            c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("root", str(root)), ("digest", digest), ("refreshed_at", str(time.time())),
+                ("skipped", json.dumps(stats.skipped, sort_keys=True)),
+            ])
+        stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
+        total = len(jobs)
+        if progress:
+            progress(0, total)
+        if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+            out = []
+            for i, job in enumerate(jobs, 1):
+                out.append(_work(job))
+                if progress:
+                    progress(i, total)
+            return out
+        # fork, not spawn/forkserver: those re-import the caller's __main__, which breaks unguarded scripts
+        workers = min(os.cpu_count() or 2, 8)
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            out = []
+            for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
+                out.append(res)
+                if progress:
+                    progress(i, total)
+            return out
+
+    def _transaction(self):
+        store = self
+
+        class _Tx:
+            def __enter__(self):
+                store.conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, *_):
+                store.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+    def _delete_facts(self, ids: list[int]) -> None:
+        for table in ("definitions", "refs", "imports", "import_targets"):
+            self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
+
+    def _write_file(self, f: FileStat, sha: str, facts: FileFacts) -> None:
+        c = self.conn
+        c.execute(
+            "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
+            "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
+            (f.path, f.language, f.size, f.mtime_ns, sha, facts.line_count))
+        fid = c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
+        c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
+                      "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)",
+                      [(fid, d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc,
+                        d.parent) for d in facts.definitions])
+        lines: dict[str, list[str]] = {}
+        for r in facts.references:
+            lines.setdefault(r.name, []).append(str(r.line))
+        c.executemany("INSERT INTO refs VALUES (?,?,?,?)",
+                      [(fid, n, len(ls), " ".join(ls)) for n, ls in lines.items()])
+        c.executemany("INSERT INTO imports VALUES (?,?,?,?)",
+                      [(fid, i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+
+    def _resolve(self, root: Path, paths: list[str] | None) -> None:
+        """Recompute import targets: of every file when the file set changed, else of `paths` only."""
+        c = self.conn
+        ids = dict(c.execute("SELECT path, id FROM files"))
+        langs = dict(c.execute("SELECT path, language FROM files"))
+
+        def read(p: str) -> bytes:
+            try:
+                return (root / p).read_bytes()
+            except OSError:
+                return b""
+
+        ctx = RepoContext.build(ids, read)
+        if paths is None:
+            c.execute("DELETE FROM import_targets")
+            rows = c.execute("SELECT f.path, i.module, i.names, i.line FROM imports i "
+                             "JOIN files f ON f.id = i.file_id").fetchall()
+        else:
+            c.executemany("DELETE FROM import_targets WHERE file_id=?", [(ids[p],) for p in paths])
+            rows = [r for p in paths for r in c.execute(
+                "SELECT ?, module, names, line FROM imports WHERE file_id=?", (p, ids[p]))]
+        targets = set()
+        for path, module, names, line in rows:
+            for t in resolve_import(path, langs[path], Import(module, tuple(json.loads(names)), line), ctx):
+                targets.add((ids[path], t))
+        c.executemany("INSERT INTO import_targets VALUES (?,?)", sorted(targets))
+
+    # ---- queries -------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def is_empty_index(self) -> bool:
+        return self.meta("digest") is None
+
+    def files(self) -> list[FileRow]:
+        return [FileRow(*r) for r in self.conn.execute(
+            "SELECT path, language, size, sha256, line_count FROM files ORDER BY path")]
+
+    def file(self, path: str) -> FileRow | None:
+        r = self.conn.execute("SELECT path, language, size, sha256, line_count FROM files WHERE path=?",
+                              (path,)).fetchone()
+        return FileRow(*r) if r else None
+
+    _DEF_SELECT = ("SELECT f.path, d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, "
+                   "d.doc, d.parent FROM definitions d JOIN files f ON f.id = d.file_id ")
+
+    def definitions(self, path: str | None = None) -> list[DefinitionRow]:
+        if path is None:
+            rows = self.conn.execute(self._DEF_SELECT + "ORDER BY f.path, d.start_line, d.id")
+        else:
+            rows = self.conn.execute(self._DEF_SELECT + "WHERE f.path=? ORDER BY d.start_line, d.id", (path,))
+        return [DefinitionRow(*r) for r in rows]
+
+    def find_definitions(self, query: str, limit: int = 50) -> list[DefinitionRow]:
+        """Definitions whose name or qualified name is `query`, or whose qualified name ends with it."""
+        rows = self.conn.execute(
+            self._DEF_SELECT + "WHERE d.name=? OR d.qualname=? OR d.qualname LIKE ? ESCAPE '\\' "
+            "ORDER BY (d.qualname=?) DESC, f.path, d.start_line LIMIT ?",
+            (query, query, "%." + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),
+             query, limit))
+        return [DefinitionRow(*r) for r in rows]
+
+    def references(self, path: str) -> list[Reference]:
+        rows = self.conn.execute(
+            "SELECT r.name, r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=?", (path,))
+        return sorted((Reference(n, int(ln)) for n, lines in rows for ln in lines.split()),
+                      key=lambda r: (r.line, r.name))
+
+    def imports(self, path: str) -> list[Import]:
+        return [Import(m, tuple(json.loads(n)), ln) for m, n, ln in self.conn.execute(
+            "SELECT i.module, i.names, i.line FROM imports i JOIN files f ON f.id=i.file_id "
+            "WHERE f.path=? ORDER BY i.line, i.module", (path,))]
+
+    def import_edges(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute(
+            "SELECT f.path, t.target FROM import_targets t JOIN files f ON f.id=t.file_id "
+            "ORDER BY f.path, t.target"))
+
+    def reference_counts(self, max_definers: int) -> Iterable[tuple[str, str, int]]:
+        """(referencing path, name, uses) for names defined in at most `max_definers` files."""
+        return self.conn.execute(
+            "WITH defs AS (SELECT name FROM definitions GROUP BY name "
+            "  HAVING COUNT(DISTINCT file_id) <= ?) "
+            "SELECT f.path, r.name, r.uses FROM refs r JOIN defs USING(name) "
+            "JOIN files f ON f.id = r.file_id ORDER BY f.path, r.name",
+            (max_definers,))
+
+    def diagnostics(self) -> list[tuple[str, str, str]]:
+        return list(self.conn.execute("SELECT path, stage, message FROM diagnostics ORDER BY path, message"))
+
+    def counts(self) -> dict[str, int]:
+        c = self.conn
+        return {
+            "files": c.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+            "definitions": c.execute("SELECT COUNT(*) FROM definitions").fetchone()[0],
+            "references": c.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0],
+            "imports": c.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+            "resolved_imports": c.execute("SELECT COUNT(*) FROM import_targets").fetchone()[0],
+            "diagnostics": c.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0],
+        }
+
+    def languages(self) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY COUNT(*) DESC, language"))

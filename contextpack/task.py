@@ -1,0 +1,178 @@
+"""Task text → `TaskQuery`: identifiers, paths, stack frames, code blocks, error messages, and the task
+type by explainable rules.
+
+    q = analyze_task("TypeError in QuerySet.bulk_create (django/db/models/query.py, line 12)")
+    q.identifiers    # ["QuerySet.bulk_create", "QuerySet", "bulk_create", "TypeError"]
+    q.paths          # ["django/db/models/query.py"]
+    q.type, q.type_reason
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import RequestError
+
+TASK_TYPES = ("bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration")
+MAX_TASK_CHARS = 200_000  # longer text is cut (and the bundle says so); a task is not a corpus
+
+_EXT = (r"py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|cs|rb|php|swift|scala|m|mm|sh|"
+        r"toml|cfg|ini|yaml|yml|json|md|rst|txt|html|css|scss|sql|proto|gradle|xml")
+_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:{_EXT}))(?![\w/])")
+_DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+_IDENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
+_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_ERROR_LINE = re.compile(r"^\s*((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
+                         r"(?::\s*(.+))?$", re.M)
+
+# stack frames of five languages: (regex, groups → path, line, function)
+_FRAMES = [
+    ("python", re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')),
+    ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]+?) \()?(?:file://)?([^\s()]+?\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")),
+    ("java", re.compile(r"at ((?:[\w$]+\.)+[\w$<>]+)\(([\w$]+\.(?:java|kt|scala)):(\d+)\)")),
+    ("go", re.compile(r"^\s*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)),
+    ("go-func", re.compile(r"^((?:[\w.-]+/)*[\w-]+\.(?:\(\*?\w+\)\.)?\w+)\(", re.M)),
+    ("rust", re.compile(r"(?:panicked at |at )((?:[\w.-]+/)*[\w.-]+\.rs):(\d+)(?::\d+)?")),
+]
+
+_STOP = frozenset("""a an and are as at be but by can could did do does for from has have how i if in into is it
+its just like may me might my no not of on or our should so some such than that the their them then there these
+they this to too use used using was we were what when where which while who why will with would you your
+""".split())
+
+# rules for the task type: first match wins, and its reason is reported
+_TYPE_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    ("dependency-upgrade", re.compile(r"\b(upgrade|bump|update)\b.{0,40}\b(dependenc\w*|version|package|library|"
+                                      r"requirements?|to v?\d+(\.\d+)+)|\bdeprecat\w+ in (version )?\d", re.I),
+     "mentions upgrading a dependency or version"),
+    ("test-repair", re.compile(r"\b(failing|broken|flaky|fix(es|ing)?)\b.{0,30}\btests?\b|\btests?\b.{0,30}\b(fail\w*|"
+                               r"broken|flaky)\b", re.I), "mentions failing or broken tests"),
+    ("bugfix", re.compile(r"\b(bug|error|exception|traceback|crash\w*|fails?|failure|incorrect|wrong|"
+                          r"unexpected\w*|regression|broken|raises?|should not|doesn'?t work|not work\w*)\b", re.I),
+     "mentions an error or wrong behaviour"),
+    ("refactor", re.compile(r"\b(refactor\w*|rename|clean ?up|simplif\w+|extract (a |the )?(method|function|class)|"
+                            r"move .{0,30} to|deduplicat\w+|reorganiz\w+)\b", re.I), "asks to restructure code"),
+    ("feature", re.compile(r"\b(add|support|implement|allow|introduce|new|enable|provide|feature|option|"
+                           r"would be (nice|good|great)|enhancement|proposal)\b", re.I), "asks for new behaviour"),
+    ("exploration", re.compile(r"\b(how does|where is|explain|understand|overview|what does|find)\b", re.I),
+     "asks a question about the code"),
+]
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str
+    line: int
+    function: str = ""
+
+
+@dataclass
+class TaskQuery:
+    text: str
+    type: str
+    type_given: bool
+    type_reason: str
+    identifiers: list[str] = field(default_factory=list)  # code-like names, most specific first
+    paths: list[str] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    code_blocks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "ValueError: message" lines
+    terms: list[str] = field(default_factory=list)  # lexical query terms (sub-words, lower case)
+    truncated: bool = False
+
+
+def split_identifier(name: str) -> list[str]:
+    """Sub-words of an identifier, lower case: `bulk_createHTTPResponse2` → bulk, create, http, response2."""
+    words = []
+    for part in re.split(r"[^A-Za-z0-9]+", name):
+        words += re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+", part)
+    return [w.lower() for w in words if w]
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Terms for lexical matching: each identifier lower-cased whole and as sub-words, stop words out."""
+    out = []
+    for ident in _IDENT.findall(text):
+        low = ident.lower()
+        subs = split_identifier(ident)
+        if len(subs) > 1:
+            out.append(low)
+        out += [s for s in subs if len(s) > 1 and s not in _STOP and not s.isdigit()]
+    return out
+
+
+def _looks_code(word: str) -> bool:
+    return ("_" in word.strip("_") or re.search(r"[a-z][A-Z]", word) is not None
+            or re.match(r"^[A-Z][a-z]+[A-Z]", word) is not None or (word.isupper() and len(word) > 3))
+
+
+def _classify(text: str, frames: list[Frame]) -> tuple[str, str]:
+    for name, rule, reason in _TYPE_RULES:
+        if m := rule.search(text):
+            return name, f"{reason} (\"{m.group(0).strip()[:40]}\")"
+    if frames:
+        return "bugfix", "contains a stack trace"
+    return "exploration", "no rule matched"
+
+
+def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
+    """Parse a free-text task; `task_type` overrides the inferred type. Empty text is a RequestError."""
+    if text is None or not text.strip():
+        raise RequestError("the task is empty: say what the agent should do (--task, --task-file or stdin)")
+    if task_type is not None and task_type not in TASK_TYPES:
+        raise RequestError(f"unknown task type {task_type!r}; one of: {', '.join(TASK_TYPES)}")
+    truncated = len(text) > MAX_TASK_CHARS
+    text = text[:MAX_TASK_CHARS]
+
+    frames: list[Frame] = []
+    for lang, rx in _FRAMES:
+        for m in rx.finditer(text):
+            if lang == "python":
+                frames.append(Frame(m.group(1), int(m.group(2)), m.group(3) or ""))
+            elif lang == "javascript":
+                frames.append(Frame(m.group(2), int(m.group(3)), (m.group(1) or "").strip()))
+            elif lang == "java":
+                qual = m.group(1)
+                pkg_path = "/".join(qual.split(".")[:-2])
+                frames.append(Frame(f"{pkg_path}/{m.group(2)}" if pkg_path else m.group(2), int(m.group(3)),
+                                    qual.split(".")[-1]))
+            elif lang == "go":
+                frames.append(Frame(m.group(1), int(m.group(2))))
+            elif lang == "go-func":
+                frames.append(Frame("", 0, m.group(1).rsplit(".", 1)[-1]))
+            elif lang == "rust":
+                frames.append(Frame(m.group(1), int(m.group(2))))
+    frames = list(dict.fromkeys(frames))
+
+    code_blocks = [b.strip("\n") for b in _CODE_BLOCK.findall(text)]
+    inline = _INLINE_CODE.findall(text)
+    errors = list(dict.fromkeys(f"{m.group(1)}: {m.group(2)}".strip(": ") for m in _ERROR_LINE.finditer(text)))
+    paths = list(dict.fromkeys(p.lstrip("./") for p in _PATH.findall(text) if not p.startswith("http")))
+    paths += [f.path for f in frames if f.path and f.path not in paths]
+
+    idents: list[str] = []
+    code_text = "\n".join(code_blocks + inline)
+    for m in _DOTTED.finditer(text):
+        d = m.group(1)
+        if not re.search(rf"\.(?:{_EXT})$", d) and not d.replace(".", "").isdigit():
+            idents.append(d)
+    for w in _IDENT.findall(text):
+        if _looks_code(w):
+            idents.append(w)
+    for w in _IDENT.findall(code_text):
+        if len(w) > 2 and w.lower() not in _STOP:
+            idents.append(w)
+    idents += [f.function for f in frames if f.function and not f.function.startswith("<")]
+    idents = [i for i in dict.fromkeys(idents) if len(i) > 1]
+    idents.sort(key=lambda i: (-i.count("."), 0))  # dotted (most specific) first, stable otherwise
+
+    if task_type:
+        ttype, given, reason = task_type, True, "given by the request"
+    else:
+        ttype, reason = _classify(text, frames)
+        given = False
+    return TaskQuery(text=text, type=ttype, type_given=given, type_reason=reason, identifiers=idents,
+                     paths=paths, frames=frames, code_blocks=code_blocks, errors=errors,
+                     terms=lexical_terms(text), truncated=truncated)

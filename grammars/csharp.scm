@@ -1,0 +1,35 @@
+; contextpack tags query — C# (tree_sitter_c_sharp).
+; Capture convention: see python.scm.
+; Choices:
+;   - the file's namespace is the @package (qualified-name prefix): a file-scoped `namespace A.B;` or the
+;     first top-level block `namespace A.B { … }` (a file with two top-level blocks gets the first one's
+;     prefix for both); a block nested in a namespace is a namespace definition
+;   - class, interface, struct, enum (members → constant); `record` / `record class` → class,
+;     `record struct` → struct; delegate → type
+;   - methods and constructors → method; properties → variable; `const` fields → constant
+;   - `using A.B;`, `using static A.B;`, `global using A.B;`, `using X = A.B;` → module "A.B"
+
+(file_scoped_namespace_declaration name: (_) @package)
+(compilation_unit (namespace_declaration name: (_) @package))
+(declaration_list (namespace_declaration name: (_) @name) @definition.namespace)
+
+(class_declaration name: (identifier) @name) @definition.class
+(interface_declaration name: (identifier) @name) @definition.interface
+(struct_declaration name: (identifier) @name) @definition.struct
+(enum_declaration name: (identifier) @name) @definition.enum
+(enum_member_declaration name: (identifier) @name) @definition.constant
+(record_declaration "struct" name: (identifier) @name) @definition.struct
+(record_declaration name: (identifier) @name) @definition.class
+(delegate_declaration name: (identifier) @name) @definition.type
+
+(method_declaration name: (identifier) @name) @definition.method
+(constructor_declaration name: (identifier) @name) @definition.method
+(property_declaration name: (identifier) @name) @definition.variable
+(field_declaration
+  (modifier) @_const
+  (variable_declaration (variable_declarator name: (identifier) @name))
+  (#eq? @_const "const")) @definition.constant
+
+(using_directive [(identifier) (qualified_name)] @import.module .) @import
+
+(identifier) @reference
