@@ -17,8 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import json
+
+from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
 from .errors import ContextpackError, RequestError
+from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
 
 app = typer.Typer(
@@ -108,6 +112,59 @@ def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
     if diagnostics:
         for path, stage, message in engine.store.diagnostics():
             out.print(f"{path}: [dim]{stage}[/] {message}", highlight=False)
+
+
+@app.command()
+def pack(
+    repo: RepoOpt = Path("."),
+    task: Annotated[str | None, typer.Option("--task", "-t", help="The task text.")] = None,
+    task_file: Annotated[Path | None, typer.Option("--task-file", "-f", help="Read the task from a file.")] = None,
+    budget: Annotated[int, typer.Option("--budget", "-b", help="Token budget; the bundle never exceeds it.")] = 8000,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")] = "json",
+    task_type: Annotated[str | None, typer.Option("--type", help=f"Task type ({', '.join(TASK_TYPES)}); "
+                                                  "inferred from the text when omitted.")] = None,
+    encoding: EncodingOpt = DEFAULT_ENCODING,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the bundle here, not stdout.")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Pack the context a task needs into a bundle under an exact token budget.
+
+    The task comes from --task, --task-file or standard input. The index is refreshed first
+    (incremental), so the bundle reflects the tree on disk. With --format json, stdout is exactly one
+    bundle (schema: `contextpack schema`).
+    """
+    if fmt not in FORMATS:
+        raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    if task is not None and task_file is not None:
+        raise RequestError("give the task once: --task or --task-file, not both")
+    if task_file is not None:
+        try:
+            text = task_file.read_text("utf-8", errors="replace")
+        except OSError as e:
+            raise RequestError(f"cannot read task file {task_file}: {e.strerror or e}") from None
+    elif task is not None:
+        text = task
+    elif not sys.stdin.isatty():
+        text = sys.stdin.read()
+    else:
+        raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
+    bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
+    rendered = render(bundle, fmt)
+    if output is not None:
+        try:
+            output.write_text(rendered, "utf-8")
+        except OSError as e:
+            raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
+        err.print(f"[dim]wrote {output}: {len(bundle.items)} items, {bundle.budget.used}/{bundle.budget.limit} "
+                  f"tokens ({bundle.budget.encoding})[/]")
+    else:
+        sys.stdout.write(rendered)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the bundle (contextpack.bundle/v1)."""
+    sys.stdout.write(json.dumps(bundle_schema(), indent=2, sort_keys=True) + "\n")
 
 
 def main() -> None:
