@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ import json
 
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
-from .errors import ContextpackError, RequestError
+from .errors import ContextpackError, IndexStateError, RequestError
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
 
@@ -29,8 +30,9 @@ app = typer.Typer(
     help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: messages and `path:line` results stay on one line when piped (rich wraps at 80 columns otherwise)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 RepoOpt = Annotated[Path, typer.Option("--repo", "-r", help="Repository root.", show_default=True)]
 IndexOpt = Annotated[Path | None, typer.Option(
@@ -38,8 +40,13 @@ IndexOpt = Annotated[Path | None, typer.Option(
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]
 
 
+_opened: list[Engine] = []  # for main(): name the index file when SQLite finds it damaged mid-command
+
+
 def _engine(repo: Path, index: Path | None) -> Engine:
-    return Engine(repo, index_path=index)
+    engine = Engine(repo, index_path=index)
+    _opened.append(engine)
+    return engine
 
 
 @app.command()
@@ -173,6 +180,10 @@ def main() -> None:
     except ContextpackError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         sys.exit(e.exit_code)
+    except sqlite3.DatabaseError as e:  # a damaged page that Store.open's header checks could not see
+        where = f" {_opened[-1].index_path}" if _opened else ""
+        err.print(f"[red]error:[/] index{where} is unusable ({e}); delete it to rebuild", highlight=False)
+        sys.exit(IndexStateError.exit_code)
 
 
 if __name__ == "__main__":

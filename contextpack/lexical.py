@@ -97,8 +97,15 @@ class LexicalIndex:
         self.chunks = chunks
         self.paths = paths
         self.chunks_of: dict[str, list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes
+        self.by_qual_suffix: dict[str, list[int]] = {}  # "Class.method" → chunk indexes
         for i, c in enumerate(chunks):
             self.chunks_of.setdefault(c.path, []).append(i)
+            if c.name:
+                parts = c.name.split(".")
+                self.by_name.setdefault(parts[-1], []).append(i)
+                if len(parts) > 1:
+                    self.by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
         self._chunk_bm25 = _bm25(chunk_terms)
         self._file_bm25 = _bm25(file_terms)
 

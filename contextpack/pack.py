@@ -11,12 +11,11 @@ exact text and counts it; a step that would pass the limit is not taken, so `use
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .lexical import Chunk
 from .rank import ChunkCandidate, FileCandidate, Ranking
-from .redact import _KEY_BEGIN, _KEY_END, MARK, _findings
+from .redact import Redactor
 from .store import DefinitionRow
 from .tokens import Tokenizer
 
@@ -28,37 +27,17 @@ _HEADER_LINES = 8
 
 @dataclass
 class SourceFile:
-    """One file as the packer sees it: lines (secrets redacted lazily), definitions, sha256."""
+    """One file as the packer sees it: lines (secrets redacted on demand), definitions, sha256."""
 
     path: str
     language: str
     sha256: str
     lines: list[str]
     definitions: list[DefinitionRow]
-    _clean: dict[int, str] = field(default_factory=dict)
-    _key_lines: set[int] | None = None
-    redactions: dict[int, str] = field(default_factory=dict)  # line → secret type
+    redactor: Redactor = field(init=False)
 
-    def line(self, n: int) -> str:
-        """Line n (1-based) with any secret replaced; detection runs once per line, on demand."""
-        if n in self._clean:
-            return self._clean[n]
-        if self._key_lines is None:
-            self._key_lines, inside = set(), False
-            for i, text in enumerate(self.lines, 1):
-                if inside or _KEY_BEGIN.search(text):
-                    self._key_lines.add(i)
-                    inside = not _KEY_END.search(text)
-        text = self.lines[n - 1]
-        if n in self._key_lines:
-            text = re.sub(r"\S.*", "[REDACTED private key]", text, count=1)
-            self.redactions[n] = "Private Key"
-        else:
-            for kind, value in _findings(text, self.path):
-                text = re.sub(r"[^\s'\"`<>(){}\[\],;]*" + re.escape(value) + r"[^\s'\"`<>(){}\[\],;]*", MARK, text)
-                self.redactions[n] = kind
-        self._clean[n] = text
-        return text
+    def __post_init__(self) -> None:
+        self.redactor = Redactor(self.lines, self.path)
 
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
@@ -103,9 +82,10 @@ def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def render(src: SourceFile, ranges: list[tuple[int, int]], raw: bool = False) -> str:
-    """The text an item shows: its ranges joined by a gap marker; secrets redacted unless `raw`."""
-    line = (lambda n: src.lines[n - 1]) if raw else src.line
+def render(src: SourceFile, ranges: list[tuple[int, int]], redacted: bool = False) -> str:
+    """The text an item shows: its ranges joined by a gap marker. Selection counts the raw text; what
+    leaves is `redacted` (and recounted)."""
+    line = src.redactor.line if redacted else (lambda n: src.lines[n - 1])
     return (GAP + "\n").join("".join(line(n) + "\n" for n in range(a, b + 1)) for a, b in ranges)
 
 
@@ -168,7 +148,7 @@ class Packer:
         for f in strong:
             src = self.sources[f.path]
             chunks = [c for c in self.ranking.chunks_in(f.path) if c.score > 0]
-            whole = len(src.lines) and self.tok.count(render(src, [(1, len(src.lines))], raw=True))
+            whole = len(src.lines) and self.tok.count(render(src, [(1, len(src.lines))]))
             if whole and whole <= _SMALL_FILE:
                 self._try(f.path, "file", [], f.reasons)
                 continue
@@ -198,7 +178,23 @@ class Packer:
                 ranges = self._skeleton_ranges(self.sources[f.path])
                 if ranges:
                     self._try(f.path, "skeleton", ranges, f.reasons)
+        self._redact()
         return self._result(files)
+
+    def _redact(self) -> None:
+        """Replace secrets in what was chosen and recount; if that ever passes the limit (a secret can
+        be shorter than its marker), drop the lowest-ranked items until it fits again."""
+        for path in self.order:
+            sel = self.chosen[path]
+            clean = render(self.sources[path], sel.ranges, redacted=True)
+            if clean != sel.content:
+                n = self.tok.count(clean)
+                self.used += n - sel.tokens
+                sel.content, sel.tokens = clean, n
+        while self.used > self.budget and self.order:
+            worst = min(self.order, key=lambda p: (self.chosen[p].score, p))
+            self.used -= self.chosen.pop(worst).tokens
+            self.order.remove(worst)
 
     def _result(self, files: list[FileCandidate]) -> PackResult:
         items = [(self.cand[p], self.chosen[p]) for p in self.order]
@@ -219,7 +215,7 @@ class Packer:
                 if not nxt:
                     continue
                 ranges, kind = src.clamp(list(nxt[0].chunk.lines)), "snippet"
-            content = render(src, ranges, raw=True)  # a cost estimate only; never leaves
+            content = render(src, ranges)  # a cost estimate only; never leaves
             omitted.append((f, Selection(kind, ranges, "", self.tok.count(content), f.score, f.reasons)))
-        redacted = {p: dict(s.redactions) for p, s in self.sources.items() if s.redactions and p in self.chosen}
+        redacted = {p: dict(s.redactor.found) for p, s in self.sources.items() if s.redactor.found and p in self.chosen}
         return PackResult(items, omitted, self.used, redacted)

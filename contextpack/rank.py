@@ -90,14 +90,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
                 c = lexical.chunks[i]
                 if c.start <= frame.line <= c.end:
                     chunk_bonus.setdefault(i, Scored()).add(2.0, f"stack frame line {frame.line}")
-    by_name: dict[str, list[int]] = {}
-    by_qual_suffix: dict[str, list[int]] = {}
-    for i, c in enumerate(lexical.chunks):
-        if c.name:
-            parts = c.name.split(".")
-            by_name.setdefault(parts[-1], []).append(i)
-            if len(parts) > 1:
-                by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
+    by_name, by_qual_suffix = lexical.by_name, lexical.by_qual_suffix
     for ident in query.identifiers:
         if (p := module_files.get(ident)) is not None:
             fs[p].add(2.0, f"module mentioned in task: `{ident}`")
