@@ -34,7 +34,9 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-RepoOpt = Annotated[Path, typer.Option("--repo", "-r", help="Repository root.", show_default=True)]
+# readable=False: resolve_root checks it and says so in one line (click's check prints a usage box)
+RepoOpt = Annotated[Path, typer.Option("--repo", "-r", help="Repository root.", show_default=True,
+                                       readable=False)]
 IndexOpt = Annotated[Path | None, typer.Option(
     "--index", help="Index file (default: user cache dir, or [index] index_path in .contextpack/config.toml).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]

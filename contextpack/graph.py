@@ -91,6 +91,8 @@ class RepoGraph:
 
         Same iteration as networkx's scipy PageRank, but the transition matrix is built once per
         graph instead of once per call: packing asks for a personalised rank on every task."""
+        if self.files.number_of_edges() == 0:
+            return _pagerank(self.files, seeds)
         if self._matrix is None:
             nodes = list(self.files)
             m = nx.to_scipy_sparse_array(self.files, nodelist=nodes, weight="weight", dtype=float)

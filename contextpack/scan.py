@@ -11,10 +11,10 @@ root and never loops. Everything skipped for a reason a user may not expect beco
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import stat as statmod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,9 +96,28 @@ def resolve_root(repo: str | os.PathLike) -> Path:
     return root.resolve()
 
 
-def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
+class _Spec:
+    """A gitignore spec with a fast "no pattern matches" path: one fused regex search decides most
+    paths; only paths some pattern matches go through pathspec for git's exact last-match-wins verdict."""
+
+    def __init__(self, lines: list[str]):
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        regexes = [p.regex.pattern for p in self.spec.patterns
+                   if p.include is not None and p.regex is not None]
+        self.any = re.compile("|".join(f"(?:{r})" for r in regexes).replace("(?P<ps_d>", "(?:")) if regexes else None
+
+    def check(self, path: str) -> bool | None:
+        if self.any is None or self.any.search(path) is None:
+            return None
+        return self.spec.check_file(path).include
+
+    def matches(self, path: str) -> bool:
+        return bool(self.check(path))
+
+
+def _spec(lines: list[str]) -> _Spec | None:
     lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return _Spec(lines) if lines else None
 
 
 def _read_ignore(path: Path) -> list[str]:
@@ -120,13 +139,14 @@ class _AnyOf:
     """Whether a path matches any of some gitignore-style patterns without negation.
 
     These lists are checked for every file on every refresh, so the common shapes (`*.ext`, `name`,
-    `prefix*`) become set and tuple look-ups on the base name; only the rest go through pathspec."""
+    `prefix*`) become set and tuple look-ups on the base name; the rest go through a fused `_Spec`."""
 
     def __init__(self, patterns: Iterable[str]):
         names, suffixes, prefixes, rest = set(), [], [], []
         for p in patterns:
             body = p[1:] if p.startswith("*") else p
-            if "/" in p or "[" in p or "?" in p or "*" in body.rstrip("*") or (p.startswith("*") and "*" in body):
+            inner_star = "*" in body.rstrip("*") or (p.startswith("*") and "*" in body)  # `*_token.*`
+            if "/" in p or "[" in p or "?" in p or inner_star:
                 rest.append(p)
             elif p.startswith("*"):
                 suffixes.append(body)
@@ -135,27 +155,27 @@ class _AnyOf:
             else:
                 names.add(p)
         self._names, self._suffixes, self._prefixes = names, tuple(suffixes), tuple(prefixes)
-        self._rest = pathspec.GitIgnoreSpec.from_lines(rest) if rest else None
+        self._rest = _spec(rest)
 
     def __call__(self, rel: str) -> bool:
         name = rel.rsplit("/", 1)[-1]
         return (name in self._names or name.endswith(self._suffixes) or name.startswith(self._prefixes)
-                or (self._rest is not None and self._rest.match_file(rel)))
+                or (self._rest is not None and self._rest.matches(rel)))
 
 
 class _Ignores:
     """The stack of ignore specs in force for one directory, deepest last (git: deeper wins)."""
 
-    def __init__(self, layers: list[tuple[str, pathspec.GitIgnoreSpec]]):
+    def __init__(self, layers: list[tuple[str, _Spec]]):
         self.layers = layers
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         verdict = False
         for base, spec in self.layers:
             sub = rel[len(base):] if base else rel
-            res = spec.check_file(sub + "/" if is_dir else sub)
-            if res.include is not None:
-                verdict = res.include
+            res = spec.check(sub + "/" if is_dir else sub)
+            if res is not None:
+                verdict = res
         return verdict
 
     def descend(self, rel_dir: str, lines: list[str]) -> _Ignores:
@@ -163,8 +183,13 @@ class _Ignores:
         return _Ignores(self.layers + [(rel_dir + "/" if rel_dir else "", spec)]) if spec else self
 
 
-def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
-    """Every file of the repository that counts, sorted by path, with diagnostics for surprises."""
+def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
+              known: dict[str, tuple[int, int]] | None = None) -> ScanResult:
+    """Every file of the repository that counts, sorted by path, with diagnostics for surprises.
+
+    `known` maps paths already indexed to their (size, mtime_ns): those files, unchanged, were
+    judged text and not minified when indexed, so their heads are not read again."""
+    known = known or {}
     result = ScanResult()
     secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
     generated = _AnyOf(GENERATED_PATTERNS)
@@ -177,7 +202,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
 
     def walk(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
         try:
-            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+            entries = list(os.scandir(abs_dir))  # order does not matter: results are sorted at the end
         except OSError as err:
             skip("unreadable", rel_dir or ".", f"directory not readable: {err.strerror}")
             return
@@ -192,7 +217,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
                 elif entry.is_dir(follow_symlinks=False):
                     _directory(entry, rel, ignores)
                 elif entry.is_file(follow_symlinks=False):
-                    _file(entry.path, rel, entry.stat(follow_symlinks=False), ignores)
+                    _file(entry.path, rel, lambda e=entry: e.stat(follow_symlinks=False), ignores)
             except OSError as err:
                 skip("unreadable", rel, f"not readable: {err.strerror or err}")
 
@@ -216,17 +241,23 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
         except OSError as err:
             skip("symlink", rel, f"broken or looping symlink; not followed ({err.strerror})")
             return
-        if statmod.S_ISDIR(st.st_mode):  # its target inside the root is walked on its own: no cycles, no dupes
-            skip("symlink", rel, "symlink to a directory; not followed (its target is indexed at its own path)")
+        if statmod.S_ISDIR(st.st_mode):  # its target inside the root is walked on its own: no cycles or dupes
+            skip("symlink", rel, "symlink to a directory; not followed (its target is indexed at its path)")
         elif statmod.S_ISREG(st.st_mode):
             if secret(os.path.relpath(target, root).replace(os.sep, "/")):  # `notes.txt -> .env`
                 skip("secret", rel)
                 return
-            _file(entry.path, rel, st, ignores)
+            _file(entry.path, rel, lambda: st, ignores)
 
-    def _file(abs_path: str, rel: str, st: os.stat_result, ignores: _Ignores) -> None:
+    def _file(abs_path: str, rel: str, stat: Callable[[], os.stat_result], ignores: _Ignores) -> None:
         if secret(rel):
             skip("secret", rel)
+            return
+        # cheap verdicts first: most skipped files of a big tree are of a language we don't index
+        language = language_for(rel)
+        name = rel.rsplit("/", 1)[-1]
+        if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
+            skip("unknown language", rel)
             return
         if ignores.ignored(rel, False):
             skip("ignored", rel)
@@ -234,13 +265,12 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
         if generated(rel):
             skip("generated", rel)
             return
+        st = stat()
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
             return
-        language = language_for(rel)
-        name = rel.rsplit("/", 1)[-1]
-        if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
-            skip("unknown language", rel)
+        if language is not None and known.get(rel) == (st.st_size, st.st_mtime_ns):
+            result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
             return
         try:
             with open(abs_path, "rb") as fh:
@@ -265,6 +295,3 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions()) -> ScanResult:
     result.diagnostics.sort(key=lambda d: (d.path, d.message))
     return result
 
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

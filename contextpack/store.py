@@ -32,7 +32,10 @@ from .resolve import RepoContext, resolve_import
 from .scan import FileStat, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 2
-PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
+PARALLEL_THRESHOLD = 64
+# files whose content import resolution reads (RepoContext.build)
+CONTEXT_FILES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml",
+                           "composer.json"})  # below this many files to parse, a process pool costs more than it saves
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,21 +46,26 @@ CREATE TABLE IF NOT EXISTS definitions (
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
     qualname TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
     signature TEXT NOT NULL, doc TEXT NOT NULL, parent TEXT);
-CREATE INDEX IF NOT EXISTS definitions_file ON definitions(file_id);
-CREATE INDEX IF NOT EXISTS definitions_name ON definitions(name);
-CREATE INDEX IF NOT EXISTS definitions_qualname ON definitions(qualname);
 -- one row per (file, name): `lines` lists the 1-based lines of its uses, space-separated
 CREATE TABLE IF NOT EXISTS refs (
     file_id INTEGER NOT NULL, name TEXT NOT NULL, uses INTEGER NOT NULL, lines TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
-CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE TABLE IF NOT EXISTS imports (
     file_id INTEGER NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, line INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
 CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS import_targets_file ON import_targets(file_id);
 CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
 """
+
+
+# secondary indexes: dropped during a cold bulk load and built once after it (much faster than upkeep)
+_INDEXES = {
+    "definitions_file": "CREATE INDEX IF NOT EXISTS definitions_file ON definitions(file_id)",
+    "definitions_name": "CREATE INDEX IF NOT EXISTS definitions_name ON definitions(name)",
+    "definitions_qualname": "CREATE INDEX IF NOT EXISTS definitions_qualname ON definitions(qualname)",
+    "refs_file": "CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id)",
+    "refs_name": "CREATE INDEX IF NOT EXISTS refs_name ON refs(name)",
+    "imports_file": "CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id)",
+    "import_targets_file": "CREATE INDEX IF NOT EXISTS import_targets_file ON import_targets(file_id)",
+}
 
 
 def default_index_path(root: Path) -> Path:
@@ -102,7 +110,30 @@ class DefinitionRow:
     parent: str | None
 
 
-def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, FileFacts | None, str | None]:
+@dataclass(frozen=True)
+class _Rows:
+    """One file's facts as the rows the store writes: cheap to pickle back from a worker process."""
+
+    definitions: list[tuple]
+    refs: list[tuple[str, int, str]]  # (name, uses, "line line …")
+    imports: list[tuple[str, str, int]]  # (module, names as JSON, line)
+    diagnostics: list[str]
+    line_count: int
+
+    @classmethod
+    def of(cls, facts: FileFacts) -> _Rows:
+        lines: dict[str, list[str]] = {}
+        for r in facts.references:
+            lines.setdefault(r.name, []).append(str(r.line))
+        return cls(
+            [(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
+             for d in facts.definitions],
+            [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
+            [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports],
+            list(facts.diagnostics), facts.line_count)
+
+
+def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
     """Worker: read, hash and (if the content changed) parse one file. Never raises."""
     abs_path, rel, language, old_sha = job
     try:
@@ -113,17 +144,18 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, FileFacts | 
     if sha == old_sha:
         return rel, sha, None, None
     try:
-        return rel, sha, parse_source(rel, language, data), None
+        return rel, sha, _Rows.of(parse_source(rel, language, data)), None
     except Exception as err:  # a grammar bug must not fail the whole index
         facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
         facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
-        return rel, sha, facts, None
+        return rel, sha, _Rows.of(facts), None
 
 
 class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._ctx: RepoContext | None = None
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -142,6 +174,8 @@ class Store:
                     f"DROP TABLE IF EXISTS {t};" for t in
                     ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")))
             conn.executescript(_SCHEMA)
+            for ddl in _INDEXES.values():
+                conn.execute(ddl)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as err:
             raise IndexStateError(f"index {path} is unusable ({err}); delete it to rebuild") from None
@@ -158,10 +192,10 @@ class Store:
                 progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         """Bring the index in line with the tree on disk; one transaction; returns what it did."""
         started = time.perf_counter()
-        scan = scan_repo(root, options)
-        stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         known = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT path, id, size, mtime_ns, sha256 FROM files")}
+        scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()})
+        stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         current = {f.path: f for f in scan.files}
         deleted = sorted(set(known) - set(current))
         jobs, stat_only = [], []
@@ -172,41 +206,54 @@ class Store:
                 continue
             jobs.append((str(root / f.path), f.path, f.language, old[3] if old else None))
         results = self._run(jobs, progress)
-        parsed: list[tuple[FileStat, str, FileFacts]] = []
+        parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
-        for rel, sha, facts, error in results:
+        for rel, sha, rows, error in results:
             f = current[rel]
             if error is not None:
                 read_errors.append((rel, error))
-            elif facts is None:
+            elif rows is None:
                 stat_only.append((f.mtime_ns, rel))
                 stats.touched += 1
             else:
-                parsed.append((f, sha, facts))
+                parsed.append((f, sha, rows))
         stats.parsed = len(parsed)
         stats.added = sum(1 for f, _, _ in parsed if f.path not in known)
         unreadable = [rel for rel, _ in read_errors]
         stats.deleted = len(deleted)
+        scan_diags = sorted([(d.path, d.message) for d in scan.diagnostics] + read_errors)
+        if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
+                tuple(r) for r in self.conn.execute(
+                    "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
+            stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
+            stats.seconds = time.perf_counter() - started
+            return stats  # nothing changed: no write, no WAL growth
 
         with self._transaction():
             c = self.conn
             gone_ids = [known[p][0] for p in deleted + unreadable if p in known]
             changed_ids = [known[f.path][0] for f, _, _ in parsed if f.path in known]
+            bulk = not known and len(parsed) >= PARALLEL_THRESHOLD
+            if bulk:
+                for name in _INDEXES:
+                    c.execute(f"DROP INDEX IF EXISTS {name}")
             self._delete_facts(gone_ids + changed_ids)
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            for f, sha, facts in parsed:
-                self._write_file(f, sha, facts)
+            for f, sha, rows in parsed:
+                self._write_file(f, sha, rows)
+            if bulk:
+                for ddl in _INDEXES.values():
+                    c.execute(ddl)
             paths_changed = bool(deleted or unreadable or stats.added)
             to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
             self._resolve(root, to_resolve)
             c.execute("DELETE FROM diagnostics WHERE stage='scan'")
             c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
                           [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in parsed])
-            c.executemany("INSERT INTO diagnostics VALUES (?, 'scan', ?)",
-                          [(d.path, d.message) for d in scan.diagnostics] + read_errors)
+            c.executemany("INSERT INTO diagnostics VALUES (?, 'scan', ?)", scan_diags)
             c.executemany("INSERT INTO diagnostics VALUES (?, 'parse', ?)",
-                          [(f.path, m) for f, _, facts in parsed for m in facts.diagnostics])
+                          [(f.path, m) for f, _, rows in parsed for m in rows.diagnostics])
             digest = hashlib.sha256("".join(
                 f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
             ).encode()).hexdigest()
@@ -255,25 +302,18 @@ class Store:
         for table in ("definitions", "refs", "imports", "import_targets"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
-    def _write_file(self, f: FileStat, sha: str, facts: FileFacts) -> None:
+    def _write_file(self, f: FileStat, sha: str, rows: _Rows) -> None:
         c = self.conn
         c.execute(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
             "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
-            (f.path, f.language, f.size, f.mtime_ns, sha, facts.line_count))
+            (f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count))
         fid = c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
         c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
-                      "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)",
-                      [(fid, d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc,
-                        d.parent) for d in facts.definitions])
-        lines: dict[str, list[str]] = {}
-        for r in facts.references:
-            lines.setdefault(r.name, []).append(str(r.line))
-        c.executemany("INSERT INTO refs VALUES (?,?,?,?)",
-                      [(fid, n, len(ls), " ".join(ls)) for n, ls in lines.items()])
-        c.executemany("INSERT INTO imports VALUES (?,?,?,?)",
-                      [(fid, i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+                      "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", [(fid, *d) for d in rows.definitions])
+        c.executemany("INSERT INTO refs VALUES (?,?,?,?)", [(fid, *r) for r in rows.refs])
+        c.executemany("INSERT INTO imports VALUES (?,?,?,?)", [(fid, *i) for i in rows.imports])
 
     def _resolve(self, root: Path, paths: list[str] | None) -> None:
         """Recompute import targets: of every file when the file set changed, else of `paths` only."""
@@ -287,7 +327,10 @@ class Store:
             except OSError:
                 return b""
 
-        ctx = RepoContext.build(ids, read)
+        # the context depends on the file set and a few config files; rebuild only when those change
+        if (paths is None or self._ctx is None or any(p.rsplit("/", 1)[-1] in CONTEXT_FILES for p in paths)):
+            self._ctx = RepoContext.build(ids, read)
+        ctx = self._ctx
         if paths is None:
             c.execute("DELETE FROM import_targets")
             rows = c.execute("SELECT f.path, i.module, i.names, i.line FROM imports i "
