@@ -21,6 +21,7 @@ from .config import load_config
 from .contract import build_contract
 from .errors import RequestError
 from .graph import RepoGraph
+from .history import cochange
 from .lexical import LexicalIndex
 from .pack import Packer, SourceFile
 from .rank import rank
@@ -55,6 +56,7 @@ class Engine:
         self._store: Store | None = None
         self._derived: tuple[str, RepoGraph, LexicalIndex, dict[str, str]] | None = None
         self._lexical_cache: dict = {}  # (path, sha256) → chunks and terms, across index states
+        self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
 
     @property
     def store(self) -> Store:
@@ -107,7 +109,10 @@ class Engine:
         else:
             self.ensure_index()
         digest, graph, lexical, modules = self._derive()
-        ranking = rank(query, self.store, graph, lexical, modules)
+        commit, dirty = _git_state(self.root)
+        if self._history is None or self._history[0] != commit:
+            self._history = (commit, cochange(self.root) if commit else {})
+        ranking = rank(query, self.store, graph, lexical, modules, self._history[1])
         notes = []
         sources: dict[str, SourceFile] = {}
         for f in ranking.files:
@@ -136,7 +141,6 @@ class Engine:
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
         contract = build_contract(query, packed, self.store, graph, self.root)
-        commit, dirty = _git_state(self.root)
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=digest),
             task=TaskInfo(text=query.text, type=query.type, type_given=query.type_given,

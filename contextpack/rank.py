@@ -1,7 +1,7 @@
 """Relevance of files and chunks to a task: signals fused into one score, each with reasons in words.
 
 Signals: exact mentions (paths, modules, symbols, stack frames) · lexical relevance (BM25 over files and
-over definition-level chunks) · graph proximity (personalised PageRank seeded by what the task points
+over definition-level chunks) · git co-change with the strongest candidates · graph proximity (personalised PageRank seeded by what the task points
 at) · priors by task type (tests for test-repair, manifests for dependency-upgrade, code over docs).
 
     ranking = rank(query, store, graph, lexical)
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,7 +73,7 @@ def _path_hits(mention: str, paths: list[str]) -> list[str]:
 
 
 def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex,
-         module_files: dict[str, str]) -> Ranking:
+         module_files: dict[str, str], cochange: dict[str, Counter] | None = None) -> Ranking:
     files = {f.path: f for f in store.files()}
     paths = sorted(files)
     fs: dict[str, Scored] = {p: Scored() for p in paths}
@@ -133,9 +134,20 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
         if v > 0.05:
             fs[p].add(1.0 * v, f"a definition matches the task text ({v:.2f})")
 
-    # 3. graph proximity ----------------------------------------------------------------------
     seeds = {p: s.score for p, s in fs.items() if s.score > 0}
     top_seeds = dict(sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
+
+    # 3. co-change history: files changed together with the strongest candidates -------------------
+    if cochange and top_seeds:
+        top = max(top_seeds.values())
+        for seed, w in list(top_seeds.items())[:10]:
+            partners = cochange.get(seed, Counter())
+            most = max(partners.values(), default=0)
+            for p, n in sorted(partners.items()):
+                if p in fs and n >= 2:
+                    fs[p].add(0.4 * (w / top) * (n / most), f"changed together with {seed} in {n} commits")
+
+    # 4. graph proximity ----------------------------------------------------------------------
     if top_seeds:
         ppr = graph.file_rank(top_seeds)
         top_ppr = max(ppr.values(), default=0.0) or 1.0
@@ -147,7 +159,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
                 why = f"imports or is imported by {near[0]}" if near else "close in the dependency graph"
                 fs[p].add(0.5 * v / top_ppr, why)
 
-    # 4. priors by task type -------------------------------------------------------------------
+    # 5. priors by task type -------------------------------------------------------------------
     for p, s in fs.items():
         if s.score <= 0:
             continue
@@ -176,7 +188,8 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
             v = float(chunk_lex[i]) / top_chunk if len(chunk_lex) else 0.0
             bonus = chunk_bonus.get(i)
             score = v + (bonus.score if bonus else 0.0)
-            reasons = (bonus.reasons if bonus else []) + ([f"matches the task text ({v:.2f})"] if v > 0.05 else [])
+            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+            reasons = (bonus.reasons if bonus else []) + ([f"{label} matches the task text ({v:.2f})"] if v > 0.05 else [])
             cands.append(ChunkCandidate(c, round(score, 6), reasons))
         cands.sort(key=lambda cc: (-cc.score, cc.chunk.start))
         out_chunks[p] = cands

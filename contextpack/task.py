@@ -24,6 +24,7 @@ _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ERROR_LINE = re.compile(r"^\s*((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
                          r"(?::\s*(.+))?$", re.M)
 
@@ -126,9 +127,13 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     truncated = len(text) > MAX_TASK_CHARS
     text = text[:MAX_TASK_CHARS]
 
+    # issue templates hide instructions in HTML comments; they are not part of the task
+    visible = _HTML_COMMENT.sub("", text)
     frames: list[Frame] = []
     for lang, rx in _FRAMES:
-        for m in rx.finditer(text):
+        if lang == "go-func" and "goroutine " not in visible:
+            continue  # "name.func(" lines are Go frames only inside a goroutine dump
+        for m in rx.finditer(visible):
             if lang == "python":
                 frames.append(Frame(m.group(1), int(m.group(2)), m.group(3) or ""))
             elif lang == "javascript":
@@ -146,19 +151,19 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
                 frames.append(Frame(m.group(1), int(m.group(2))))
     frames = list(dict.fromkeys(frames))
 
-    code_blocks = [b.strip("\n") for b in _CODE_BLOCK.findall(text)]
-    inline = _INLINE_CODE.findall(text)
-    errors = list(dict.fromkeys(f"{m.group(1)}: {m.group(2)}".strip(": ") for m in _ERROR_LINE.finditer(text)))
-    paths = list(dict.fromkeys(p.lstrip("./") for p in _PATH.findall(text) if not p.startswith("http")))
+    code_blocks = [b.strip("\n") for b in _CODE_BLOCK.findall(visible)]
+    inline = _INLINE_CODE.findall(visible)
+    errors = list(dict.fromkeys(f"{m.group(1)}: {m.group(2)}".strip(": ") for m in _ERROR_LINE.finditer(visible)))
+    paths = list(dict.fromkeys(p.lstrip("./") for p in _PATH.findall(visible) if not p.startswith("http")))
     paths += [f.path for f in frames if f.path and f.path not in paths]
 
     idents: list[str] = []
     code_text = "\n".join(code_blocks + inline)
-    for m in _DOTTED.finditer(text):
+    for m in _DOTTED.finditer(visible):
         d = m.group(1)
         if not re.search(rf"\.(?:{_EXT})$", d) and not d.replace(".", "").isdigit():
             idents.append(d)
-    for w in _IDENT.findall(text):
+    for w in _IDENT.findall(visible):
         if _looks_code(w):
             idents.append(w)
     for w in _IDENT.findall(code_text):
@@ -171,8 +176,8 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     if task_type:
         ttype, given, reason = task_type, True, "given by the request"
     else:
-        ttype, reason = _classify(text, frames)
+        ttype, reason = _classify(visible, frames)
         given = False
     return TaskQuery(text=text, type=ttype, type_given=given, type_reason=reason, identifiers=idents,
                      paths=paths, frames=frames, code_blocks=code_blocks, errors=errors,
-                     terms=lexical_terms(text), truncated=truncated)
+                     terms=lexical_terms(visible), truncated=truncated)

@@ -6,6 +6,9 @@
 ;   @reference          an identifier use
 ;   @import             the whole import statement; @import.module its module path; @import.name a name
 ;   @package            the file's package/namespace declaration name (qualified-name prefix)
+;   @scope              inside a definition: the type it belongs to when declared outside it
+;                       (Go receivers, C++ `Foo::bar`); the definition is qualified under it
+;   @import.relative    like @import.module, for a path relative to the importing file ("./" is added)
 
 (class_definition name: (identifier) @name) @definition.class
 (function_definition name: (identifier) @name) @definition.function
