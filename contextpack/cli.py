@@ -38,7 +38,8 @@ err = Console(stderr=True, soft_wrap=True)
 RepoOpt = Annotated[Path, typer.Option("--repo", "-r", help="Repository root.", show_default=True,
                                        readable=False)]
 IndexOpt = Annotated[Path | None, typer.Option(
-    "--index", help="Index file (default: user cache dir, or [index] index_path in .contextpack/config.toml).")]
+    "--index",  # `\[`: rich markup would swallow "[index]"
+    help="Index file (default: user cache dir, or \\[index] index_path in .contextpack/config.toml).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]
 
 

@@ -53,16 +53,12 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     owned_set = set(owned)
     read_only = sorted({f.path for f, _ in packed.items} - owned_set)
     shown = {f.path: sel.ranges for f, sel in packed.items}
-    g = graph.graph
     preserve: list[Preserve] = []
     evidence: dict[str, list[str]] = {}
     for path in owned:
+        users_of = graph.users_of(path)
         for d in store.definitions(path):
-            node = f"sym:{path}:{d.qualname}"
-            if node not in g:
-                continue
-            users = sorted({u[5:] for u, _, k in g.in_edges(node, data="kind")
-                            if k == "references" and u.startswith("file:") and u[5:] not in owned_set})
+            users = [u for u in users_of.get(d.qualname, []) if u not in owned_set]
             for u in users:
                 if is_test_path(u):
                     evidence.setdefault(u, []).append(d.name)

@@ -2,12 +2,17 @@
 tests edges; PageRank and personalised PageRank.
 
 Node ids: `file:<path>`, `sym:<path>:<qualname>`, `name:<identifier>` (a referenced name that resolves to
-no single definition). Edge attribute `kind` is one of defines, contains, imports, references, tests;
-`weight` grows with the number of uses.
+no single definition). Edge key and attribute `kind`: defines, contains, imports, references, tests;
+`weight` grows with the number of uses. A reference resolves to a definition in a file the referencing
+file imports, else to the only file defining the name, else to the name node.
+
+Packing needs only the file-level projection (`files`), built eagerly; the symbol graph is built on
+first use of `graph`, and per-file questions (`users_of`, `tests_of`) are answered from the index.
 
     g = RepoGraph.build(store)
-    g.pagerank()["file:django/db/models/query.py"]
-    g.file_rank(seeds={"django/db/models/query.py": 1.0})   # personalised, over files only
+    g.file_rank(seeds={"django/db/models/query.py": 1.0})   # personalised, over files
+    g.pagerank()["file:django/db/models/query.py"]           # over the whole graph
+    g.users_of("django/db/models/query.py")                 # {qualname: [files using it]}
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import networkx as nx
 import numpy as np
@@ -33,54 +38,82 @@ def is_test_path(path: str) -> bool:
     return _TEST_PATH.search(path) is not None
 
 
-@dataclass
 class RepoGraph:
-    graph: nx.DiGraph
-    files: nx.DiGraph  # the file-level projection: imports + references between files, weighted
-    _matrix: tuple[list[str], sp.csr_array] | None = None
+    def __init__(self, store: Store):
+        self.store = store
+        self.paths = [f.path for f in store.files()]
+        self.imports: dict[str, set[str]] = defaultdict(set)
+        for src, dst in store.import_edges():
+            self.imports[src].add(dst)
+        self.definers: dict[str, set[str]] = defaultdict(set)
+        for name, path in store.definition_names():
+            self.definers[name].add(path)
+        summed: dict[tuple[str, str], float] = {}
+        for src, dsts in self.imports.items():
+            for dst in dsts:
+                summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
+        for path, name, targets, w, _ in self._references():
+            for t in targets:
+                summed[(path, t)] = summed.get((path, t), 0.0) + w
+        self.files = nx.DiGraph()  # one edge per pair: import and reference weights summed
+        self.files.add_nodes_from(self.paths)
+        self.files.add_edges_from((u, v, {"weight": w}) for (u, v), w in sorted(summed.items()))
+        self._graph: nx.MultiDiGraph | None = None
+        self._matrix: tuple[list[str], sp.csr_array] | None = None
 
     @classmethod
     def build(cls, store: Store) -> RepoGraph:
-        g = nx.DiGraph()
-        files = nx.DiGraph()
-        paths = [f.path for f in store.files()]
-        for p in paths:
-            g.add_node(f"file:{p}", kind="file")
-            files.add_node(p)
-        definers: dict[str, set[str]] = defaultdict(set)
-        sym_of: dict[tuple[str, str], str] = {}
-        for d in store.definitions():
-            node = f"sym:{d.path}:{d.qualname}"
-            g.add_node(node, kind=d.kind, path=d.path, line=d.start_line)
-            parent = f"sym:{d.path}:{d.parent}" if d.parent else f"file:{d.path}"
-            g.add_edge(parent, node, kind="contains" if d.parent else "defines", weight=1.0)
-            definers[d.name].add(d.path)
-            sym_of.setdefault((d.path, d.name), node)
-        imports: dict[str, set[str]] = defaultdict(set)
-        for src, dst in store.import_edges():
-            imports[src].add(dst)
-            _bump(g, f"file:{src}", f"file:{dst}", "imports", 1.0)
-            _bump(files, src, dst, "imports", 1.0)
-        for path, name, uses in store.reference_counts(MAX_DEFINERS):
-            where = definers.get(name, set()) - {path}
+        return cls(store)
+
+    def _references(self) -> Iterator[tuple[str, str, list[str], float, bool]]:
+        """(referencing file, name, defining files, weight, resolved) for names defined in few files."""
+        for path, name, uses in self.store.reference_counts(MAX_DEFINERS):
+            where = self.definers.get(name, set()) - {path}
             if not where:
                 continue
-            near = where & imports[path]  # resolved: defined in a file this one imports
-            targets = near or where
-            w = math.sqrt(uses) * (1.0 if near else 1.0 / len(where))
-            for t in sorted(targets):
-                if near or len(where) == 1:
-                    _bump(g, f"file:{path}", sym_of[(t, name)], "references", w)
+            near = where & self.imports.get(path, set())
+            targets = sorted(near or where)
+            yield path, name, targets, math.sqrt(uses) * (1.0 if near else 1.0 / len(where)), bool(near)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The full file + symbol graph (built on first use: ~50k nodes on a Django-sized repository)."""
+        if self._graph is None:
+            self._graph = self._build_symbol_graph()
+        return self._graph
+
+    def _build_symbol_graph(self) -> nx.MultiDiGraph:
+        # edges are accumulated in a dict and added in bulk: per-edge networkx calls dominate otherwise
+        nodes: dict[str, dict] = {f"file:{p}": {"kind": "file"} for p in self.paths}
+        edges: dict[tuple[str, str, str], float] = {}
+
+        def bump(u: str, v: str, kind: str, w: float) -> None:
+            edges[(u, v, kind)] = edges.get((u, v, kind), 0.0) + w
+
+        sym_of: dict[tuple[str, str], str] = {}
+        for d in self.store.definitions():
+            node = f"sym:{d.path}:{d.qualname}"
+            nodes[node] = {"kind": d.kind, "path": d.path, "line": d.start_line}
+            bump(f"sym:{d.path}:{d.parent}" if d.parent else f"file:{d.path}", node,
+                 "contains" if d.parent else "defines", 1.0)
+            sym_of.setdefault((d.path, d.name), node)
+        for src, dsts in sorted(self.imports.items()):
+            for dst in sorted(dsts):
+                bump(f"file:{src}", f"file:{dst}", "imports", 1.0)
+        for path, name, targets, w, resolved in self._references():
+            for t in targets:
+                if resolved or len(targets) == 1:
+                    bump(f"file:{path}", sym_of[(t, name)], "references", w)
                 else:
-                    _bump(g, f"file:{path}", f"name:{name}", "references", w)
-                    _bump(g, f"name:{name}", sym_of[(t, name)], "references", 1.0)
-                _bump(files, path, t, "references", w)
-        for p in paths:
-            if is_test_path(p):
-                for t in sorted(set(files.successors(p))):
-                    if not is_test_path(t):
-                        _bump(g, f"file:{p}", f"file:{t}", "tests", 1.0)
-        return cls(graph=g, files=files)
+                    bump(f"file:{path}", f"name:{name}", "references", w)
+                    bump(f"name:{name}", sym_of[(t, name)], "references", 1.0)
+        for u, v in self.files.edges:
+            if is_test_path(u) and not is_test_path(v):
+                bump(f"file:{u}", f"file:{v}", "tests", 1.0)
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(nodes.items())
+        g.add_edges_from((u, v, k, {"kind": k, "weight": w}) for (u, v, k), w in edges.items())
+        return g
 
     def pagerank(self, personalization: dict[str, float] | None = None) -> dict[str, float]:
         """PageRank over the whole graph (node ids as above); personalised when seeds are given."""
@@ -101,8 +134,6 @@ class RepoGraph:
             self._matrix = (nodes, sp.csr_array(sp.diags_array(out) @ m))
         nodes, m = self._matrix
         n = len(nodes)
-        if n == 0:
-            return {}
         index = {p: i for i, p in enumerate(nodes)}
         p = np.zeros(n)
         for path, w in (seeds or {}).items():
@@ -118,19 +149,24 @@ class RepoGraph:
                 break
         return {nodes[i]: float(x[i]) for i in range(n)}
 
+    def users_of(self, path: str) -> dict[str, list[str]]:
+        """Per definition of `path` (qualname): the other files whose references resolve to it,
+        by the same rule as the graph's reference edges."""
+        importers = {src for src, dsts in self.imports.items() if path in dsts}
+        out: dict[str, list[str]] = {}
+        for d in self.store.definitions(path):
+            where = self.definers.get(d.name, set())
+            if len(where) > MAX_DEFINERS:
+                continue
+            users = sorted(p for p in self.store.files_referencing(d.name)
+                           if p != path and (p in importers or len(where) == 1))
+            if users:
+                out[d.qualname] = users
+        return out
+
     def tests_of(self, path: str) -> list[str]:
-        """Test files with a `tests` edge to `path`."""
-        node = f"file:{path}"
-        if node not in self.graph:
-            return []
-        return sorted(u[5:] for u, _, k in self.graph.in_edges(node, data="kind") if k == "tests")
-
-
-def _bump(g: nx.DiGraph, u: str, v: str, kind: str, w: float) -> None:
-    if g.has_edge(u, v):
-        g[u][v]["weight"] += w
-    else:
-        g.add_edge(u, v, kind=kind, weight=w)
+        """Test files that import `path` or use its definitions."""
+        return sorted({u for u in self.files.predecessors(path) if is_test_path(u)}) if path in self.files else []
 
 
 def _pagerank(g: nx.DiGraph, seeds: dict[str, float] | None) -> dict[str, float]:

@@ -407,6 +407,16 @@ class Store:
             "JOIN files f ON f.id = r.file_id ORDER BY f.path, r.name",
             (max_definers,))
 
+    def definition_names(self) -> list[tuple[str, str]]:
+        """(name, path) of every definition, distinct."""
+        return list(self.conn.execute(
+            "SELECT DISTINCT d.name, f.path FROM definitions d JOIN files f ON f.id = d.file_id ORDER BY 1, 2"))
+
+    def files_referencing(self, name: str) -> list[str]:
+        return [p for (p,) in self.conn.execute(
+            "SELECT DISTINCT f.path FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name=? ORDER BY 1",
+            (name,))]
+
     def diagnostics(self) -> list[tuple[str, str, str]]:
         return list(self.conn.execute("SELECT path, stage, message FROM diagnostics ORDER BY path, message"))
 
