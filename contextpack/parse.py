@@ -66,6 +66,8 @@ def module_name(path: str, language: str) -> str:
     """The dotted module a path stands for: `pkg/mod.py` → `pkg.mod`, `pkg/__init__.py` → `pkg`."""
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
     parts = [p for p in stem.split("/") if p]
+    if language == "python" and len(parts) > 1 and parts[0] == "src":  # src layout: src/pkg/x.py is pkg.x
+        parts = parts[1:]
     if language == "python" and parts and parts[-1] == "__init__":
         parts.pop()
     elif language == "rust" and len(parts) > 1 and parts[-1] == "mod":  # `a/mod.rs` is module `a`

@@ -125,7 +125,7 @@ def engine(repo: Path, tmp_path: Path):
 
 
 def test_models_definitions_exact() -> None:
-    m = "src.shop.models"  # qualnames are path-based: the src/ directory is part of them
+    m = "shop.models"  # src layout: the src/ directory is not part of the module name
     # docs compared with whitespace collapsed (multi-line docstring indentation: test_multiline_docstring)
     got = [replace(d, doc=" ".join(d.doc.split())) for d in facts("src/shop/models.py").definitions]
     assert got == [
@@ -156,7 +156,7 @@ def test_multiline_docstring() -> None:
 
 
 def test_billing_definitions_exact() -> None:
-    b = "src.shop.services.billing"
+    b = "shop.services.billing"
     assert facts("src/shop/services/billing.py").definitions == [
         Definition("invoice", "function", f"{b}.invoice", 7, 10,
                    "def invoice(order: Order, country: str) -> dict", "An invoice for one order."),
@@ -168,9 +168,9 @@ def test_billing_definitions_exact() -> None:
 
 def test_other_definitions() -> None:
     assert [(d.qualname, d.kind, d.start_line) for d in facts("src/shop/__init__.py").definitions] == [
-        ("src.shop.__all__", "variable", 5)]
+        ("shop.__all__", "variable", 5)]
     assert [(d.qualname, d.doc) for d in facts("src/shop/services/tax.py").definitions] == [
-        ("src.shop.services.tax.rate_for", "The VAT rate of a country.")]
+        ("shop.services.tax.rate_for", "The VAT rate of a country.")]
     assert facts("src/shop/services/__init__.py").definitions == []
     assert [(d.qualname, d.start_line, d.end_line) for d in facts("tests/test_billing.py").definitions] == [
         ("tests.test_billing.test_invoice", 5, 6)]
@@ -233,7 +233,7 @@ def test_index_holds_the_facts(engine: Engine) -> None:
     assert store.references("src/shop/services/billing.py") == billing.references
     assert store.imports("src/shop/services/billing.py") == billing.imports
     assert [d.path for d in store.find_definitions("Order.with_tax")] == ["src/shop/models.py"]
-    assert [d.qualname for d in store.find_definitions("shop.models.Order")] == ["src.shop.models.Order"]
+    assert [d.qualname for d in store.find_definitions("shop.models.Order")] == ["shop.models.Order"]
     assert store.diagnostics() == []
 
 

@@ -1,0 +1,169 @@
+"""Shared helpers for the packing tests: writing fixture repositories, a realistic shop repository, running
+the installed CLI, and keeping every index out of the user's real cache dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# the installed console script, next to the interpreter running the tests
+CONTEXTPACK = str(Path(sys.executable).with_name("contextpack"))
+
+
+def write(root: Path, rel: str, text: str, dedent: bool = True) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
+    return path
+
+
+def file_lines(path: Path) -> list[str]:
+    """A file's lines the way the bundle numbers them: split on "\\n", no phantom line after a final newline."""
+    lines = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based number of the first line of `path` containing `needle`."""
+    for n, line in enumerate(file_lines(path), 1):
+        if needle in line:
+            return n
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def covered(ranges, line: int) -> bool:
+    return any(a <= line <= b for a, b in ranges)
+
+
+_PRICING_EXTRA = "".join(f'''
+
+def price_rule_{i}(price: float, quantity: int) -> float:
+    """Volume rule {i}: every {i + 2}nd unit is {i + 5}% cheaper."""
+    bonus = quantity // {i + 2}
+    reduced = price * (1 - {i + 5} / 100)
+    return price * (quantity - bonus) + reduced * bonus
+''' for i in range(10))
+
+
+def make_shop(root: Path) -> Path:
+    """A 16-file shop: pricing (large enough to be cut into snippets), models, cart, checkout, eight small
+    utility modules, tests that call the pricing and cart code, AGENTS.md and .contextpack/rules.md."""
+    write(root, "shop/__init__.py", "")
+    write(root, "shop/pricing.py", '''\
+        """Prices: discounts, taxes and volume rules."""
+        from shop.models import Product
+
+        TAX_RATE = 0.2
+
+
+        def base_price(product: Product) -> float:
+            return product.price
+
+
+        def apply_discount(price: float, percent: float) -> float:
+            """Reduce `price` by `percent` (0-100)."""
+            if percent < 0 or percent > 100:
+                raise ValueError(f"discount out of range: {percent}")
+            return price * (1 - percent / 100)
+
+
+        def with_tax(price: float) -> float:
+            return price * (1 + TAX_RATE)
+        ''' + _PRICING_EXTRA)
+    write(root, "shop/models.py", '''\
+        from dataclasses import dataclass
+
+
+        @dataclass
+        class Product:
+            name: str
+            price: float
+
+
+        @dataclass
+        class Order:
+            items: list
+            customer: str = ""
+        ''')
+    write(root, "shop/cart.py", '''\
+        from shop.pricing import apply_discount, with_tax
+
+
+        class Cart:
+            def __init__(self):
+                self.items = []
+
+            def add(self, product):
+                self.items.append(product)
+
+            def total(self, discount=0):
+                subtotal = sum(p.price for p in self.items)
+                taxed = with_tax(subtotal)
+                return apply_discount(taxed, discount)
+        ''')
+    write(root, "shop/checkout.py", '''\
+        from shop.cart import Cart
+        from shop.models import Order
+
+
+        def checkout(cart: Cart, customer: str, coupon: int = 0) -> Order:
+            if not cart.items:
+                raise RuntimeError("empty cart")
+            cart.total(coupon)
+            return Order(items=list(cart.items), customer=customer)
+        ''')
+    topics = ["shipping", "inventory", "emails", "invoices", "reports", "search", "auth", "audit"]
+    for i, topic in enumerate(topics):
+        write(root, f"shop/{topic}.py", f'''\
+            """{topic.title()} helpers."""
+
+
+            def {topic}_helper(value):
+                return value + {i}
+
+
+            class {topic.title()}Service:
+                def run(self, value):
+                    return {topic}_helper(value) * 2
+            ''')
+    write(root, "tests/test_pricing.py", '''\
+        from shop.pricing import apply_discount
+
+
+        def test_apply_discount():
+            assert apply_discount(100, 10) == 90
+        ''')
+    write(root, "tests/test_cart.py", '''\
+        from shop.cart import Cart
+
+
+        def test_empty_cart_total():
+            assert Cart().total() == 0
+        ''')
+    write(root, "AGENTS.md", "Run the tests with `pytest -q`. Keep public signatures stable.\n")
+    write(root, ".contextpack/rules.md", "Prices are floats; never round inside pricing.\n")
+    return root
+
+
+@pytest.fixture
+def isolated_index(tmp_path, monkeypatch) -> Path:
+    """CONTEXTPACK_INDEX_DIR points into tmp_path, so no index reaches the user's cache dir."""
+    d = tmp_path / "index-dir"
+    monkeypatch.setenv("CONTEXTPACK_INDEX_DIR", str(d))
+    return d
+
+
+def run_cli(args: list[str], *, env_extra: dict[str, str] | None = None, input: str | None = None,
+            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the installed `contextpack` script; CONTEXTPACK_INDEX_DIR must be set (environment or env_extra)."""
+    env = {**os.environ, **(env_extra or {})}
+    assert env.get("CONTEXTPACK_INDEX_DIR"), "set CONTEXTPACK_INDEX_DIR (isolated_index fixture or env_extra)"
+    return subprocess.run([CONTEXTPACK, *args], capture_output=True, text=True, input=input, env=env,
+                          cwd=cwd, timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
