@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Literal
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -128,6 +130,29 @@ def bundle_schema() -> dict:
     return Bundle.model_json_schema(by_alias=True)
 
 
+# XML 1.0 allows neither these characters nor references to them (source files and pasted logs have
+# form feeds and ANSI escapes): C0 controls become their Control Pictures (ESC → U+241B), the rest U+FFFD.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _XML_INVALID.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() < " " else "\ufffd", text)
+
+
+def escape(text: str) -> str:
+    """Element text; CR as a reference, since parsers fold a raw CR LF into LF."""
+    return _escape(_xml_safe(text), {"\r": "&#13;"})
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_xml_safe(text))
+
+
+def _fence(text: str) -> str:
+    """A markdown code fence longer than any backtick run inside `text`, so the text can't close it."""
+    return "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+
+
 def _ranges_text(ranges: list[Range]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
@@ -148,7 +173,7 @@ def render_markdown(b: Bundle) -> str:
         out.append(f"- Rules: `{r.path}`")
     out += ["", "## Context", ""]
     for it in b.items:
-        fence = "````" if "```" in it.content else "```"
+        fence = _fence(it.content)
         out += [f"### {it.path} ({it.kind}, lines {_ranges_text(it.ranges)})", "",
                 f"_{'; '.join(it.reasons)}_", "", f"{fence}{it.language}", it.content.rstrip("\n"), fence, ""]
     if b.omitted:

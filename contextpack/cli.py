@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -15,10 +16,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
-import json
 
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
@@ -62,7 +62,7 @@ def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
         task = bar.add_task("parse", total=None)
         stats = engine.index(progress=lambda done, total: bar.update(task, completed=done, total=total))
     info = engine.stats(with_graph=True)
-    table = Table(title=f"indexed {info.root}", show_header=False)
+    table = Table(title=f"indexed {escape(info.root)}", show_header=False)
     table.add_row("files", f"{stats.scanned} ({', '.join(f'{k} {v}' for k, v in info.files_by_language.items())})")
     table.add_row("refresh", f"{stats.parsed} parsed, {stats.unchanged} unchanged, {stats.touched} touched, "
                   f"{stats.deleted} deleted")
@@ -71,9 +71,10 @@ def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
     table.add_row("imports", f"{info.counts['imports']} ({info.counts['resolved_imports']} resolved to repo files)")
     table.add_row("graph", f"{info.graph_nodes} nodes, {info.graph_edges} edges")
     table.add_row("skipped", ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped.items())) or "none")
-    table.add_row("diagnostics", str(stats.diagnostics) + (" (contextpack stats --diagnostics)" if stats.diagnostics else ""))
+    hint = " (contextpack stats --diagnostics)" if stats.diagnostics else ""
+    table.add_row("diagnostics", f"{stats.diagnostics}{hint}")
     table.add_row("seconds", f"{stats.seconds:.2f}")
-    table.add_row("index file", info.index_path)
+    table.add_row("index file", escape(info.index_path))
     out.print(table)
 
 
@@ -84,10 +85,12 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
     """Find definitions by name or qualified name: path:line, kind, qualified name and signature."""
     rows = _engine(repo, index).symbols(query, limit)
     if not rows:
-        err.print(f"no definition named {query!r}")
+        err.print(f"no definition named {escape(repr(query))}")
         raise typer.Exit(1)
     for d in rows:
-        out.print(f"[cyan]{d.path}:{d.start_line}[/]  [dim]{d.kind}[/]  [bold]{d.qualname}[/]", highlight=False)
+        # escape: paths like pages/[id].tsx are not rich markup
+        out.print(f"[cyan]{escape(d.path)}:{d.start_line}[/]  [dim]{d.kind}[/]  "
+                  f"[bold]{escape(d.qualname)}[/]", highlight=False)
         out.print(f"    {d.signature}", markup=False, highlight=False)
 
 
@@ -109,19 +112,19 @@ def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
     engine = _engine(repo, index)
     info = engine.stats()
     if info.digest is None:
-        err.print(f"{info.root} is not indexed yet: run `contextpack index --repo {info.root}`")
+        err.print(f"{escape(info.root)} is not indexed yet: run `contextpack index --repo {escape(info.root)}`")
         raise typer.Exit(1)
-    table = Table(show_header=False, title=f"index of {info.root}")
+    table = Table(show_header=False, title=f"index of {escape(info.root)}")
     for k, v in info.counts.items():
         table.add_row(k, str(v))
     for k, v in info.files_by_language.items():
         table.add_row(f"  {k} files", str(v))
     table.add_row("digest", info.digest[:16])
-    table.add_row("index file", info.index_path)
+    table.add_row("index file", escape(info.index_path))
     out.print(table)
     if diagnostics:
         for path, stage, message in engine.store.diagnostics():
-            out.print(f"{path}: [dim]{stage}[/] {message}", highlight=False)
+            out.print(f"{escape(path)}: [dim]{stage}[/] {escape(message)}", highlight=False)
 
 
 @app.command()
@@ -165,8 +168,8 @@ def pack(
             output.write_text(rendered, "utf-8")
         except OSError as e:
             raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
-        err.print(f"[dim]wrote {output}: {len(bundle.items)} items, {bundle.budget.used}/{bundle.budget.limit} "
-                  f"tokens ({bundle.budget.encoding})[/]")
+        err.print(f"[dim]wrote {escape(str(output))}: {len(bundle.items)} items, "
+                  f"{bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})[/]")
     else:
         sys.stdout.write(rendered)
 
@@ -181,11 +184,12 @@ def main() -> None:
     try:
         app()
     except ContextpackError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(e))}", highlight=False)  # a path may hold "[/]"
         sys.exit(e.exit_code)
     except sqlite3.DatabaseError as e:  # a damaged page that Store.open's header checks could not see
         where = f" {_opened[-1].index_path}" if _opened else ""
-        err.print(f"[red]error:[/] index{where} is unusable ({e}); delete it to rebuild", highlight=False)
+        msg = f"index{where} is unusable ({e}); delete it to rebuild"
+        err.print(f"[red]error:[/] {escape(msg)}", highlight=False)
         sys.exit(IndexStateError.exit_code)
 
 

@@ -52,7 +52,7 @@ class RepoGraph:
         for src, dsts in self.imports.items():
             for dst in dsts:
                 summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
-        for path, name, targets, w, _ in self._references():
+        for path, _name, targets, w, _ in self._references():
             for t in targets:
                 summed[(path, t)] = summed.get((path, t), 0.0) + w
         self.files = nx.DiGraph()  # one edge per pair: import and reference weights summed

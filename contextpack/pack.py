@@ -48,7 +48,9 @@ class SourceFile:
         """Last line of the signature that starts at `start` (decorators and multi-line parameters)."""
         last = min(start + _HEADER_LINES - 1, len(self.lines))
         for n in range(start, last + 1):
-            code = self.lines[n - 1].split("#", 1)[0].rstrip() if self.language == "python" else self.lines[n - 1].rstrip()
+            code = self.lines[n - 1].rstrip()
+            if self.language == "python":
+                code = code.split("#", 1)[0].rstrip()
             if code.endswith((":", "{")) or (self.language != "python" and code.endswith(";")):
                 return n
         return start

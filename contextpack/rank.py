@@ -1,10 +1,11 @@
 """Relevance of files and chunks to a task: signals fused into one score, each with reasons in words.
 
 Signals: exact mentions (paths, modules, symbols, stack frames) · lexical relevance (BM25 over files and
-over definition-level chunks) · git co-change with the strongest candidates · graph proximity (personalised PageRank seeded by what the task points
-at) · priors by task type (tests for test-repair, manifests for dependency-upgrade, code over docs).
+over definition-level chunks) · git co-change with the strongest candidates · graph proximity
+(personalised PageRank seeded by what the task points at) · priors by task type (tests for test-repair,
+manifests for dependency-upgrade, code over docs).
 
-    ranking = rank(query, store, graph, lexical)
+    ranking = rank(query, store, graph, lexical, module_files)
     for f in ranking.files[:5]: print(f.path, f.score, f.reasons)
     ranking.chunks_in("django/db/models/query.py")[0]
 """
@@ -189,7 +190,9 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
             bonus = chunk_bonus.get(i)
             score = v + (bonus.score if bonus else 0.0)
             label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
-            reasons = (bonus.reasons if bonus else []) + ([f"{label} matches the task text ({v:.2f})"] if v > 0.05 else [])
+            reasons = list(bonus.reasons) if bonus else []
+            if v > 0.05:
+                reasons.append(f"{label} matches the task text ({v:.2f})")
             cands.append(ChunkCandidate(c, round(score, 6), reasons))
         cands.sort(key=lambda cc: (-cc.score, cc.chunk.start))
         out_chunks[p] = cands

@@ -1,5 +1,6 @@
 """Secrets out of content before it leaves: detect-secrets' detectors on each line that is shown, and
-private key blocks whole (detection costs ~60 µs a line, so it runs only on lines that leave). Reports what was found (type and line), never the secret itself.
+private key blocks whole (detection costs ~60 µs a line, so it runs only on lines that leave). Reports
+what was found (type and line), never the secret itself.
 
     r = Redactor(lines, "config.py")
     r.line(3)          # line 3 with any secret replaced by [REDACTED]; detection runs once, on demand

@@ -13,9 +13,11 @@ re-parses only those whose content hash changed.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +29,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import IndexStateError
-from .parse import Definition, FileFacts, Import, Reference, parse_source
+from .parse import FileFacts, Import, Reference, parse_source
 from .resolve import RepoContext, resolve_import
 from .scan import FileStat, ScanOptions, scan_repo
 
@@ -151,6 +153,14 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
         return rel, sha, _Rows.of(facts), None
 
 
+def _die_with_parent() -> None:
+    """Pool workers end when the indexer dies (even by SIGKILL) instead of waiting forever (Linux)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
@@ -188,9 +198,10 @@ class Store:
 
     # ---- refresh -------------------------------------------------------------------------------
 
-    def refresh(self, root: Path, options: ScanOptions = ScanOptions(),
+    def refresh(self, root: Path, options: ScanOptions | None = None,
                 progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         """Bring the index in line with the tree on disk; one transaction; returns what it did."""
+        options = options or ScanOptions()
         started = time.perf_counter()
         known = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT path, id, size, mtime_ns, sha256 FROM files")}
@@ -278,7 +289,7 @@ class Store:
             return out
         # fork, not spawn/forkserver: those re-import the caller's __main__, which breaks unguarded scripts
         workers = min(os.cpu_count() or 2, 8)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_die_with_parent) as pool:
             out = []
             for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
                 out.append(res)

@@ -25,7 +25,8 @@ _IDENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_ERROR_LINE = re.compile(r"^\s*((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
+_ERROR_LINE = re.compile(r"^\s*(?:Caused by: |Exception in thread \"[^\"\n]*\" )?"  # Java's prefixes
+                         r"((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
                          r"(?::\s*(.+))?$", re.M)
 
 # stack frames of five languages: (regex, groups → path, line, function)
@@ -33,8 +34,9 @@ _FRAMES = [
     ("python", re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')),
     ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]+?) \()?(?:file://)?([^\s()]+?\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")),
     ("java", re.compile(r"at ((?:[\w$]+\.)+[\w$<>]+)\(([\w$]+\.(?:java|kt|scala)):(\d+)\)")),
-    ("go", re.compile(r"^\s*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)),
-    ("go-func", re.compile(r"^((?:[\w.-]+/)*[\w-]+\.(?:\(\*?\w+\)\.)?\w+)\(", re.M)),
+    # a goroutine frame: optional "pkg/path.(*Type).Method(args)" line, then "\t/abs/path/file.go:17 +0x1d"
+    ("go", re.compile(r"^(?:([\w.\-/!@~]+?\.(?:\(\*?\w+\)\.)?[\w.]+)\(.*\)[ \t]*\r?\n)?"
+                      r"[ \t]*(\S+?\.go):(\d+)", re.M)),
     ("rust", re.compile(r"(?:panicked at |at )((?:[\w.-]+/)*[\w.-]+\.rs):(\d+)(?::\d+)?")),
 ]
 
@@ -43,15 +45,20 @@ its just like may me might my no not of on or our should so some such than that 
 they this to too use used using was we were what when where which while who why will with would you your
 """.split())
 
+# "test(s)" or a test's name: test_x, x_test, TestX, XTest (case-sensitive there: "latest" is no test)
+_TEST_WORD = r"(tests?|test_\w+|\w+_tests?|(?-i:Test[A-Z0-9_]\w*|[A-Z]\w*Tests?))"
+
 # rules for the task type: first match wins, and its reason is reported
 _TYPE_RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("dependency-upgrade", re.compile(r"\b(upgrade|bump|update)\b.{0,40}\b(dependenc\w*|version|package|library|"
                                       r"requirements?|to v?\d+(\.\d+)+)|\bdeprecat\w+ in (version )?\d", re.I),
      "mentions upgrading a dependency or version"),
-    ("test-repair", re.compile(r"\b(failing|broken|flaky|fix(es|ing)?)\b.{0,30}\btests?\b|\btests?\b.{0,30}\b(fail\w*|"
-                               r"broken|flaky)\b", re.I), "mentions failing or broken tests"),
-    ("bugfix", re.compile(r"\b(bug|error|exception|traceback|crash\w*|fails?|failure|incorrect|wrong|"
-                          r"unexpected\w*|regression|broken|raises?|should not|doesn'?t work|not work\w*)\b", re.I),
+    ("test-repair", re.compile(rf"\b(failing|broken|flaky|fix(es|ing)?)\b.{{0,30}}\b{_TEST_WORD}\b|"
+                               rf"\b{_TEST_WORD}\b.{{0,30}}\b(fail\w*|broken|flaky)\b", re.I),
+     "mentions failing or broken tests"),
+    ("bugfix", re.compile(r"\b(bug|error|exception|traceback|crash\w*|panic\w*|fail(s|ed|ing|ure)?|incorrect|"
+                          r"(?-i:[A-Z]\w*(Error|Exception))|wrong|unexpected\w*|regression|broken|raises?|"
+                          r"should not|doesn'?t work|not work\w*)\b", re.I),
      "mentions an error or wrong behaviour"),
     ("refactor", re.compile(r"\b(refactor\w*|rename|clean ?up|simplif\w+|extract (a |the )?(method|function|class)|"
                             r"move .{0,30} to|deduplicat\w+|reorganiz\w+)\b", re.I), "asks to restructure code"),
@@ -104,6 +111,14 @@ def lexical_terms(text: str) -> list[str]:
     return out
 
 
+def _go_function(name: str) -> str:
+    """`example.com/proj/pkg.(*Store).Get` → `Store.Get`; `main.main` → `main`; closures → their function."""
+    name = name.rsplit("/", 1)[-1]
+    name = name.split(".", 1)[1] if "." in name else name
+    name = re.sub(r"\(\*?(\w+)\)", r"\1", name)
+    return re.sub(r"(\.func\d+)+$", "", name)
+
+
 def _looks_code(word: str) -> bool:
     return ("_" in word.strip("_") or re.search(r"[a-z][A-Z]", word) is not None
             or re.match(r"^[A-Z][a-z]+[A-Z]", word) is not None or (word.isupper() and len(word) > 3))
@@ -111,6 +126,8 @@ def _looks_code(word: str) -> bool:
 
 def _classify(text: str, frames: list[Frame]) -> tuple[str, str]:
     for name, rule, reason in _TYPE_RULES:
+        if frames and name in ("refactor", "feature", "exploration"):
+            break  # a stack trace outweighs a stray "new" or "find" in it
         if m := rule.search(text):
             return name, f"{reason} (\"{m.group(0).strip()[:40]}\")"
     if frames:
@@ -131,22 +148,19 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     visible = _HTML_COMMENT.sub("", text)
     frames: list[Frame] = []
     for lang, rx in _FRAMES:
-        if lang == "go-func" and "goroutine " not in visible:
-            continue  # "name.func(" lines are Go frames only inside a goroutine dump
         for m in rx.finditer(visible):
             if lang == "python":
                 frames.append(Frame(m.group(1), int(m.group(2)), m.group(3) or ""))
             elif lang == "javascript":
-                frames.append(Frame(m.group(2), int(m.group(3)), (m.group(1) or "").strip()))
+                fn = (m.group(1) or "").strip().removeprefix("new ")
+                frames.append(Frame(m.group(2), int(m.group(3)), "" if "<" in fn else fn))
             elif lang == "java":
                 qual = m.group(1)
                 pkg_path = "/".join(qual.split(".")[:-2])
                 frames.append(Frame(f"{pkg_path}/{m.group(2)}" if pkg_path else m.group(2), int(m.group(3)),
                                     qual.split(".")[-1]))
             elif lang == "go":
-                frames.append(Frame(m.group(1), int(m.group(2))))
-            elif lang == "go-func":
-                frames.append(Frame("", 0, m.group(1).rsplit(".", 1)[-1]))
+                frames.append(Frame(m.group(2), int(m.group(3)), _go_function(m.group(1) or "")))
             elif lang == "rust":
                 frames.append(Frame(m.group(1), int(m.group(2))))
     frames = list(dict.fromkeys(frames))
@@ -155,7 +169,7 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     inline = _INLINE_CODE.findall(visible)
     errors = list(dict.fromkeys(f"{m.group(1)}: {m.group(2)}".strip(": ") for m in _ERROR_LINE.finditer(visible)))
     paths = list(dict.fromkeys(p.lstrip("./") for p in _PATH.findall(visible) if not p.startswith("http")))
-    paths += [f.path for f in frames if f.path and f.path not in paths]
+    paths = list(dict.fromkeys(paths + [f.path for f in frames if f.path]))
 
     idents: list[str] = []
     code_text = "\n".join(code_blocks + inline)
