@@ -61,15 +61,15 @@ def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
                   console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
         task = bar.add_task("parse", total=None)
         stats = engine.index(progress=lambda done, total: bar.update(task, completed=done, total=total))
-    info = engine.stats(with_graph=True)
+    info = engine.stats()
     table = Table(title=f"indexed {escape(info.root)}", show_header=False)
     table.add_row("files", f"{stats.scanned} ({', '.join(f'{k} {v}' for k, v in info.files_by_language.items())})")
     table.add_row("refresh", f"{stats.parsed} parsed, {stats.unchanged} unchanged, {stats.touched} touched, "
                   f"{stats.deleted} deleted")
     table.add_row("symbols", str(info.counts["definitions"]))
-    table.add_row("references", str(info.counts["references"]))
     table.add_row("imports", f"{info.counts['imports']} ({info.counts['resolved_imports']} resolved to repo files)")
-    table.add_row("graph", f"{info.graph_nodes} nodes, {info.graph_edges} edges")
+    table.add_row("edges", f"{info.counts['resolved_imports']} imports between files, "
+                  f"{info.counts['references']} references")
     table.add_row("skipped", ", ".join(f"{k} {v}" for k, v in sorted(stats.skipped.items())) or "none")
     hint = " (contextpack stats --diagnostics)" if stats.diagnostics else ""
     table.add_row("diagnostics", f"{stats.diagnostics}{hint}")

@@ -42,8 +42,6 @@ class IndexStats:
     digest: str | None
     files_by_language: dict[str, int]
     counts: dict[str, int]
-    graph_nodes: int | None = None
-    graph_edges: int | None = None
 
 
 class Engine:
@@ -54,7 +52,8 @@ class Engine:
         self.options = options or cfg_options
         self.index_path = Path(index_path) if index_path else (cfg_index or default_index_path(self.root))
         self._store: Store | None = None
-        self._derived: tuple[str, RepoGraph, LexicalIndex, dict[str, str]] | None = None
+        self._graph: tuple[str, RepoGraph] | None = None
+        self._lexical: tuple[str, LexicalIndex, dict[str, str]] | None = None
         self._lexical_cache: dict = {}  # (path, sha256) → chunks and terms, across index states
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
 
@@ -78,24 +77,32 @@ class Engine:
         if self.store.is_empty_index():
             self.index()
 
-    def _derive(self) -> tuple[str, RepoGraph, LexicalIndex, dict[str, str]]:
-        """Graph, lexical index and module map of the current index state, built once per digest."""
-        digest = self.store.meta("digest") or ""
-        if self._derived is None or self._derived[0] != digest:
-            self._derived = None  # free the old state before building the new one
-            paths = [f.path for f in self.store.files()]
-            modules = RepoContext.build(paths, lambda _p: b"").python_modules
-            self._derived = (digest, RepoGraph.build(self.store),
-                             LexicalIndex.build(self.store, self.root, self._lexical_cache), modules)
-        return self._derived
+    def _digest(self) -> str:
+        return self.store.meta("digest") or ""
 
     def graph(self) -> RepoGraph:
-        return self._derive()[1]
+        """The dependency graph of the current index state (built once per index digest)."""
+        digest = self._digest()
+        if self._graph is None or self._graph[0] != digest:
+            self._graph = None  # free the old state before building the new one
+            self._graph = (digest, RepoGraph.build(self.store))
+        return self._graph[1]
+
+    def lexical(self) -> tuple[LexicalIndex, dict[str, str]]:
+        """BM25 over chunks and files, and the Python module map, of the current index state."""
+        digest = self._digest()
+        if self._lexical is None or self._lexical[0] != digest:
+            self._lexical = None
+            paths = [f.path for f in self.store.files()]
+            modules = RepoContext.build(paths, lambda _p: b"").python_modules
+            self._lexical = (digest, LexicalIndex.build(self.store, self.root, self._lexical_cache), modules)
+        return self._lexical[1], self._lexical[2]
 
     def prepare(self) -> None:
         """Build what packing derives from the index now, so the next pack pays only for the task."""
         self.ensure_index()
-        self._derive()
+        self.graph()
+        self.lexical()
 
     def pack(self, task: str, budget: int, encoding: str = DEFAULT_ENCODING, task_type: str | None = None,
              refresh: bool = False) -> Bundle:
@@ -108,7 +115,8 @@ class Engine:
             self.index()
         else:
             self.ensure_index()
-        digest, graph, lexical, modules = self._derive()
+        digest, graph = self._digest(), self.graph()
+        lexical, modules = self.lexical()
         commit, dirty = _git_state(self.root)
         if self._history is None or self._history[0] != commit:
             self._history = (commit, cochange(self.root) if commit else {})
@@ -171,14 +179,10 @@ class Engine:
         self.ensure_index()
         return repo_map(self.store, self.graph(), get_tokenizer(encoding), budget)
 
-    def stats(self, with_graph: bool = False) -> IndexStats:
+    def stats(self) -> IndexStats:
         store = self.store
-        out = IndexStats(root=str(self.root), index_path=str(self.index_path), digest=store.meta("digest"),
-                         files_by_language=store.languages(), counts=store.counts())
-        if with_graph:
-            g = self.graph().graph
-            out.graph_nodes, out.graph_edges = g.number_of_nodes(), g.number_of_edges()
-        return out
+        return IndexStats(root=str(self.root), index_path=str(self.index_path), digest=store.meta("digest"),
+                          files_by_language=store.languages(), counts=store.counts())
 
 
 def _git_state(root: Path) -> tuple[str | None, bool | None]:
