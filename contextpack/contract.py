@@ -13,6 +13,7 @@ from pathlib import Path
 from .bundle import Contract, Evidence, Preserve, Rule
 from .graph import RepoGraph, is_test_path
 from .pack import PackResult
+from .redact import redact
 from .store import Store
 from .task import TaskQuery
 
@@ -65,7 +66,7 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
             callers = [u for u in users if not is_test_path(u)]
             visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
             if callers and visible and not d.name.startswith("_") and d.kind not in ("variable",):
-                preserve.append(Preserve(path=path, qualname=d.qualname, signature=d.signature,
+                preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
         for t in graph.tests_of(path):
             evidence.setdefault(t, [])

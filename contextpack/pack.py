@@ -209,6 +209,8 @@ class Packer:
             if sel is not None and sel.kind == "file":
                 continue
             if sel is None:
+                if not src.lines:
+                    continue  # an empty file costs nothing and shows nothing
                 ranges = [(1, len(src.lines))]
                 kind = "file"
             else:

@@ -242,9 +242,11 @@ class Store:
 
         with self._transaction():
             c = self.conn
-            gone_ids = [known[p][0] for p in deleted + unreadable if p in known]
-            changed_ids = [known[f.path][0] for f, _, _ in parsed if f.path in known]
-            bulk = not known and len(parsed) >= PARALLEL_THRESHOLD
+            # re-read under the write lock: another refresh may have committed while this one parsed
+            fresh = dict(c.execute("SELECT path, id FROM files"))
+            gone_ids = [i for p, i in fresh.items() if p not in current or p in unreadable]
+            changed_ids = [fresh[f.path] for f, _, _ in parsed if f.path in fresh]
+            bulk = not fresh and len(parsed) >= PARALLEL_THRESHOLD
             if bulk:
                 for name in _INDEXES:
                     c.execute(f"DROP INDEX IF EXISTS {name}")

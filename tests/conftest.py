@@ -167,3 +167,61 @@ def run_cli(args: list[str], *, env_extra: dict[str, str] | None = None, input: 
     assert env.get("CONTEXTPACK_INDEX_DIR"), "set CONTEXTPACK_INDEX_DIR (isolated_index fixture or env_extra)"
     return subprocess.run([CONTEXTPACK, *args], capture_output=True, text=True, input=input, env=env,
                           cwd=cwd, timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
+
+
+# -- invariants every bundle must satisfy ----------------------------------------------------------------
+
+def check_bundle(bundle, root: Path) -> None:
+    """Budget, token, range and content invariants of one bundle against the files on disk."""
+    import hashlib
+
+    from contextpack.pack import GAP
+    from contextpack.tokens import get_tokenizer
+
+    tok = get_tokenizer(bundle.budget.encoding)
+    assert bundle.budget.used <= bundle.budget.limit
+    assert bundle.budget.used == sum(it.tokens for it in bundle.items)
+    assert len({it.path for it in bundle.items}) == len(bundle.items), "a path appears twice"
+    for it in bundle.items:
+        raw = (root / it.path).read_bytes()
+        lines = file_lines(root / it.path)
+        assert it.tokens == tok.count(it.content), it.path
+        assert it.sha256 == hashlib.sha256(raw).hexdigest()
+        assert it.ranges, it.path
+        prev_end = 0
+        for a, b in it.ranges:
+            assert 1 <= a <= b <= len(lines), (it.path, it.ranges, len(lines))
+            # sorted, non-overlapping, and not adjacent (adjacent ranges would show a false gap marker)
+            assert a > prev_end + 1 or prev_end == 0, (it.path, it.ranges)
+            prev_end = b
+        if it.kind == "file":
+            assert it.ranges == [(1, len(lines))], (it.path, it.ranges, len(lines))
+        expected: list[str | None] = []
+        for k, (a, b) in enumerate(it.ranges):
+            if k:
+                expected.append(None)  # the gap line
+            expected += lines[a - 1:b]
+        shown = it.content.split("\n")
+        assert shown[-1] == "", "content ends with a newline"
+        shown.pop()
+        assert len(shown) == len(expected), (it.path, it.ranges, it.content)
+        lineno = iter(n for a, b in it.ranges for n in range(a, b + 1))
+        for got, want in zip(shown, expected, strict=True):
+            if want is None:
+                assert got == GAP, (it.path, got)
+                continue
+            n = next(lineno)
+            if got != want:  # only a redaction may change a line, and the item must say so
+                assert "[REDACTED" in got, (it.path, n, got, want)
+                assert any(r.startswith("secrets redacted on line(s)") and str(n) in r for r in it.reasons)
+    for om in bundle.omitted:
+        lines = file_lines(root / om.path)
+        assert om.tokens >= 0
+        if not lines:
+            continue  # an empty file's [(1, 0)]: test_empty_file_is_never_omitted_with_an_empty_range
+        for a, b in om.ranges:
+            assert 1 <= a <= b <= len(lines), ("omitted", om.path, om.ranges, len(lines))
+    # the contract only names what the bundle shows
+    paths = {it.path for it in bundle.items}
+    assert set(bundle.contract.owned) <= paths
+    assert set(bundle.contract.read_only) == paths - set(bundle.contract.owned)

@@ -1,0 +1,227 @@
+"""`contextpack pack` as a user runs it: exactly one JSON bundle on stdout, the task from --task, --task-file
+or stdin, -o, formats, --type; every bad input as one clear line on stderr, a non-zero exit, no traceback.
+
+The process boundary matters for a few cases (stdout holding exactly one document, a real pipe, a cold cache
+dir, what a crash would print), and those run the installed script. The rest call `cli.main()` in-process
+with argv, stdin, stdout and stderr swapped: the same code path, without paying ~1 s of imports per case."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import check_bundle, file_lines, line_of, make_shop, run_cli, write
+
+from contextpack import cli
+from contextpack.bundle import Bundle
+
+pytestmark = pytest.mark.usefixtures("isolated_index")
+
+TASK = "apply_discount should accept a discount of exactly 100 percent"
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def shop(tmp_path) -> Path:
+    return make_shop(tmp_path / "shop")
+
+
+@pytest.fixture
+def main(monkeypatch, capsys, tmp_path):
+    """Run `contextpack ARGS` in-process through cli.main(), as the console script does."""
+
+    def run(*args: str | Path, stdin: str = "") -> Run:
+        monkeypatch.setattr(sys, "argv", ["contextpack", *map(str, args)])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))  # not a tty: read as the task
+        code = 0
+        try:
+            cli.main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def pack_args(repo: Path, *args: str | Path, index: Path | None = None) -> list[str | Path]:
+    return ["pack", "--repo", repo, *args] + (["--index", index] if index else [])
+
+
+# -- the real script -------------------------------------------------------------------------------------
+
+def test_stdout_is_exactly_one_bundle_with_relative_paths_and_1_based_ranges(shop, tmp_path):
+    args = pack_args(shop, "--task", TASK, "--budget", "1500", index=tmp_path / "i.sqlite")
+    r = run_cli([str(a) for a in args])
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert r.stdout.startswith("{") and r.stdout.endswith("}\n")
+    b = Bundle.model_validate(json.loads(r.stdout))  # exactly one JSON document, or this fails
+    assert b.items and b.items[0].path == "shop/pricing.py"
+    for it in b.items:
+        assert not it.path.startswith(("/", "./")) and "\\" not in it.path and ".." not in it.path.split("/")
+        assert (shop / it.path).is_file()
+        n = len(file_lines(shop / it.path))
+        assert all(1 <= a <= c <= n for a, c in it.ranges)
+    check_bundle(b, shop)  # content lines are exactly the file's lines in those 1-based inclusive ranges
+    first = b.items[0]
+    start = line_of(shop / "shop/pricing.py", "def apply_discount")
+    assert any(a <= start <= c for a, c in first.ranges)
+    assert file_lines(shop / "shop/pricing.py")[start - 1] in first.content.split("\n")
+
+
+def test_task_piped_on_stdin_and_a_never_indexed_repo(shop, tmp_path):
+    """A real pipe, and no --index: the repo has never been indexed and the cache dir is empty."""
+    cache = tmp_path / "cold-cache"
+    r = run_cli([str(a) for a in pack_args(shop, "--budget", "1500")], input=TASK + "\n",
+                env_extra={"CONTEXTPACK_INDEX_DIR": str(cache)})
+    assert r.returncode == 0, r.stderr
+    b = Bundle.model_validate(json.loads(r.stdout))
+    assert b.task.text == TASK + "\n"
+    assert b.items and b.items[0].path == "shop/pricing.py"
+    created = list(cache.glob("*.sqlite"))
+    assert len(created) == 1 and created[0].name.startswith("shop-")
+
+
+def test_bad_input_from_the_script_is_one_line_without_traceback(shop, tmp_path):
+    r = run_cli([str(a) for a in pack_args(shop, "--task", "  \n ", index=tmp_path / "i.sqlite")])
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert r.stderr == ("error: the task is empty: say what the agent should do "
+                        "(--task, --task-file or stdin)\n")
+
+
+def test_a_path_that_looks_like_markup_is_shown_as_is(tmp_path):
+    repo = tmp_path / "no[/]such [bold]repo"
+    r = run_cli(["pack", "--repo", str(repo), "--task", TASK])
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "MarkupError" not in r.stderr
+    assert r.stderr.strip() == f"error: repository path does not exist: {repo}"
+
+
+# -- in-process: the same main() ---------------------------------------------------------------------------
+
+def test_task_file_stdin_and_task_give_the_same_selection(shop, tmp_path, main):
+    task_file = write(tmp_path, "task.txt", TASK + "\n")
+    idx = tmp_path / "i.sqlite"
+    runs = {
+        "task": main(*pack_args(shop, "--task", TASK, "--budget", "1500", index=idx)),
+        "file": main(*pack_args(shop, "--task-file", task_file, "--budget", "1500", index=idx)),
+        "stdin": main(*pack_args(shop, "--budget", "1500", index=idx), stdin=TASK + "\n"),
+    }
+    bundles = {}
+    for name, r in runs.items():
+        assert r.returncode == 0, (name, r.stderr)
+        bundles[name] = Bundle.model_validate(json.loads(r.stdout))
+    assert bundles["file"].task.text == bundles["stdin"].task.text == TASK + "\n"
+    assert bundles["file"].to_json() == bundles["stdin"].to_json()
+    sel = [(i.path, i.ranges) for i in bundles["task"].items]
+    assert sel and all([(i.path, i.ranges) for i in b.items] == sel for b in bundles.values())
+
+
+def test_output_file(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    direct = main(*pack_args(shop, "--task", TASK, "--budget", "1500", index=idx))
+    r = main(*pack_args(shop, "--task", TASK, "--budget", "1500", "-o", tmp_path / "out.json", index=idx))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    assert (tmp_path / "out.json").read_text("utf-8") == direct.stdout
+    assert len(r.stderr.strip().splitlines()) == 1 and "wrote" in r.stderr and "out.json" in r.stderr
+
+
+def test_markdown_and_xml_formats(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    b = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", TASK, "--budget", "1500",
+                                                         index=idx)).stdout))
+    md = main(*pack_args(shop, "--task", TASK, "--budget", "1500", "--format", "md", index=idx))
+    assert md.returncode == 0 and md.stdout.startswith(f"# Context bundle `{b.id[:12]}`")
+    for it in b.items:
+        assert f"### {it.path} (" in md.stdout
+    xml = main(*pack_args(shop, "--task", TASK, "--budget", "1500", "--format", "xml", index=idx))
+    root = ET.fromstring(xml.stdout)
+    assert root.get("id") == b.id
+    assert [i.get("path") for i in root.findall("item")] == [it.path for it in b.items]
+
+
+def test_given_type(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    given = json.loads(main(*pack_args(shop, "--task", TASK, "--type", "refactor", index=idx)).stdout)
+    inferred = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)
+    assert (given["task"]["type"], given["task"]["type_given"]) == ("refactor", True)
+    assert inferred["task"]["type_given"] is False and inferred["task"]["type"] != "refactor"
+
+
+def test_budget_zero_is_an_empty_bundle_with_a_note(shop, tmp_path, main):
+    r = main(*pack_args(shop, "--task", TASK, "--budget", "0", index=tmp_path / "i.sqlite"))
+    assert r.returncode == 0, r.stderr
+    b = Bundle.model_validate(json.loads(r.stdout))
+    assert b.items == [] and b.budget.used == 0 and b.budget.limit == 0
+    assert "nothing fit the budget" in b.notes
+    assert b.omitted and b.omitted[0].path == "shop/pricing.py"
+
+
+def test_budget_smaller_than_any_item(shop, tmp_path, main):
+    r = main(*pack_args(shop, "--task", TASK, "--budget", "3", index=tmp_path / "i.sqlite"))
+    assert r.returncode == 0, r.stderr
+    b = Bundle.model_validate(json.loads(r.stdout))
+    assert b.budget.used <= 3 and sum(i.tokens for i in b.items) == b.budget.used
+    assert b.omitted
+    shown = {i.path for i in b.items}
+    assert all(o.tokens > 3 for o in b.omitted if o.path not in shown)
+
+
+@pytest.mark.parametrize("case, words", [
+    ("empty", "task is empty"),
+    ("no_task", "task is empty"),
+    ("negative", "budget must be an integer from 0 to"),
+    ("too_big", "budget must be an integer from 0 to"),
+    ("encoding", "unknown encoding 'nope'"),
+    ("format", "unknown format 'yaml'"),
+    ("both", "--task or --task-file"),
+    ("bad_type", "unknown task type 'hotfix'"),
+    ("missing_task_file", "cannot read task file"),
+    ("missing_repo", "does not exist"),
+    ("repo_is_file", "task.txt"),
+    ("bad_output", "cannot write"),
+])
+def test_bad_input_is_one_clear_line(shop, tmp_path, main, case, words):
+    task_file = write(tmp_path, "task.txt", TASK)
+    idx = tmp_path / "i.sqlite"
+    args = {
+        "empty": pack_args(shop, "--task", "  \n ", index=idx),
+        "no_task": pack_args(shop, index=idx),  # stdin holds nothing
+        "negative": pack_args(shop, "--task", TASK, "--budget", "-5", index=idx),
+        "too_big": pack_args(shop, "--task", TASK, "--budget", "99999999999", index=idx),
+        "encoding": pack_args(shop, "--task", TASK, "--encoding", "nope", index=idx),
+        "format": pack_args(shop, "--task", TASK, "--format", "yaml", index=idx),
+        "both": pack_args(shop, "--task", TASK, "--task-file", task_file, index=idx),
+        "bad_type": pack_args(shop, "--task", TASK, "--type", "hotfix", index=idx),
+        "missing_task_file": pack_args(shop, "--task-file", tmp_path / "nope.txt", index=idx),
+        "missing_repo": pack_args(tmp_path / "no-such-repo", "--task", TASK, index=idx),
+        "repo_is_file": pack_args(task_file, "--task", TASK, index=idx),
+        "bad_output": pack_args(shop, "--task", TASK, "-o", tmp_path / "no-dir" / "out.json", index=idx),
+    }[case]
+    r = main(*args)
+    assert r.returncode == 2, (case, r.returncode, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: ") and words in lines[0], lines[0]
+
+
+def test_non_integer_budget_is_a_usage_error(shop, main):
+    r = main(*pack_args(shop, "--task", TASK, "--budget", "lots"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "Invalid value for '--budget'" in r.stderr
+
