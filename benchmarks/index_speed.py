@@ -573,9 +573,8 @@ def render(args: argparse.Namespace, header: list[str], cp: dict, aider: dict, r
     lines += [f"| {' | '.join(r)} |" for r in rows]
     lines.append("")
     lines.append("¹ A CLI run is a new process: interpreter start, imports, opening the index, the refresh, "
-                 "and the summary the CLI prints (which builds the dependency graph for its node/edge "
-                 "counts). The no-change and one-file targets are for the refresh in a long-lived process "
-                 "(the in-process rows); the cold target applies to the whole CLI run.")
+                 "and printing its summary. The no-change and one-file targets are for the refresh in a "
+                 "long-lived process (the in-process rows); the cold target applies to the whole CLI run.")
     lines.append("")
     lines.append("² Median user+sys CPU seconds of the run (a subprocess: itself and the descendants it "
                  "reaped, so the cold index includes its pool workers; in-process: `time.process_time()` "
@@ -631,9 +630,9 @@ def project_commit() -> str:
     try:
         sha = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(PROJECT), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(PROJECT), "status", "--porcelain", "--", "contextpack"],
                                capture_output=True, text=True).stdout.strip()
-        return sha + (" (with uncommitted changes)" if dirty else "")
+        return sha + (" (contextpack/ has uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -698,9 +697,12 @@ def main(argv: list[str] | None = None) -> int:
         f"- repeats: cold {args.cold_repeat}, refreshes and map {args.repeat}; medians shown",
     ]
     commit_after, digest_after = project_commit(), source_digest()
-    if (commit_after, digest_after) != (commit_before, digest_before):
-        header.append(f"- **contextpack changed during the run** (commit {commit_after}, sources {digest_after} at "
-                      "the end): the figures mix versions; run again")
+    if digest_after != digest_before:
+        header.append(f"- **contextpack's sources changed during the run** (commit {commit_after}, sources "
+                      f"{digest_after} at the end): the figures mix versions; run again")
+    elif commit_after != commit_before:
+        header.append(f"- the project's HEAD moved to {commit_after} during the run; contextpack's sources "
+                      "did not change")
     text = render(args, header, cp, aider, rep)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -67,7 +67,7 @@ class Omitted(_Model):
     path: str
     kind: Literal["file", "snippet", "skeleton"]
     ranges: list[Range]
-    tokens: int = Field(description="What including it would have cost.")
+    tokens: int = Field(description="What including it would cost (an upper bound from per-line counts).")
     score: float
     reasons: list[str]
 

@@ -30,7 +30,7 @@ from .resolve import RepoContext
 from .scan import ScanOptions, resolve_root
 from .store import DefinitionRow, RefreshStats, Store, default_index_path
 from .task import analyze_task
-from .tokens import DEFAULT_ENCODING, get_tokenizer
+from .tokens import DEFAULT_ENCODING, Tokenizer, get_tokenizer
 
 MAX_BUDGET = 2_000_000
 
@@ -56,6 +56,7 @@ class Engine:
         self._lexical: tuple[str, LexicalIndex, dict[str, str]] | None = None
         self._lexical_cache: dict = {}  # (path, sha256) → chunks and terms, across index states
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
+        self._line_tokens: dict[tuple[str, str], list[int]] = {}  # (sha256, encoding) → per-line counts
 
     @property
     def store(self) -> Store:
@@ -120,11 +121,11 @@ class Engine:
         commit, dirty = _git_state(self.root)
         if self._history is None or self._history[0] != commit:
             self._history = (commit, cochange(self.root) if commit else {})
-        ranking = rank(query, self.store, graph, lexical, modules, self._history[1])
+        ranking = rank(query, graph, lexical, modules, self._history[1])
         notes = []
         sources: dict[str, SourceFile] = {}
         for f in ranking.files:
-            src = self._source(f.path, f.language)
+            src = self._source(f.path, f.language, tokenizer)
             if src is None:
                 notes.append(f"{f.path} changed since it was indexed; re-index to include it")
             else:
@@ -156,7 +157,7 @@ class Engine:
             budget=Budget(limit=budget, used=packed.used, encoding=tokenizer.name),
             items=items, omitted=omitted, contract=contract, notes=notes)
 
-    def _source(self, path: str, language: str) -> SourceFile | None:
+    def _source(self, path: str, language: str, tokenizer: Tokenizer) -> SourceFile | None:
         row = self.store.file(path)
         try:
             data = (self.root / path).read_bytes()
@@ -169,7 +170,14 @@ class Engine:
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        return SourceFile(path, language, sha, lines, self.store.definitions(path))
+        key = (sha, tokenizer.name)
+        counts = self._line_tokens.get(key)
+        if counts is None:
+            counts = [len(t) for t in tokenizer.encoding.encode_ordinary_batch([ln + "\n" for ln in lines])]
+            if len(self._line_tokens) > 20_000:
+                self._line_tokens.clear()
+            self._line_tokens[key] = counts
+        return SourceFile(path, language, sha, lines, self.store.definitions(path), counts)
 
     def symbols(self, query: str, limit: int = 50) -> list[DefinitionRow]:
         self.ensure_index()

@@ -95,9 +95,15 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
 
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
-                 file_terms: list[np.ndarray]):
+                 file_terms: list[np.ndarray], languages: dict[str, str]):
         self.chunks = chunks
         self.paths = paths
+        self.languages = languages  # path → language, every indexed file
+        self.by_basename: dict[str, list[str]] = {}
+        for p in paths:
+            self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
+        file_index = {p: i for i, p in enumerate(paths)}
+        self.chunk_file = np.array([file_index[c.path] for c in chunks], dtype=np.int64)  # chunk → file
         self.chunks_of: dict[str, list[int]] = {}
         self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes
         self.by_qual_suffix: dict[str, list[int]] = {}  # "Class.method" → chunk indexes
@@ -147,10 +153,16 @@ class LexicalIndex:
             chunk_terms += entry[1]
             paths.append(f.path)
             file_terms.append(entry[2])
-        return cls(chunks, chunk_terms, paths, file_terms)
+        return cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files})
 
     def chunk_scores(self, terms: list[str]) -> np.ndarray:
         return self._chunk_bm25.scores(terms)
+
+    def best_chunk_per_file(self, chunk_scores: np.ndarray) -> dict[str, float]:
+        """For each file with a matching chunk: the highest chunk score."""
+        best = np.zeros(len(self.paths), dtype=np.float32)
+        np.maximum.at(best, self.chunk_file, chunk_scores)
+        return {self.paths[i]: float(best[i]) for i in np.nonzero(best)[0]}
 
     def file_scores(self, terms: list[str]) -> dict[str, float]:
         scores = self._file_bm25.scores(terms)

@@ -5,7 +5,7 @@ over definition-level chunks) · git co-change with the strongest candidates · 
 (personalised PageRank seeded by what the task points at) · priors by task type (tests for test-repair,
 manifests for dependency-upgrade, code over docs).
 
-    ranking = rank(query, store, graph, lexical, module_files)
+    ranking = rank(query, graph, lexical, module_files)
     for f in ranking.files[:5]: print(f.path, f.score, f.reasons)
     ranking.chunks_in("django/db/models/query.py")[0]
 """
@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from .graph import RepoGraph, is_test_path
 from .lexical import Chunk, LexicalIndex
-from .store import Store
 from .task import TaskQuery
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
@@ -67,25 +64,25 @@ class Ranking:
         return self.chunks.get(path, [])
 
 
-def _path_hits(mention: str, paths: list[str]) -> list[str]:
+def _path_hits(mention: str, lexical: LexicalIndex) -> list[str]:
+    """Indexed files a mentioned path means: the same path, or one is a suffix of the other at a '/'."""
     m = mention.lstrip("/")
-    exact = [p for p in paths if p == m or m.endswith("/" + p) or p.endswith("/" + m)]
-    return exact
+    return [p for p in lexical.by_basename.get(m.rsplit("/", 1)[-1], [])
+            if p == m or m.endswith("/" + p) or p.endswith("/" + m)]
 
 
-def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex,
+def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
          module_files: dict[str, str], cochange: dict[str, Counter] | None = None) -> Ranking:
-    files = {f.path: f for f in store.files()}
-    paths = sorted(files)
-    fs: dict[str, Scored] = {p: Scored() for p in paths}
+    languages = lexical.languages
+    fs: dict[str, Scored] = defaultdict(Scored)
     chunk_bonus: dict[int, Scored] = {}
 
     # 1. exact mentions ------------------------------------------------------------------------
     for m in query.paths:
-        for p in _path_hits(m, paths):
+        for p in _path_hits(m, lexical):
             fs[p].add(3.0, f"mentioned in task: `{m}`")
     for frame in query.frames:
-        hits = _path_hits(frame.path, paths) if frame.path else []
+        hits = _path_hits(frame.path, lexical) if frame.path else []
         for p in hits:
             fs[p].add(2.0, f"in stack trace: {frame.path}:{frame.line}")
             for i in lexical.chunks_of.get(p, []):
@@ -122,12 +119,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
     top_file = max(file_lex.values(), default=0.0) or 1.0
     top_chunk = float(chunk_lex.max()) if len(chunk_lex) else 0.0
     top_chunk = top_chunk or 1.0
-    best_chunk_of: dict[str, float] = {}
-    for i in np.nonzero(chunk_lex)[0]:
-        c = lexical.chunks[i]
-        v = float(chunk_lex[i]) / top_chunk
-        if v > best_chunk_of.get(c.path, 0.0):
-            best_chunk_of[c.path] = v
+    best_chunk_of = {p: v / top_chunk for p, v in lexical.best_chunk_per_file(chunk_lex).items()}
     for p, v in file_lex.items():
         if v / top_file > 0.05:
             fs[p].add(1.0 * v / top_file, f"lexical match with task ({v / top_file:.2f})")
@@ -145,7 +137,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
             partners = cochange.get(seed, Counter())
             most = max(partners.values(), default=0)
             for p, n in sorted(partners.items()):
-                if p in fs and n >= 2:
+                if p in languages and n >= 2:
                     fs[p].add(0.4 * (w / top) * (n / most), f"changed together with {seed} in {n} commits")
 
     # 4. graph proximity ----------------------------------------------------------------------
@@ -153,8 +145,8 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
         ppr = graph.file_rank(top_seeds)
         top_ppr = max(ppr.values(), default=0.0) or 1.0
         seed_set = set(top_seeds)
-        for p, v in ppr.items():
-            if p not in seed_set and v / top_ppr > 0.05:
+        for p, v in sorted(ppr.items()):
+            if v / top_ppr > 0.05 and p not in seed_set:
                 near = sorted((s for s in seed_set if graph.files.has_edge(p, s) or graph.files.has_edge(s, p)),
                               key=lambda s: -top_seeds[s])
                 why = f"imports or is imported by {near[0]}" if near else "close in the dependency graph"
@@ -164,7 +156,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
     for p, s in fs.items():
         if s.score <= 0:
             continue
-        lang = files[p].language
+        lang = languages[p]
         if is_test_path(p):
             if query.type == "test-repair":
                 s.score *= 1.5
@@ -180,7 +172,7 @@ def rank(query: TaskQuery, store: Store, graph: RepoGraph, lexical: LexicalIndex
             s.score *= 0.5
 
     ranked = sorted((p for p, s in fs.items() if s.score > 0), key=lambda p: (-fs[p].score, p))[:MAX_FILES]
-    out_files = [FileCandidate(p, files[p].language, round(fs[p].score, 6), fs[p].reasons) for p in ranked]
+    out_files = [FileCandidate(p, languages[p], round(fs[p].score, 6), fs[p].reasons) for p in ranked]
     out_chunks: dict[str, list[ChunkCandidate]] = {}
     for p in ranked:
         cands = []

@@ -21,6 +21,7 @@ _KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 _KEY_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 _TOKEN = r"[^\s'\"`<>(){}\[\],;]*"
 MARK = "[REDACTED]"
+_SEEN: dict[tuple[str, str], tuple[str, str]] = {}  # (file type, line) → (redacted line, secret type or "")
 
 
 @functools.cache
@@ -42,13 +43,20 @@ class Redactor:
         self.lines = lines
         self.filename = filename
         self.found: dict[int, str] = {}  # line → secret type
+        self._kind = filename.rsplit(".", 1)[-1] if "." in filename else ""  # detectors read the file type
         self._clean: dict[int, str] = {}
-        self._key_lines: set[int] = set()
-        inside = False
-        for i, text in enumerate(lines, 1):
-            if inside or _KEY_BEGIN.search(text):
-                self._key_lines.add(i)
-                inside = not _KEY_END.search(text)
+        self._keys: set[int] | None = None
+
+    @property
+    def _key_lines(self) -> set[int]:
+        """Lines inside private key blocks (found on first use: most files never leave)."""
+        if self._keys is None:
+            self._keys, inside = set(), False
+            for i, text in enumerate(self.lines, 1):
+                if inside or ("PRIVATE KEY" in text and _KEY_BEGIN.search(text)):
+                    self._keys.add(i)
+                    inside = not _KEY_END.search(text)
+        return self._keys
 
     def line(self, n: int) -> str:
         """Line n (1-based) with any secret replaced."""
@@ -58,7 +66,12 @@ class Redactor:
         if n in self._key_lines:
             text = re.sub(r"\S.*", "[REDACTED private key]", text, count=1)
             self.found[n] = "Private Key"
+        elif (hit := _SEEN.get((self._kind, text))) is not None:  # code repeats lines a lot
+            text, kind = hit
+            if kind:
+                self.found[n] = kind
         else:
+            original, kind = text, ""
             screen = _keyword_screen().search(text) is not None
             for plugin in _plugins():
                 if not screen and type(plugin).__name__ == "KeywordDetector":
@@ -67,7 +80,10 @@ class Redactor:
                     if secret.secret_value:
                         # widen to the whole token the detector matched part of ("ghp" → the full token)
                         text = re.sub(_TOKEN + re.escape(secret.secret_value) + _TOKEN, MARK, text)
-                        self.found[n] = secret.type
+                        self.found[n] = kind = secret.type
+            if len(_SEEN) > 200_000:
+                _SEEN.clear()
+            _SEEN[(self._kind, original)] = (text, kind)
         self._clean[n] = text
         return text
 

@@ -333,8 +333,9 @@ def test_omitted_lists_costs_when_small_and_shrinks_when_huge(shop):
     tok = get_tokenizer(small.budget.encoding)
     for om in small.omitted:
         assert om.tokens > 0 and om.reasons, om
-        if om.kind == "file":  # the cost of a whole file is its exact count
-            assert om.tokens == tok.count("".join(line + "\n" for line in file_lines(root / om.path)))
+        if om.kind == "file":  # the cost of a whole file: an upper bound, close to its exact count
+            exact = tok.count("".join(line + "\n" for line in file_lines(root / om.path)))
+            assert exact <= om.tokens <= exact * 1.1 + 5
     assert {o.path for o in small.omitted} - {i.path for i in small.items}, "something left out entirely"
     assert len(huge.omitted) < len(small.omitted)
     assert huge.budget.used > small.budget.used
