@@ -102,8 +102,9 @@ class Engine:
     def prepare(self) -> None:
         """Build what packing derives from the index now, so the next pack pays only for the task."""
         self.ensure_index()
-        self.graph()
+        self.graph().file_rank()  # builds the PageRank transition matrix
         self.lexical()
+        get_tokenizer(DEFAULT_ENCODING)
 
     def pack(self, task: str, budget: int, encoding: str = DEFAULT_ENCODING, task_type: str | None = None,
              refresh: bool = False) -> Bundle:
@@ -173,7 +174,8 @@ class Engine:
         key = (sha, tokenizer.name)
         counts = self._line_tokens.get(key)
         if counts is None:
-            counts = [len(t) for t in tokenizer.encoding.encode_ordinary_batch([ln + "\n" for ln in lines])]
+            encode = tokenizer.encoding.encode_ordinary  # (the batch API spawns a thread task per line)
+            counts = [len(encode(ln + "\n")) for ln in lines]
             if len(self._line_tokens) > 20_000:
                 self._line_tokens.clear()
             self._line_tokens[key] = counts

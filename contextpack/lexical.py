@@ -102,6 +102,11 @@ class LexicalIndex:
         self.by_basename: dict[str, list[str]] = {}
         for p in paths:
             self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
+        self.members: dict[int, list[int]] = {}  # chunk of a class → chunks of its direct members
+        index_of = {(c.path, c.name): i for i, c in enumerate(chunks) if c.name}
+        for i, c in enumerate(chunks):
+            if c.name and "." in c.name and (parent := index_of.get((c.path, c.name.rsplit(".", 1)[0]))) is not None:
+                self.members.setdefault(parent, []).append(i)
         file_index = {p: i for i, p in enumerate(paths)}
         self.chunk_file = np.array([file_index[c.path] for c in chunks], dtype=np.int64)  # chunk → file
         self.chunks_of: dict[str, list[int]] = {}

@@ -27,6 +27,7 @@ _CODE_LANGS = {"python", "javascript", "typescript", "tsx", "go", "rust", "java"
                "php"}
 _DOC_DIRS = re.compile(r"(^|/)(docs?|examples?|samples?|benchmarks?|asv_bench|scripts|tools)/")
 MAX_FILES = 40
+_CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 
 
 @dataclass
@@ -104,13 +105,19 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
             if len(parts) > 1 and (p := module_files.get(".".join(parts[:-1]))) is not None:
                 fs[p].add(1.0, f"module mentioned in task: `{'.'.join(parts[:-1])}`")
         hit_files = {lexical.chunks[i].path for i in hits}
-        if not hit_files or len(hit_files) > 12:
+        if not hit_files:
             continue
+        # a name defined in many files (`__init__`, `save`) says little about the file, but still says
+        # which definition of a file that is relevant for other reasons to show
         w = strength / math.sqrt(len(hit_files))
         for i in hits:
             c = lexical.chunks[i]
-            fs[c.path].add(w, f"defines `{ident}` mentioned in task")
+            if len(hit_files) <= 12:
+                fs[c.path].add(w, f"defines `{ident}` mentioned in task")
             chunk_bonus.setdefault(i, Scored()).add(w, f"`{c.name.rsplit('.', 1)[-1]}` mentioned in task")
+            if c.kind in _CONTAINER_KINDS and len(hit_files) <= 12:  # members of a mentioned class
+                for j in lexical.members.get(i, []):
+                    chunk_bonus.setdefault(j, Scored()).add(0.3 * w, f"member of `{c.name.rsplit('.', 1)[-1]}`")
 
     # 2. lexical ------------------------------------------------------------------------------
     terms = query.terms

@@ -24,6 +24,7 @@ _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\(")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ERROR_LINE = re.compile(r"^\s*(?:Caused by: |Exception in thread \"[^\"\n]*\" )?"  # Java's prefixes
                          r"((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
@@ -180,6 +181,7 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     for w in _IDENT.findall(visible):
         if _looks_code(w):
             idents.append(w)
+    idents += [w for w in _CALL.findall(visible) if len(w) > 2 and w.lower() not in _STOP]  # `Case(`, `save()`
     for w in _IDENT.findall(code_text):
         if len(w) > 2 and w.lower() not in _STOP:
             idents.append(w)
