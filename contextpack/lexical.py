@@ -110,7 +110,7 @@ class LexicalIndex:
         file_index = {p: i for i, p in enumerate(paths)}
         self.chunk_file = np.array([file_index[c.path] for c in chunks], dtype=np.int64)  # chunk → file
         self.chunks_of: dict[str, list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes
+        self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes (variables: enclosing chunk)
         self.by_qual_suffix: dict[str, list[int]] = {}  # "Class.method" → chunk indexes
         for i, c in enumerate(chunks):
             self.chunks_of.setdefault(c.path, []).append(i)
@@ -134,6 +134,7 @@ class LexicalIndex:
         else:
             defs = {f.path: store.definitions(f.path) for f in missing}
         chunks, chunk_terms, paths, file_terms = [], [], [], []
+        variable_chunks: list[tuple[str, int]] = []
         for f in files:
             key = (f.path, f.sha256)
             entry = cache.get(key)
@@ -152,13 +153,26 @@ class LexicalIndex:
                     cterms.append(_ids(terms_of(body) + (terms_of(c.name.rsplit(".", 1)[-1]) if c.name else [])))
                 path_terms = _ids(terms_of(f.path.replace("/", " ").replace(".", " ")))
                 fterms = np.concatenate([*cterms, path_terms, path_terms])
-                entry = (fchunks, cterms, fterms)
+                # variables and constants are no chunks: a mention of one points at the chunk it sits in
+                variables = []
+                for d in defs.get(f.path, []):
+                    if d.kind in ("variable", "constant"):
+                        owner = next((k for k, c in enumerate(fchunks)
+                                      if any(a <= d.start_line <= b for a, b in c.lines)), None)
+                        if owner is not None:
+                            variables.append((d.name, owner))
+                entry = (fchunks, cterms, fterms, variables)
                 cache[key] = entry
+            base = len(chunks)
             chunks += entry[0]
             chunk_terms += entry[1]
             paths.append(f.path)
             file_terms.append(entry[2])
-        return cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files})
+            variable_chunks += [(name, base + k) for name, k in entry[3]]
+        index = cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files})
+        for name, i in variable_chunks:
+            index.by_name.setdefault(name, []).append(i)
+        return index
 
     def chunk_scores(self, terms: list[str]) -> np.ndarray:
         return self._chunk_bm25.scores(terms)

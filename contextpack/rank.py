@@ -25,8 +25,10 @@ MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements
                        r"go\.mod|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|Gemfile|composer\.json|[^/]*\.csproj)$")
 _CODE_LANGS = {"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp", "csharp", "ruby",
                "php"}
-_DOC_DIRS = re.compile(r"(^|/)(docs?|examples?|samples?|benchmarks?|asv_bench|scripts|tools)/")
+_DOC_DIRS = re.compile(r"(^|/)(docs?|doc_src|examples?|samples?|benchmarks?|asv_bench|scripts|tools|tutorials?|"
+                       r"galler(y|ies)|plot_types|demos?)/")
 MAX_FILES = 40
+_MODULE_MENTION = 0.8
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 
 
@@ -91,9 +93,11 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
                 if c.start <= frame.line <= c.end:
                     chunk_bonus.setdefault(i, Scored()).add(2.0, f"stack frame line {frame.line}")
     by_name, by_qual_suffix = lexical.by_name, lexical.by_qual_suffix
+    mentions: dict[str, list[tuple[float, str]]] = defaultdict(list)  # path → (weight, reason)
     for ident in query.identifiers:
         if (p := module_files.get(ident)) is not None:
-            fs[p].add(2.0, f"module mentioned in task: `{ident}`")
+            # a module named in the task is most often the reporter's import, rarely the place to edit
+            mentions[p].append((_MODULE_MENTION, f"module mentioned in task: `{ident}`"))
             continue
         parts = ident.split(".")
         hits = by_qual_suffix.get(".".join(parts[-2:]), []) if len(parts) > 1 else []
@@ -103,7 +107,7 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
             strength = 1.5 if len(parts) == 1 else 1.0
             # "np.arange", "self.foo": an attribute of something else; the prefix may be a module
             if len(parts) > 1 and (p := module_files.get(".".join(parts[:-1]))) is not None:
-                fs[p].add(1.0, f"module mentioned in task: `{'.'.join(parts[:-1])}`")
+                mentions[p].append((0.5 * _MODULE_MENTION, f"module mentioned in task: `{'.'.join(parts[:-1])}`"))
         hit_files = {lexical.chunks[i].path for i in hits}
         if not hit_files:
             continue
@@ -113,11 +117,19 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
         for i in hits:
             c = lexical.chunks[i]
             if len(hit_files) <= 12:
-                fs[c.path].add(w, f"defines `{ident}` mentioned in task")
+                mentions[c.path].append((w, f"defines `{ident}` mentioned in task"))
             chunk_bonus.setdefault(i, Scored()).add(w, f"`{c.name.rsplit('.', 1)[-1]}` mentioned in task")
             if c.kind in _CONTAINER_KINDS and len(hit_files) <= 12:  # members of a mentioned class
                 for j in lexical.members.get(i, []):
                     chunk_bonus.setdefault(j, Scored()).add(0.3 * w, f"member of `{c.name.rsplit('.', 1)[-1]}`")
+
+    # a file that defines many mentioned names (a facade like pyplot) gains less for each one
+    for p, found in mentions.items():
+        best: dict[str, float] = {}
+        for w, why in found:
+            best[why] = max(best.get(why, 0.0), w)
+        for k, (why, w) in enumerate(sorted(best.items(), key=lambda t: (-t[1], t[0]))):
+            fs[p].add(w / (k + 1), why)
 
     # 2. lexical ------------------------------------------------------------------------------
     terms = query.terms

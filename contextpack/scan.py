@@ -29,7 +29,8 @@ DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 VENDORED_DIRS = frozenset({
     "node_modules", "bower_components", "vendor", "third_party", "third-party", "site-packages",
     ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".eggs", "dist", "build", "target", ".gradle", ".idea", ".vscode", ".next", ".nuxt", "Pods",
+    ".eggs", "dist", "build", "target", ".gradle", ".idea", ".vscode", ".next", ".nuxt", "Pods", "extern",
+    "external", "_vendor", "vendored",
 })
 # Never descended into, vendored or not.
 _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
@@ -51,6 +52,7 @@ GENERATED_PATTERNS = (
     "*.min.js", "*.min.css", "*.map", "*.bundle.js", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go",
     "*.generated.*", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Cargo.lock",
     "Gemfile.lock", "composer.lock", "go.sum", "uv.lock",
+    "*-[0-9]*.[0-9]*.js", "*.[0-9]*.[0-9]*.[0-9]*.js",  # versioned copies of libraries: jquery-3.6.0.js
 )
 
 
