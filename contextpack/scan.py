@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat as statmod
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,53 +185,127 @@ class _Ignores:
         return _Ignores(self.layers + [(rel_dir + "/" if rel_dir else "", spec)]) if spec else self
 
 
+@dataclass
+class _DirRecord:
+    """What the name-based rules decided for one directory's entries; valid while its mtime (entries
+    added, removed or renamed) and its .gitignore stay the same."""
+
+    mtime_ns: int
+    ignore_sig: tuple[int, int] | None
+    skips: list[tuple[str, str, str | None]]  # (reason, rel, diagnostic message)
+    candidates: list[tuple[str, str, str | None]]  # (abs path, rel, language by name) of files to stat
+    subdirs: list[tuple[str, str]]  # (abs path, rel) to descend into
+    ignores: _Ignores  # the ignore stack for the entries (after this directory's .gitignore)
+
+
+@dataclass
+class ScanCache:
+    """Directory records kept between scans of one root with the same options (a long-lived Store).
+
+    With it, a refresh of an unchanged tree stats directories and candidate files instead of listing
+    and judging every entry again."""
+
+    key: tuple = ()
+    records: dict[str, _DirRecord] = field(default_factory=dict)
+
+
+def _sig(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return None
+
+
 def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
-              known: dict[str, tuple[int, int]] | None = None) -> ScanResult:
+              known: dict[str, tuple[int, int]] | None = None, cache: ScanCache | None = None) -> ScanResult:
     """Every file of the repository that counts, sorted by path, with diagnostics for surprises.
 
     `known` maps paths already indexed to their (size, mtime_ns): those files, unchanged, were
-    judged text and not minified when indexed, so their heads are not read again."""
+    judged text and not minified when indexed, so their heads are not read again. `cache` lets a
+    directory whose entries did not change skip its listing and the name-based rules."""
     known = known or {}
     result = ScanResult()
     secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
     generated = _AnyOf(GENERATED_PATTERNS)
-    top = _read_ignore(root / ".git" / "info" / "exclude") + _read_ignore(root / ".contextpackignore")
+    top_files = [str(root / ".git" / "info" / "exclude"), str(root / ".contextpackignore")]
+    top = [ln for f in top_files for ln in _read_ignore(Path(f))]
+    records: dict[str, _DirRecord] = {}
+    if cache is not None:
+        key = (str(root), options, tuple(_sig(f) for f in top_files))
+        if cache.key != key:
+            cache.key, cache.records = key, {}
+        records = cache.records
 
     def skip(reason: str, rel: str, message: str | None = None) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
         if message:
             result.diagnostics.append(Diagnostic(rel, message))
 
-    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
+    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores, forced: bool = False) -> None:
+        gitignore = os.path.join(abs_dir, ".gitignore")
+        old = records.get(rel_dir)
+        try:
+            mtime = os.stat(abs_dir).st_mtime_ns
+        except OSError as err:
+            skip("unreadable", rel_dir or ".", f"directory not readable: {err.strerror}")
+            return
+        sig = _sig(gitignore) if cache is not None else None
+        if old is not None and not forced and old.mtime_ns == mtime and old.ignore_sig == sig:
+            record = old
+        else:
+            record = _judge(abs_dir, rel_dir, ignores, mtime, sig)
+            if record is None:
+                return
+            forced = forced or (old is not None and old.ignore_sig != sig)  # the rules below changed
+            if cache is not None and record.mtime_ns:
+                records[rel_dir] = record
+        for reason, rel, message in record.skips:
+            skip(reason, rel, message)
+        for abs_path, rel, language in record.candidates:
+            try:
+                st = os.stat(abs_path, follow_symlinks=False)
+            except OSError as err:
+                skip("unreadable", rel, f"not readable: {err.strerror or err}")
+                continue
+            _content(abs_path, rel, language, st)
+        for abs_path, rel in record.subdirs:
+            walk(abs_path, rel, record.ignores, forced)
+
+    def _judge(abs_dir: str, rel_dir: str, ignores: _Ignores, mtime: int,
+               sig: tuple[int, int] | None) -> _DirRecord | None:
+        """Apply the name-based rules to a directory's entries (symlinks are judged on every scan)."""
         try:
             entries = list(os.scandir(abs_dir))  # order does not matter: results are sorted at the end
         except OSError as err:
             skip("unreadable", rel_dir or ".", f"directory not readable: {err.strerror}")
-            return
-        names = {e.name for e in entries}
-        if ".gitignore" in names:
+            return None
+        if any(e.name == ".gitignore" for e in entries):
             ignores = ignores.descend(rel_dir, _read_ignore(Path(abs_dir) / ".gitignore"))
+        record = _DirRecord(mtime, sig, [], [], [], ignores)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_symlink():
+                    record.mtime_ns = 0  # never reuse: a symlink's target can change without a trace here
                     _symlink(entry, rel, ignores)
                 elif entry.is_dir(follow_symlinks=False):
-                    _directory(entry, rel, ignores)
+                    _directory(entry, rel, ignores, record)
                 elif entry.is_file(follow_symlinks=False):
-                    _file(entry.path, rel, lambda e=entry: e.stat(follow_symlinks=False), ignores)
+                    _name_rules(entry.path, rel, ignores, record)
             except OSError as err:
-                skip("unreadable", rel, f"not readable: {err.strerror or err}")
+                record.skips.append(("unreadable", rel, f"not readable: {err.strerror or err}"))
+        return record
 
-    def _directory(entry: os.DirEntry, rel: str, ignores: _Ignores) -> None:
+    def _directory(entry: os.DirEntry, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
         if entry.name in _VCS_DIRS:
             return
         if ignores.ignored(rel, True):
-            skip("ignored", rel)
+            record.skips.append(("ignored", rel, None))
         elif not options.include_vendored and entry.name in VENDORED_DIRS:
-            skip("vendored", rel)
+            record.skips.append(("vendored", rel, None))
         else:
-            walk(entry.path, rel, ignores)
+            record.subdirs.append((entry.path, rel))
 
     def _symlink(entry: os.DirEntry, rel: str, ignores: _Ignores) -> None:
         target = os.path.realpath(entry.path)
@@ -249,25 +323,32 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             if secret(os.path.relpath(target, root).replace(os.sep, "/")):  # `notes.txt -> .env`
                 skip("secret", rel)
                 return
-            _file(entry.path, rel, lambda: st, ignores)
+            verdict = _DirRecord(0, None, [], [], [], ignores)
+            _name_rules(entry.path, rel, ignores, verdict)
+            for reason, srel, message in verdict.skips:
+                skip(reason, srel, message)
+            for abs_path, crel, language in verdict.candidates:
+                _content(abs_path, crel, language, st)
 
-    def _file(abs_path: str, rel: str, stat: Callable[[], os.stat_result], ignores: _Ignores) -> None:
+    def _name_rules(abs_path: str, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
+        """The verdicts that depend on the path alone."""
         if secret(rel):
-            skip("secret", rel)
+            record.skips.append(("secret", rel, None))
             return
         # cheap verdicts first: most skipped files of a big tree are of a language we don't index
         language = language_for(rel)
         name = rel.rsplit("/", 1)[-1]
         if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
-            skip("unknown language", rel)
-            return
-        if ignores.ignored(rel, False):
-            skip("ignored", rel)
-            return
-        if generated(rel):
-            skip("generated", rel)
-            return
-        st = stat()
+            record.skips.append(("unknown language", rel, None))
+        elif ignores.ignored(rel, False):
+            record.skips.append(("ignored", rel, None))
+        elif generated(rel):
+            record.skips.append(("generated", rel, None))
+        else:
+            record.candidates.append((abs_path, rel, language))
+
+    def _content(abs_path: str, rel: str, language: str | None, st: os.stat_result) -> None:
+        """The verdicts that depend on the file's size and content."""
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
             return

@@ -31,7 +31,7 @@ import platformdirs
 from .errors import IndexStateError
 from .parse import FileFacts, Import, Reference, parse_source
 from .resolve import RepoContext, resolve_import
-from .scan import FileStat, ScanOptions, scan_repo
+from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 2
 PARALLEL_THRESHOLD = 64
@@ -166,6 +166,7 @@ class Store:
         self.conn = conn
         self.path = path
         self._ctx: RepoContext | None = None
+        self._scan_cache = ScanCache()  # directory verdicts reused by the next refresh of this root
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -205,7 +206,7 @@ class Store:
         started = time.perf_counter()
         known = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT path, id, size, mtime_ns, sha256 FROM files")}
-        scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()})
+        scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()}, self._scan_cache)
         stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         current = {f.path: f for f in scan.files}
         deleted = sorted(set(known) - set(current))
