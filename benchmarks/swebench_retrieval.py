@@ -17,6 +17,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import pickle
 import re
 import shlex
 import statistics
@@ -636,8 +637,9 @@ class Runner:
         out = [
             f"### all-gold-files-hit % per repository at {budget} tokens",
             "",
-            "| repo | n | " + " | ".join(methods) + (" | Δ |" if len(methods) == 2 else " |"),
-            "|---|---|" + "---|" * (len(methods) + (1 if len(methods) == 2 else 0)),
+            "| repo | n | " + " | ".join(methods) + (" | Δ" if len(methods) == 2 else "")
+            + " | contextpack pack p50 / p95 ms (all budgets) |",
+            "|---|---|" + "---|" * (len(methods) + (1 if len(methods) == 2 else 0)) + "---|",
         ]
         repos = sorted({r.repo for r in self.results})
         for repo in repos:
@@ -645,11 +647,14 @@ class Runner:
             n = 0
             for m in methods:
                 rows = [r for r in self._rows(m, budget) if r.repo == repo]
-                n = len(rows)
+                n = max(n, len(rows))
                 vals.append(statistics.fmean(float(r.hit) for r in rows) * 100 if rows else float("nan"))
             cells = [_fmt(v, 1) for v in vals]
             if len(methods) == 2:
                 cells.append(f"{vals[0] - vals[1]:+.1f}")
+            lat = [r.latency_ms for r in self.results
+                   if r.method == CP and r.repo == repo and r.latency_ms is not None and not r.error]
+            cells.append(f"{_fmt(_percentile(lat, 50), 0)} / {_fmt(_percentile(lat, 95), 0)}" if lat else "–")
             out.append(f"| {repo} | {n} | " + " | ".join(cells) + " |")
         out.append("")
         return out
@@ -703,6 +708,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--no-contextpack", action="store_true", help="run the BM25 baseline only")
     p.add_argument("--no-baseline", action="store_true", help="run contextpack only (for quick tuning runs)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="run repositories in this many processes (largest first), then report them together")
+    p.add_argument("--shard-dump", type=Path, default=None, help=argparse.SUPPRESS)  # a --jobs child
     p.add_argument(
         "--bm25-files",
         choices=("text", "py"),
@@ -722,6 +730,55 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+_SHARD_STATE = ("results", "gold", "skipped", "timings", "checkout_errors", "interrupted")
+
+
+def run_sharded(runner: Runner, rows: list[dict[str, Any]], args: argparse.Namespace,
+                argv: list[str] | None) -> None:
+    """Split the repositories over `--jobs` child processes of this script (largest first, greedy), wait
+    for them, and merge what they measured into `runner` as if it had run them itself."""
+    by_repo: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        by_repo[r["repo"]].append(r["instance_id"])
+    shards: list[list[str]] = [[] for _ in range(args.jobs)]
+    for repo in sorted(by_repo, key=lambda k: (-len(by_repo[k]), k)):
+        min(shards, key=len).extend(by_repo[repo])
+    base = list(sys.argv[1:] if argv is None else argv)
+    drop = {"--jobs", "--out", "--instances", "--repos", "--limit"}
+    kept, skip_next = [], False
+    for a in base:
+        if skip_next:
+            skip_next = False
+        elif a in drop:
+            skip_next = True
+        elif not any(a.startswith(d + "=") for d in drop):
+            kept.append(a)
+    procs = []
+    runner.t_start = time.perf_counter()
+    for i, ids in enumerate(s for s in shards if s):
+        dump = args.work_dir / f"shard{i}.pkl"
+        cmd = [sys.executable, str(Path(__file__).resolve()), *kept, "--instances", ",".join(ids),
+               "--out", str(args.work_dir / f"shard{i}.md"), "--shard-dump", str(dump)]
+        procs.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL), dump))
+    for proc, _ in procs:
+        proc.wait()
+    with open(runner.jsonl_path, "w") as out:
+        for proc, dump in procs:
+            if proc.returncode != 0 or not dump.exists():
+                log(f"a shard failed (exit {proc.returncode}); its instances are missing from the report")
+                continue
+            with open(dump, "rb") as fh:
+                state = pickle.load(fh)
+            runner.results += state["results"]
+            runner.gold.update(state["gold"])
+            runner.skipped += state["skipped"]
+            for k, v in state["timings"].items():
+                runner.timings[k] += v
+            runner.checkout_errors += state["checkout_errors"]
+            runner.interrupted |= state["interrupted"]
+            out.write(dump.with_suffix(".jsonl").read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     engine_cls = None
@@ -737,14 +794,22 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["main", *argv])
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(args.work_dir / ".lock", "w")  # held (flock) for the whole run
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        sys.exit(f"another run is using {args.work_dir}; wait for it or pass another --work-dir")
+    if args.shard_dump is None:  # a --jobs child works under its parent's lock, on its own repositories
+        lock = open(args.work_dir / ".lock", "w")  # held (flock) for the whole run
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.exit(f"another run is using {args.work_dir}; wait for it or pass another --work-dir")
     runner = Runner(args, engine_cls)
     log(f"{len(rows)} instances, budgets {args.budgets}, work dir {args.work_dir}, results {args.jsonl}")
-    runner.run(rows)
+    if args.jobs > 1 and args.shard_dump is None:
+        run_sharded(runner, rows, args, argv)
+    else:
+        runner.run(rows)
+    if args.shard_dump is not None:
+        with open(args.shard_dump, "wb") as fh:
+            pickle.dump({k: getattr(runner, k) for k in _SHARD_STATE}, fh)
+        return 0
     corpus = ".py files" if args.bm25_files == "py" else "text files (NUL-free, not a binary extension)"
     header = [
         "# SWE-bench retrieval benchmark",
