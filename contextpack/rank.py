@@ -29,6 +29,7 @@ _DOC_DIRS = re.compile(r"(^|/)(docs?|doc_src|examples?|samples?|benchmarks?|asv_
                        r"galler(y|ies)|plot_types|demos?)/")
 MAX_FILES = 40
 _MODULE_MENTION = 0.8
+_CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 
 
@@ -94,20 +95,24 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex,
                     chunk_bonus.setdefault(i, Scored()).add(2.0, f"stack frame line {frame.line}")
     by_name, by_qual_suffix = lexical.by_name, lexical.by_qual_suffix
     mentions: dict[str, list[tuple[float, str]]] = defaultdict(list)  # path → (weight, reason)
+    # a module named in the task is most often the reporter's import, rarely the place to edit; a list
+    # of them (an `extensions = [...]` setting, an import block) says even less about each one
+    n_modules = sum(1 for ident in query.identifiers if ident in module_files)
+    module_weight = _MODULE_MENTION / math.sqrt(max(n_modules, 1))
     for ident in query.identifiers:
         if (p := module_files.get(ident)) is not None:
-            # a module named in the task is most often the reporter's import, rarely the place to edit
-            mentions[p].append((_MODULE_MENTION, f"module mentioned in task: `{ident}`"))
+            mentions[p].append((module_weight, f"module mentioned in task: `{ident}`"))
             continue
         parts = ident.split(".")
         hits = by_qual_suffix.get(".".join(parts[-2:]), []) if len(parts) > 1 else []
         strength = 2.0
         if not hits:
             hits = by_name.get(parts[-1], [])
-            strength = 1.5 if len(parts) == 1 else 1.0
+            # `bulk_create`, `QuerySet` name code; `description`, `Input` may be plain words
+            strength = (1.5 if _CODE_LIKE.search(parts[-1]) else 0.6) if len(parts) == 1 else 1.0
             # "np.arange", "self.foo": an attribute of something else; the prefix may be a module
             if len(parts) > 1 and (p := module_files.get(".".join(parts[:-1]))) is not None:
-                mentions[p].append((0.5 * _MODULE_MENTION, f"module mentioned in task: `{'.'.join(parts[:-1])}`"))
+                mentions[p].append((0.5 * module_weight, f"module mentioned in task: `{'.'.join(parts[:-1])}`"))
         hit_files = {lexical.chunks[i].path for i in hits}
         if not hit_files:
             continue

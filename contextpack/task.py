@@ -182,8 +182,8 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
         if _looks_code(w):
             idents.append(w)
     idents += [w for w in _CALL.findall(visible) if len(w) > 2 and w.lower() not in _STOP]  # `Case(`, `save()`
-    for w in _IDENT.findall(code_text):
-        if len(w) > 2 and w.lower() not in _STOP:
+    for w in _IDENT.findall(code_text):  # plain words of code blocks are mostly prose or data, not names
+        if len(w) > 2 and w.lower() not in _STOP and (_looks_code(w) or w[0].isupper()):
             idents.append(w)
     idents += [f.function for f in frames if f.function and not f.function.startswith("<")]
     idents = [i for i in dict.fromkeys(idents) if len(i) > 1]
