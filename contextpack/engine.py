@@ -9,6 +9,7 @@ wiring stages together and caching what is derived from one index state (keyed b
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import subprocess
@@ -56,7 +57,7 @@ class Engine:
         self._lexical: tuple[str, LexicalIndex, dict[str, str]] | None = None
         self._lexical_cache: dict = {}  # (path, sha256) → chunks and terms, across index states
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
-        self._line_tokens: dict[tuple[str, str], list[int]] = {}  # (sha256, encoding) → per-line counts
+        self._line_tokens: dict[tuple[str, str], list[int | None]] = {}  # (sha256, encoding) → line counts
 
     @property
     def store(self) -> Store:
@@ -100,11 +101,18 @@ class Engine:
         return self._lexical[1], self._lexical[2]
 
     def prepare(self) -> None:
-        """Build what packing derives from the index now, so the next pack pays only for the task."""
+        """Build what packing derives from the index now, so the next pack pays only for the task.
+
+        The derived state is millions of long-lived objects; the cyclic garbage collector would walk
+        them all on its next full pass (0.3 s, in the middle of some pack). They are moved out of its
+        sight (gc.freeze) until they are replaced."""
         self.ensure_index()
+        gc.unfreeze()  # what an earlier prepare froze may be garbage now
         self.graph().file_rank()  # builds the PageRank transition matrix
         self.lexical()
         get_tokenizer(DEFAULT_ENCODING)
+        gc.collect()
+        gc.freeze()
 
     def pack(self, task: str, budget: int, encoding: str = DEFAULT_ENCODING, task_type: str | None = None,
              refresh: bool = False) -> Bundle:
@@ -173,13 +181,11 @@ class Engine:
             lines.pop()
         key = (sha, tokenizer.name)
         counts = self._line_tokens.get(key)
-        if counts is None:
-            encode = tokenizer.encoding.encode_ordinary  # (the batch API spawns a thread task per line)
-            counts = [len(encode(ln + "\n")) for ln in lines]
+        if counts is None:  # filled in place by the packer, line by line, as it needs them
             if len(self._line_tokens) > 20_000:
                 self._line_tokens.clear()
-            self._line_tokens[key] = counts
-        return SourceFile(path, language, sha, lines, self.store.definitions(path), counts)
+            counts = self._line_tokens[key] = [None] * len(lines)
+        return SourceFile(path, language, sha, lines, self.store.definitions(path), counts, tokenizer.count)
 
     def symbols(self, query: str, limit: int = 50) -> list[DefinitionRow]:
         self.ensure_index()

@@ -11,7 +11,7 @@ exact text and counts it; a step that would pass the limit is not taken, so `use
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lexical import Chunk
@@ -35,18 +35,30 @@ class SourceFile:
     sha256: str
     lines: list[str]
     definitions: list[DefinitionRow]
-    line_tokens: list[int]  # tokens of each line with its newline, counted alone
+    line_tokens: list[int | None]  # tokens of each line with its newline, counted alone, filled on demand
+    count: Callable[[str], int]
     redactor: Redactor = field(init=False)
-    _cum: list[int] = field(init=False)
+    _whole: int | None = None
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
-        self._cum = [0, *itertools.accumulate(self.line_tokens)]
 
     def cost(self, ranges: list[tuple[int, int]], gap: int) -> int:
-        """Tokens of the rendered ranges, from per-line counts: BPE merges across a line break only
-        ever lower the count, so this is an upper bound (typically 1-2 % above the exact count)."""
-        return sum(self._cum[b] - self._cum[a - 1] for a, b in ranges) + gap * max(len(ranges) - 1, 0)
+        """Tokens of the rendered ranges. A whole file is counted exactly in one call; other ranges add
+        up per-line counts (each line counted once, when first needed): BPE merges across a line break
+        only ever lower the count, so that sum is an upper bound (typically 1-2 % above exact)."""
+        if ranges == [(1, len(self.lines))]:
+            if self._whole is None:
+                self._whole = self.count("".join(ln + "\n" for ln in self.lines))
+            return self._whole
+        counts, total = self.line_tokens, gap * max(len(ranges) - 1, 0)
+        for a, b in ranges:
+            for i in range(a - 1, b):
+                n = counts[i]
+                if n is None:
+                    n = counts[i] = self.count(self.lines[i] + "\n")
+                total += n
+        return total
 
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
