@@ -792,6 +792,7 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         sys.exit("no instances selected")
     started = dt.datetime.now(dt.UTC)
+    version = _project_version()  # at the start: the code the run imports now is the code it measures
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["main", *argv])
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.shard_dump is None:  # a --jobs child works under its parent's lock, on its own repositories
@@ -816,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- command: `{command}` (cwd `{os.getcwd()}`)",
         f"- date: {started.strftime('%Y-%m-%d %H:%M:%S UTC')}",
-        f"- contextpack: {_project_version()}" + (" — not run (--no-contextpack)" if engine_cls is None else ""),
+        f"- contextpack: {version}" + (" — not run (--no-contextpack)" if engine_cls is None else ""),
         f"- dataset: {args.dataset} ({len(rows)} instances selected); budgets {args.budgets}; "
         f"per-instance results: {args.jsonl}",
         f"- baseline: bm25s {bm25s.__version__} (lucene, k1={BM25_K1}, b={BM25_B}; lowercase \\w\\w+ "
