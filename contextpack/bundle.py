@@ -19,6 +19,8 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import RequestError
+
 SCHEMA = "contextpack.bundle/v1"
 FORMATS = ("json", "md", "xml")
 
@@ -221,5 +223,4 @@ def render(b: Bundle, fmt: str) -> str:
         return render_markdown(b)
     if fmt == "xml":
         return render_xml(b)
-    from .errors import RequestError
     raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")

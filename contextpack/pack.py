@@ -105,10 +105,9 @@ def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def render(src: SourceFile, ranges: list[tuple[int, int]], redacted: bool = False) -> str:
-    """The text an item shows: its ranges joined by a gap marker. Selection counts the raw text; what
-    leaves is `redacted` (and recounted)."""
-    line = src.redactor.line if redacted else (lambda n: src.lines[n - 1])
+def render(src: SourceFile, ranges: list[tuple[int, int]]) -> str:
+    """The text an item shows: its ranges, secrets redacted, joined by a gap marker."""
+    line = src.redactor.line
     return (GAP + "\n").join("".join(line(n) + "\n" for n in range(a, b + 1)) for a, b in ranges)
 
 
@@ -209,7 +208,7 @@ class Packer:
         limit (a secret can be shorter than its marker), drop the lowest-ranked items until it fits."""
         for path in self.order:
             sel = self.chosen[path]
-            sel.content = render(self.sources[path], sel.ranges, redacted=True)
+            sel.content = render(self.sources[path], sel.ranges)
             sel.tokens = self.tok.count(sel.content)
         self.used = sum(self.chosen[p].tokens for p in self.order)
         while self.used > self.budget and self.order:
