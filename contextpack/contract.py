@@ -58,14 +58,18 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     evidence: dict[str, list[str]] = {}
     for path in owned:
         users_of = graph.users_of(path)
-        for d in store.definitions(path):
+        defs = store.definitions(path)
+        kind_of = {d.qualname: d.kind for d in defs}
+        for d in defs:
             users = [u for u in users_of.get(d.qualname, []) if u not in owned_set]
             for u in users:
                 if is_test_path(u):
                     evidence.setdefault(u, []).append(d.name)
             callers = [u for u in users if not is_test_path(u)]
             visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
-            if callers and visible and not d.name.startswith("_") and d.kind not in ("variable",):
+            # public: not private by name, and not local to a function (a nested helper has no callers)
+            local = kind_of.get(d.parent or "") in ("function", "method")
+            if callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local:
                 preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
         for t in graph.tests_of(path):
