@@ -26,6 +26,7 @@ class LanguageSpec:
     module: str | None = None  # grammar wheel module; None = text only
     function: str = "language"
     shebangs: tuple[str, ...] = ()
+    query_file: str = ""  # grammars/<query_file>.scm; default: the language's name
 
     @property
     def parsable(self) -> bool:
@@ -36,11 +37,11 @@ class LanguageSpec:
 
     def query(self) -> ts.Query:
         """Definitions, imports and package: run with matches(), which keeps captures grouped."""
-        return _queries(self.name, self.module, self.function)[0]
+        return _queries(self.query_file or self.name, self.module, self.function)[0]
 
     def reference_query(self) -> ts.Query:
         """The `@reference` patterns alone: run with captures(), several times cheaper than matches()."""
-        return _queries(self.name, self.module, self.function)[1]
+        return _queries(self.query_file or self.name, self.module, self.function)[1]
 
 
 @functools.cache
@@ -96,7 +97,8 @@ _SPECS = [
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python", shebangs=("python",)),
     LanguageSpec("javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript", shebangs=("node",)),
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript"),
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx"),
+    # TSX is TypeScript plus JSX: the TypeScript query, compiled against the TSX grammar
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", query_file="typescript"),
     LanguageSpec("go", (".go",), "tree_sitter_go"),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust"),
     LanguageSpec("java", (".java",), "tree_sitter_java"),

@@ -13,6 +13,7 @@ re-parses only those whose content hash changed.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -20,7 +21,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -300,17 +301,15 @@ class Store:
                     progress(i, total)
             return out
 
-    def _transaction(self):
-        store = self
-
-        class _Tx:
-            def __enter__(self):
-                store.conn.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type, *_):
-                store.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-        return _Tx()
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def _delete_facts(self, ids: list[int]) -> None:
         for table in ("definitions", "refs", "imports", "import_targets"):

@@ -28,9 +28,6 @@ class Tokenizer:
     name: str
     encoding: tiktoken.Encoding
 
-    def encode(self, text: str) -> list[int]:
-        return self.encoding.encode(text, disallowed_special=())
-
     def count(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))  # = encode(text, disallowed_special=()), less checking
 

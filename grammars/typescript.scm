@@ -1,4 +1,5 @@
-; contextpack tags query — TypeScript (.ts .mts .cts); grammars/tsx.scm is the same query for .tsx.
+; contextpack tags query — TypeScript (.ts .mts .cts) and TSX (.tsx: compiled against the TSX grammar;
+;   JSX element names are identifiers there, so they are references too).
 ; Capture convention in python.scm. Everything grammars/javascript.scm extracts, plus: interfaces (with
 ;   their method and property signatures), type aliases, enums, abstract classes, abstract methods,
 ;   `namespace N {}` (namespace), `module M {}` / `declare module "m" {}` (module), overload and

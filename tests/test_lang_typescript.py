@@ -1,4 +1,4 @@
-"""TypeScript and TSX: tags queries (grammars/typescript.scm, tsx.scm) and import resolution
+"""TypeScript and TSX: tags queries (grammars/typescript.scm serves both) and import resolution
 (tsconfig `extends` + `paths` + `baseUrl`, ESM `.js` specifiers, index files, workspace packages)."""
 
 from __future__ import annotations
