@@ -185,7 +185,8 @@ class Engine:
             if len(self._line_tokens) > 20_000:
                 self._line_tokens.clear()
             counts = self._line_tokens[key] = [None] * len(lines)
-        return SourceFile(path, language, sha, lines, self.store.definitions(path), counts, tokenizer.count)
+        return SourceFile(path, language, sha, lines, self.store.definitions(path), counts, tokenizer.count,
+                          import_lines=sorted({i.line for i in self.store.imports(path)}))
 
     def symbols(self, query: str, limit: int = 50) -> list[DefinitionRow]:
         self.ensure_index()

@@ -372,3 +372,30 @@ def test_rules_absent_when_the_repo_has_none(tmp_path):
     (root / ".contextpack/rules.md").unlink()
     bundle = Engine(root, index_path=tmp_path / "i.sqlite").pack("apply_discount is wrong", 2000)
     assert bundle.contract.rules == []
+
+
+# -- snippets: a definition, its enclosing headers, the file's imports -----------------------------------
+
+def test_snippet_carries_the_import_block_and_items_follow_the_ranking(tmp_path):
+    """A shown definition brings the file's top-level imports (a parenthesised one whole) when the budget
+    has room, without the unrelated definitions between them; items come in ranking order."""
+    filler = "".join(f"def helper_{i}(value):\n    return value * {i} + len(str(value))\n\n\n" for i in range(40))
+    root = tmp_path / "repo"
+    write(root, "billing/invoice.py",
+          "import os\nfrom decimal import (\n    Decimal,\n    ROUND_HALF_UP,\n)\n\n\n" + filler
+          + "def round_invoice_total(total):\n    import json\n"
+            "    return Decimal(total).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)\n")
+    write(root, "billing/report.py", "from billing.invoice import round_invoice_total\n\n\n"
+          "def report(total):\n    return round_invoice_total(total)\n")
+    engine = Engine(root, index_path=tmp_path / "i.sqlite")
+    bundle = engine.pack("round_invoice_total rounds 0.005 down instead of up", 3000)
+    check_bundle(bundle, root)
+    first = bundle.items[0]
+    assert first.path == "billing/invoice.py" and first.kind == "snippet"
+    assert covered(first.ranges, 1) and covered(first.ranges, 5), first.ranges  # `import os` … the closing `)`
+    assert "    ROUND_HALF_UP,\n)\n" in first.content
+    fn = line_of(root / "billing/invoice.py", "def round_invoice_total(")
+    assert all(covered(first.ranges, n) for n in range(fn, fn + 3)), first.ranges
+    assert not covered(first.ranges, line_of(root / "billing/invoice.py", "def helper_3("))
+    scores = [it.score for it in bundle.items]
+    assert scores == sorted(scores, reverse=True), scores
