@@ -78,7 +78,8 @@ class SourceFile:
         return merge_ranges([(max(a, 1), min(b, n)) for a, b in ranges if a <= n and b >= 1 and a <= b])
 
     def imports(self) -> list[tuple[int, int]]:
-        """Ranges of the file's top-level import statements (each extended to its closing bracket)."""
+        """Ranges of the file's import statements outside any definition, each extended to its closing
+        bracket, with short gaps between them (blank lines, comments) closed."""
         inner = [(d.start_line, d.end_line) for d in self.definitions if d.kind != "variable"]
         out = []
         for ln in self.import_lines:
@@ -234,7 +235,8 @@ class Packer:
         for r, f in enumerate(files):
             src = self.sources[f.path]
             prior = 1 / (r + 1) ** _FILE_DECAY
-            small = 0 < sum(map(len, src.lines)) <= _SMALL_FILE * 12  # else surely not small: don't count it
+            # code runs 3-4 characters a token; a file over 12 a token's worth is not small: don't count it
+            small = 0 < sum(map(len, src.lines)) <= _SMALL_FILE * 12
             whole = small and src.cost([(1, len(src.lines))], self.gap)
             if whole and whole <= _SMALL_FILE:
                 out.append(_Candidate(prior / max(whole, _MIN_COST), r, 0, f, "file"))
@@ -246,7 +248,7 @@ class Packer:
             if chunks and (imports := src.imports()):
                 cost = src.cost(imports, self.gap)
                 out.append(_Candidate(prior * _IMPORTS_PRIOR / max(cost, _MIN_COST), r, len(chunks), f, imports))
-        out.sort(key=lambda t: (-t[0], t[1], t[2]))
+        out.sort(key=lambda c: (-c.value, c.file_rank, c.chunk_rank))
         return out
 
     def _finalize(self) -> None:
