@@ -93,13 +93,7 @@ class SourceFile:
                     break
                 end += 1
             out.append((ln, min(end, len(self.lines))))
-        merged: list[tuple[int, int]] = []
-        for a, b in sorted(out):
-            if merged and a <= merged[-1][1] + 3:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-            else:
-                merged.append((a, b))
-        return merged
+        return merge_ranges(out, slack=2)
 
     def header_end(self, start: int) -> int:
         """Last line of the signature that starts at `start` (decorators and multi-line parameters)."""
@@ -139,10 +133,11 @@ class PackResult:
     redacted: dict[str, dict[int, str]]
 
 
-def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_ranges(ranges: list[tuple[int, int]], slack: int = 0) -> list[tuple[int, int]]:
+    """Sorted, overlapping or adjacent ranges joined; `slack` also closes gaps of up to that many lines."""
     out: list[tuple[int, int]] = []
     for a, b in sorted(ranges):
-        if out and a <= out[-1][1] + 1:
+        if out and a <= out[-1][1] + 1 + slack:
             out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
             out.append((a, b))
