@@ -47,6 +47,7 @@ import psutil
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
+from _provenance import project_version  # noqa: E402
 
 DEFAULT_MIRROR = Path("/work/.mirror/swe-bench+django__django/repo")
 DEFAULT_COMMIT = "b9cf764be62e77b4777b3a75ec256f6209a57671"
@@ -509,22 +510,13 @@ def render(args: argparse.Namespace, header: list[str], cp: dict, aider: dict, r
         TARGETS["rss_mb"], "≤ 1 GB (1024 MB)")
     add("peak RSS, cold index, largest process ru_maxrss (MB)", [r.maxrss_mb for r, _ in cold], ".0f",
         TARGETS["rss_mb"], "≤ 1 GB (1024 MB)")
-    _, ip = cp["inproc"]
-    ipr = cp["inproc"][0]
-    add("no-change refresh, in-process `stats.seconds` (s)", [s["seconds"] for s in ip["nochange"]], ".3f",
-        TARGETS["nochange"], unit=" s", cpu=[s["cpu"] for s in ip["nochange"]])
-    add("no-change refresh, in-process wall (s)", [s["wall"] for s in ip["nochange"]], ".3f",
-        TARGETS["nochange"], unit=" s")
-    add("no-change refresh, CLI wall (s) ¹", [r.wall for r, _ in cp["nochange"]], ".2f",
-        cpu=[r.cpu for r, _ in cp["nochange"]])
-    add("no-change refresh, CLI refresh `seconds` (s)", [i["seconds"] for _, i in cp["nochange"]], ".2f")
-    add("one-file change, in-process `stats.seconds` (s)", [s["seconds"] for s in ip["onefile"]], ".3f",
-        TARGETS["onefile"], unit=" s", cpu=[s["cpu"] for s in ip["onefile"]])
-    add("one-file change, in-process wall (s)", [s["wall"] for s in ip["onefile"]], ".3f",
-        TARGETS["onefile"], unit=" s")
-    add("one-file change, CLI wall (s) ¹", [r.wall for r, _ in cp["onefile"]], ".2f",
-        cpu=[r.cpu for r, _ in cp["onefile"]])
-    add("one-file change, CLI refresh `seconds` (s)", [i["seconds"] for _, i in cp["onefile"]], ".2f")
+    ipr, ip = cp["inproc"]
+    for key, what in (("nochange", "no-change refresh"), ("onefile", "one-file change")):
+        add(f"{what}, in-process `stats.seconds` (s)", [s["seconds"] for s in ip[key]], ".3f",
+            TARGETS[key], unit=" s", cpu=[s["cpu"] for s in ip[key]])
+        add(f"{what}, in-process wall (s)", [s["wall"] for s in ip[key]], ".3f", TARGETS[key], unit=" s")
+        add(f"{what}, CLI wall (s) ¹", [r.wall for r, _ in cp[key]], ".2f", cpu=[r.cpu for r, _ in cp[key]])
+        add(f"{what}, CLI refresh `seconds` (s)", [i["seconds"] for _, i in cp[key]], ".2f")
     add("peak RSS, long-lived process doing only the refreshes (MB)", [ipr.maxrss_mb], ".0f",
         TARGETS["rss_mb"], "≤ 1 GB (1024 MB)")
     add(f"`contextpack map --budget {args.budget}`, CLI wall (s)", [r.wall for r, _ in cp["map"]], ".2f",
@@ -626,17 +618,6 @@ def source_digest() -> str:
     return h.hexdigest()[:12]
 
 
-def project_commit() -> str:
-    try:
-        sha = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "--short=12", "HEAD"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(PROJECT), "status", "--porcelain", "--", "contextpack"],
-                               capture_output=True, text=True).stdout.strip()
-        return sha + (" (contextpack/ has uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -667,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(argv)
     started = dt.datetime.now().astimezone()
-    commit_before, digest_before = project_commit(), source_digest()
+    commit_before, digest_before = project_version(PROJECT, "contextpack"), source_digest()
     work = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     if args.repo:
@@ -696,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         + (f", {mem:.0f} GiB RAM" if mem else "") + f", Python {sys.version.split()[0]}",
         f"- repeats: cold {args.cold_repeat}, refreshes and map {args.repeat}; medians shown",
     ]
-    commit_after, digest_after = project_commit(), source_digest()
+    commit_after, digest_after = project_version(PROJECT, "contextpack"), source_digest()
     if digest_after != digest_before:
         header.append(f"- **contextpack's sources changed during the run** (commit {commit_after}, sources "
                       f"{digest_after} at the end): the figures mix versions; run again")

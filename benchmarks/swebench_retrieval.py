@@ -38,6 +38,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _materialise import Checkout, CheckoutError, RepoTree, commit_dates, find_mirror  # noqa: E402
+from _provenance import project_version  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "swebench-dev.jsonl"
@@ -660,25 +661,6 @@ class Runner:
         return out
 
 
-def _project_version() -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return sha + (" (uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -792,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         sys.exit("no instances selected")
     started = dt.datetime.now(dt.UTC)
-    version = _project_version()  # at the start: the code the run imports now is the code it measures
+    version = project_version(PROJECT_ROOT)  # at the start: the code the run imports now is the code it measures
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["main", *argv])
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.shard_dump is None:  # a --jobs child works under its parent's lock, on its own repositories

@@ -80,7 +80,8 @@ class SourceFile:
     def imports(self) -> list[tuple[int, int]]:
         """Ranges of the file's import statements outside any definition, each extended to its closing
         bracket, with short gaps between them (blank lines, comments) closed."""
-        inner = [(d.start_line, d.end_line) for d in self.definitions if d.kind != "variable"]
+        # top-level definitions only: nested ones lie inside them, and there are far fewer of them
+        inner = [(d.start_line, d.end_line) for d in self.definitions if d.parent is None and d.kind != "variable"]
         out = []
         for ln in self.import_lines:
             if ln > len(self.lines) or any(a < ln <= b for a, b in inner):
@@ -123,6 +124,9 @@ class Selection:
     tokens: int
     score: float
     reasons: list[str]
+
+    def shows(self, chunk: Chunk) -> bool:
+        return all(any(a <= x and y <= b for a, b in self.ranges) for x, y in chunk.lines)
 
 
 @dataclass
@@ -211,7 +215,7 @@ class Packer:
             elif sel is not None and sel.kind == "file":
                 continue
             elif isinstance(what, ChunkCandidate):
-                if sel is None or not all(any(a <= x and y <= b for a, b in sel.ranges) for x, y in what.chunk.lines):
+                if sel is None or not sel.shows(what.chunk):
                     ranges = self._current(f.path) + self._chunk_ranges(self.sources[f.path], what.chunk)
                     self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
             elif sel is not None:  # the import block joins a file already shown
@@ -275,8 +279,7 @@ class Packer:
                 ranges = [(1, len(src.lines))]
                 kind = "file"
             else:
-                nxt = [c for c in self.ranking.chunks_in(f.path)
-                       if not all(any(a <= x and y <= b for a, b in sel.ranges) for x, y in c.chunk.lines)]
+                nxt = [c for c in self.ranking.chunks_in(f.path) if not sel.shows(c.chunk)]
                 if not nxt:
                     continue
                 ranges, kind = src.clamp(list(nxt[0].chunk.lines)), "snippet"

@@ -15,11 +15,19 @@ import pytest
 CONTEXTPACK = str(Path(sys.executable).with_name("contextpack"))
 
 
-def write(root: Path, rel: str, text: str, dedent: bool = True) -> Path:
+def write_raw(root: Path, rel: str, content: str | bytes = "x = 1\n") -> Path:
+    """A file with exactly these bytes (text as UTF-8), parent directories made."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
     return path
+
+
+def write(root: Path, rel: str, text: str, dedent: bool = True) -> Path:
+    return write_raw(root, rel, textwrap.dedent(text) if dedent else text)
 
 
 def file_lines(path: Path) -> list[str]:

@@ -7,18 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import write_raw as write
 
 from contextpack.scan import ScanOptions, scan_repo
-
-
-def write(root: Path, rel: str, content: str | bytes = "x = 1\n") -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
 
 
 def paths(root: Path, options: ScanOptions | None = None) -> list[str]:
