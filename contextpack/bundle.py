@@ -66,6 +66,7 @@ class Item(_Model):
 
 
 class Omitted(_Model):
+    ref: str = Field("", description="Stable handle of this entry: pass it to expand to get it.")
     path: str
     kind: Literal["file", "snippet", "skeleton"]
     ranges: list[Range]
@@ -109,6 +110,8 @@ class Bundle(_Model):
     omitted: list[Omitted]
     contract: Contract
     notes: list[str] = Field(default_factory=list, description="What the packer wants the reader to know.")
+    parent: str | None = Field(None, description="For a delta from expand: the id of the bundle it extends; "
+                                                 "it shows only what that bundle and its ancestors did not.")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -121,6 +124,11 @@ class Bundle(_Model):
 
     def to_json(self) -> str:
         return _canonical(self.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+
+
+def omitted_ref(path: str, kind: str, ranges: list[Range]) -> str:
+    """A short content-free handle for an omitted entry: the same entry always gets the same ref."""
+    return hashlib.sha256(f"{path}\0{kind}\0{ranges}".encode()).hexdigest()[:12]
 
 
 def _canonical(data: object, indent: int | None = None) -> str:
@@ -160,7 +168,7 @@ def _ranges_text(ranges: list[Range]) -> str:
 
 
 def render_markdown(b: Bundle) -> str:
-    out = [f"# Context bundle `{b.id[:12]}`", "",
+    out = [f"# Context bundle `{b.id[:12]}`" + (f" (extends `{b.parent[:12]}`)" if b.parent else ""), "",
            f"**Task** ({b.task.type}{'' if b.task.type_given else ', inferred'}): {b.task.text.strip()}", "",
            f"Repository `{b.repo.root}`" + (f" at `{b.repo.commit[:12]}`" if b.repo.commit else "")
            + (" (dirty)" if b.repo.dirty else "") + f" · {b.budget.used}/{b.budget.limit} tokens ({b.budget.encoding})",
@@ -180,15 +188,16 @@ def render_markdown(b: Bundle) -> str:
                 f"_{'; '.join(it.reasons)}_", "", f"{fence}{it.language}", it.content.rstrip("\n"), fence, ""]
     if b.omitted:
         out += ["## Omitted (ask for more)", ""]
-        out += [f"- `{o.path}` {o.kind} lines {_ranges_text(o.ranges)}: {o.tokens} tokens — {'; '.join(o.reasons)}"
-                for o in b.omitted]
+        out += [f"- `{o.path}` {o.kind} lines {_ranges_text(o.ranges)}: {o.tokens} tokens"
+                + (f" (ref `{o.ref}`)" if o.ref else "") + f" — {'; '.join(o.reasons)}" for o in b.omitted]
     if b.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in b.notes]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def render_xml(b: Bundle) -> str:
-    out = [f"<bundle schema={quoteattr(SCHEMA)} id={quoteattr(b.id)}>",
+    parent = f" parent={quoteattr(b.parent)}" if b.parent else ""
+    out = [f"<bundle schema={quoteattr(SCHEMA)} id={quoteattr(b.id)}{parent}>",
            f"  <repo root={quoteattr(b.repo.root)} commit={quoteattr(b.repo.commit or '')} "
            f"dirty={quoteattr(str(b.repo.dirty).lower())} index_digest={quoteattr(b.repo.index_digest)}/>",
            f"  <task type={quoteattr(b.task.type)} given={quoteattr(str(b.task.type_given).lower())}>"
@@ -209,7 +218,8 @@ def render_xml(b: Bundle) -> str:
         out += [f"    <reason>{escape(r)}</reason>" for r in it.reasons]
         out.append(f"    <content>{escape(it.content)}</content>")
         out.append("  </item>")
-    out += [f"  <omitted path={quoteattr(o.path)} kind={quoteattr(o.kind)} ranges={quoteattr(_ranges_text(o.ranges))} "
+    out += [f"  <omitted ref={quoteattr(o.ref)} path={quoteattr(o.path)} kind={quoteattr(o.kind)} "
+            f"ranges={quoteattr(_ranges_text(o.ranges))} "
             f"tokens=\"{o.tokens}\" score=\"{o.score}\"/>" for o in b.omitted]
     out += [f"  <note>{escape(n)}</note>" for n in b.notes]
     out.append("</bundle>")

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
-from .errors import ContextpackError, IndexStateError, RequestError
+from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
 
@@ -89,7 +89,7 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
         raise typer.Exit(1)
     for d in rows:
         # escape: paths like pages/[id].tsx are not rich markup
-        out.print(f"[cyan]{escape(d.path)}:{d.start_line}[/]  [dim]{d.kind}[/]  "
+        out.print(f"[cyan]{escape(d.path)}:{d.line}[/]  [dim]{d.kind}[/]  "
                   f"[bold]{escape(d.qualname)}[/]", highlight=False)
         out.print(f"    {d.signature}", markup=False, highlight=False)
 
@@ -123,7 +123,7 @@ def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
     table.add_row("index file", escape(info.index_path))
     out.print(table)
     if diagnostics:
-        for path, stage, message in engine.store.diagnostics():
+        for path, stage, message in engine.diagnostics():
             out.print(f"{escape(path)}: [dim]{stage}[/] {escape(message)}", highlight=False)
 
 
@@ -190,7 +190,7 @@ def main() -> None:
         where = f" {_opened[-1].index_path}" if _opened else ""
         msg = f"index{where} is unusable ({e}); delete it to rebuild"
         err.print(f"[red]error:[/] {escape(msg)}", highlight=False)
-        sys.exit(IndexStateError.exit_code)
+        sys.exit(ERROR_FORMS[IndexStateError].exit_code)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ index after a small change costs little more than the BM25 matrices. The scoring
 variant, as bm25s computes it) built with scipy in a few vectorised steps: bm25s indexes document by
 document in Python, which took ~5 s for Django's 40k chunks, on every index state.
 
-    lex = LexicalIndex.build(store, root, cache={})
+    lex = LexicalIndex.build(store, root, LexicalCache())
     lex.file_scores(["bulk", "create"])        # {path: score}
     lex.chunk_scores(["bulk", "create"])       # numpy array aligned with lex.chunks
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,26 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WINDOW = 60  # lines per chunk of a text file
 _CHUNK_KINDS = {"function", "method", "class", "struct", "interface", "enum", "trait", "impl", "type",
                 "module", "namespace"}
-_SPLIT_CACHE: dict[str, list[str]] = {}
-_VOCAB: dict[str, int] = {"": 0}  # term → id, shared by every index in the process (only grows)
+# per-file entries kept across index states; past this many the cache starts over (with a new vocabulary)
+MAX_CACHED_FILES = 200_000
 
 
-def _ids(terms: list[str]) -> np.ndarray:
-    vocab = _VOCAB
-    return np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int32)
+class LexicalCache:
+    """What lexical indexes of successive states of one repository share: per-file chunks and term ids
+    keyed by (path, sha256), and the term → id vocabulary those ids refer to. Owned by one engine; bounded.
+    An index keeps the vocabulary it was built with, so starting over never disturbs a live index."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {"": 0}  # only grows, so ids of older entries stay valid
+        self.entries: dict[tuple[str, str], tuple] = {}
+
+    def ids(self, terms: list[str]) -> np.ndarray:
+        vocab = self.vocab
+        return np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int32)
+
+    def make_room(self, needed: int) -> None:
+        if len(self.entries) + needed > MAX_CACHED_FILES:
+            self.vocab, self.entries = {"": 0}, {}
 
 
 @dataclass(frozen=True)
@@ -47,19 +61,18 @@ class Chunk:
     lines: tuple[tuple[int, int], ...]  # the ranges it covers (a class minus its methods has holes)
 
 
+@functools.lru_cache(maxsize=500_000)
+def _terms_of_identifier(ident: str) -> tuple[str, ...]:
+    subs = [s for s in split_identifier(ident) if len(s) > 1]
+    low = ident.lower()
+    return tuple(subs) if len(subs) == 1 and subs[0] == low else (low, *subs)
+
+
 def terms_of(text: str) -> list[str]:
     """Index terms of source text: each identifier lower-cased whole and as sub-words."""
     out: list[str] = []
-    cache = _SPLIT_CACHE
     for ident in _IDENT.findall(text):
-        t = cache.get(ident)
-        if t is None:
-            subs = [s for s in split_identifier(ident) if len(s) > 1]
-            low = ident.lower()
-            t = subs if len(subs) == 1 and subs[0] == low else [low, *subs]
-            if len(cache) < 500_000:
-                cache[ident] = t
-        out += t
+        out += _terms_of_identifier(ident)
     return out
 
 
@@ -95,7 +108,7 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
 
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
-                 file_terms: list[np.ndarray], languages: dict[str, str]):
+                 file_terms: list[np.ndarray], languages: dict[str, str], vocab: dict[str, int]):
         self.chunks = chunks
         self.paths = paths
         self.languages = languages  # path → language, every indexed file
@@ -119,14 +132,18 @@ class LexicalIndex:
                 self.by_name.setdefault(parts[-1], []).append(i)
                 if len(parts) > 1:
                     self.by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
-        self._chunk_bm25 = BM25(chunk_terms)
-        self._file_bm25 = BM25(file_terms)
+        self._chunk_bm25 = BM25(chunk_terms, vocab)
+        self._file_bm25 = BM25(file_terms, vocab)
 
     @classmethod
-    def build(cls, store: Store, root: Path, cache: dict) -> LexicalIndex:
-        """`cache` maps (path, sha256) → (chunks, their terms, file terms); reuse it across index states."""
+    def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
+        """Chunks and terms of files already in `cache` (by path and content hash) are reused."""
         files = store.files()
-        missing = [f for f in files if (f.path, f.sha256) not in cache]
+        missing = [f for f in files if (f.path, f.sha256) not in cache.entries]
+        cache.make_room(len(missing))
+        if not cache.entries:
+            missing = files
+        vocab = cache.vocab
         defs: dict[str, list[DefinitionRow]] = {}
         if len(missing) > 200:  # one query for all beats hundreds of small ones
             for d in store.definitions():
@@ -137,7 +154,7 @@ class LexicalIndex:
         variable_chunks: list[tuple[str, int]] = []
         for f in files:
             key = (f.path, f.sha256)
-            entry = cache.get(key)
+            entry = cache.entries.get(key)
             if entry is None:
                 try:
                     text = (root / f.path).read_text("utf-8", errors="replace")
@@ -150,8 +167,8 @@ class LexicalIndex:
                 cterms = []
                 for c in fchunks:
                     body = "\n".join("\n".join(lines[a - 1:b]) for a, b in c.lines)
-                    cterms.append(_ids(terms_of(body) + (terms_of(c.name.rsplit(".", 1)[-1]) if c.name else [])))
-                path_terms = _ids(terms_of(f.path.replace("/", " ").replace(".", " ")))
+                    cterms.append(cache.ids(terms_of(body) + (terms_of(c.name.rsplit(".", 1)[-1]) if c.name else [])))
+                path_terms = cache.ids(terms_of(f.path.replace("/", " ").replace(".", " ")))
                 fterms = np.concatenate([*cterms, path_terms, path_terms])
                 # variables and constants are no chunks: a mention of one points at the chunk it sits in
                 variables = []
@@ -162,14 +179,14 @@ class LexicalIndex:
                         if owner is not None:
                             variables.append((d.name, owner))
                 entry = (fchunks, cterms, fterms, variables)
-                cache[key] = entry
+                cache.entries[key] = entry
             base = len(chunks)
             chunks += entry[0]
             chunk_terms += entry[1]
             paths.append(f.path)
             file_terms.append(entry[2])
             variable_chunks += [(name, base + k) for name, k in entry[3]]
-        index = cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files})
+        index = cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files}, vocab)
         for name, i in variable_chunks:
             index.by_name.setdefault(name, []).append(i)
         return index
@@ -192,15 +209,16 @@ class BM25:
     """Okapi BM25, Lucene variant: idf = ln(1 + (N - df + .5) / (df + .5)), tf saturated by k1 and
     normalised by document length with b. Documents are arrays of term ids."""
 
-    def __init__(self, docs: list[np.ndarray], k1: float = 1.5, b: float = 0.75):
+    def __init__(self, docs: list[np.ndarray], vocab: dict[str, int], k1: float = 1.5, b: float = 0.75):
         self.n = len(docs)
+        self.vocab = vocab
         lengths = np.array([len(d) for d in docs], dtype=np.float32)
         cols = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
         rows = np.repeat(np.arange(self.n, dtype=np.int32), lengths.astype(np.int64))
-        vocab = max(len(_VOCAB), int(cols.max()) + 1 if len(cols) else 1)
-        tf = sp.csr_array((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(self.n, vocab))
+        width = max(len(vocab), int(cols.max()) + 1 if len(cols) else 1)
+        tf = sp.csr_array((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(self.n, width))
         tf.sum_duplicates()
-        df = np.bincount(tf.indices, minlength=vocab)
+        df = np.bincount(tf.indices, minlength=width)
         idf = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if self.n else 1.0
         dl = np.repeat(lengths, np.diff(tf.indptr))
@@ -208,7 +226,8 @@ class BM25:
         self.matrix = tf.tocsc()
 
     def scores(self, terms: list[str]) -> np.ndarray:
-        ids = sorted({_VOCAB[t] for t in terms if t in _VOCAB and _VOCAB[t] < self.matrix.shape[1]})
+        vocab, width = self.vocab, self.matrix.shape[1]
+        ids = sorted({vocab[t] for t in terms if t in vocab and vocab[t] < width})
         if not ids or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
         return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()

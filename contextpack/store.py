@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -89,6 +90,7 @@ class RefreshStats:
     diagnostics: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    changed: list[str] = field(default_factory=list)  # paths added, edited or deleted by this refresh
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class Store:
         self.path = path
         self._ctx: RepoContext | None = None
         self._scan_cache = ScanCache()  # directory verdicts reused by the next refresh of this root
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -193,6 +196,21 @@ class Store:
             raise IndexStateError(f"index {path} is unusable ({err}); delete it to rebuild") from None
         except OSError as err:
             raise IndexStateError(f"cannot create index at {path}: {err.strerror or err}") from None
+        return cls(conn, path)
+
+    @classmethod
+    def open_reader(cls, path: Path, pinned: bool = True) -> Store:
+        """A read-only view. Pinned: to the index state committed now, by a read transaction that stays
+        open until `close`, so every query sees that one state however many refreshes commit meanwhile
+        (WAL). Not pinned: each query sees the latest committed state."""
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+            if pinned:
+                conn.execute("BEGIN")
+                conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # the first read fixes the snapshot
+        except sqlite3.DatabaseError as err:
+            raise IndexStateError(f"index {path} can't be read ({err})") from None
         return cls(conn, path)
 
     def close(self) -> None:
@@ -234,6 +252,7 @@ class Store:
         stats.added = sum(1 for f, _, _ in parsed if f.path not in known)
         unreadable = [rel for rel, _ in read_errors]
         stats.deleted = len(deleted)
+        stats.changed = sorted({f.path for f, _, _ in parsed} | set(deleted) | set(unreadable))
         scan_diags = sorted([(d.path, d.message) for d in scan.diagnostics] + read_errors)
         if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
                 tuple(r) for r in self.conn.execute(
@@ -291,9 +310,12 @@ class Store:
                 if progress:
                     progress(i, total)
             return out
-        # fork, not spawn/forkserver: those re-import the caller's __main__, which breaks unguarded scripts
+        # fork when this is the only thread (spawn/forkserver re-import the caller's __main__, which breaks
+        # unguarded scripts); a forked child of a threaded process (a server) can inherit a lock some other
+        # thread held, so there the workers come from a fork server
+        method = "fork" if threading.active_count() == 1 else "forkserver"
         workers = min(os.cpu_count() or 2, 8)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
             out = []
             for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
                 out.append(res)
@@ -359,36 +381,40 @@ class Store:
         c.executemany("INSERT INTO import_targets VALUES (?,?)", sorted(targets))
 
     # ---- queries -------------------------------------------------------------------------------
+    # Every query fetches all its rows under the connection's lock: a reader is shared by concurrent packs.
+
+    def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
 
     def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._all("SELECT value FROM meta WHERE key=?", (key,))
+        return rows[0][0] if rows else None
 
     def is_empty_index(self) -> bool:
         return self.meta("digest") is None
 
     def files(self) -> list[FileRow]:
-        return [FileRow(*r) for r in self.conn.execute(
+        return [FileRow(*r) for r in self._all(
             "SELECT path, language, size, sha256, line_count FROM files ORDER BY path")]
 
     def file(self, path: str) -> FileRow | None:
-        r = self.conn.execute("SELECT path, language, size, sha256, line_count FROM files WHERE path=?",
-                              (path,)).fetchone()
-        return FileRow(*r) if r else None
+        rows = self._all("SELECT path, language, size, sha256, line_count FROM files WHERE path=?", (path,))
+        return FileRow(*rows[0]) if rows else None
 
     _DEF_SELECT = ("SELECT f.path, d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, "
                    "d.doc, d.parent FROM definitions d JOIN files f ON f.id = d.file_id ")
 
     def definitions(self, path: str | None = None) -> list[DefinitionRow]:
         if path is None:
-            rows = self.conn.execute(self._DEF_SELECT + "ORDER BY f.path, d.start_line, d.id")
+            rows = self._all(self._DEF_SELECT + "ORDER BY f.path, d.start_line, d.id")
         else:
-            rows = self.conn.execute(self._DEF_SELECT + "WHERE f.path=? ORDER BY d.start_line, d.id", (path,))
+            rows = self._all(self._DEF_SELECT + "WHERE f.path=? ORDER BY d.start_line, d.id", (path,))
         return [DefinitionRow(*r) for r in rows]
 
     def find_definitions(self, query: str, limit: int = 50) -> list[DefinitionRow]:
         """Definitions whose name or qualified name is `query`, or whose qualified name ends with it."""
-        rows = self.conn.execute(
+        rows = self._all(
             self._DEF_SELECT + "WHERE d.name=? OR d.qualname=? OR d.qualname LIKE ? ESCAPE '\\' "
             "ORDER BY (d.qualname=?) DESC, f.path, d.start_line LIMIT ?",
             (query, query, "%." + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),
@@ -396,24 +422,24 @@ class Store:
         return [DefinitionRow(*r) for r in rows]
 
     def references(self, path: str) -> list[Reference]:
-        rows = self.conn.execute(
+        rows = self._all(
             "SELECT r.name, r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=?", (path,))
         return sorted((Reference(n, int(ln)) for n, lines in rows for ln in lines.split()),
                       key=lambda r: (r.line, r.name))
 
     def imports(self, path: str) -> list[Import]:
-        return [Import(m, tuple(json.loads(n)), ln) for m, n, ln in self.conn.execute(
+        return [Import(m, tuple(json.loads(n)), ln) for m, n, ln in self._all(
             "SELECT i.module, i.names, i.line FROM imports i JOIN files f ON f.id=i.file_id "
             "WHERE f.path=? ORDER BY i.line, i.module", (path,))]
 
     def import_edges(self) -> list[tuple[str, str]]:
-        return list(self.conn.execute(
+        return self._all(
             "SELECT f.path, t.target FROM import_targets t JOIN files f ON f.id=t.file_id "
-            "ORDER BY f.path, t.target"))
+            "ORDER BY f.path, t.target")
 
     def reference_counts(self, max_definers: int) -> Iterable[tuple[str, str, int]]:
         """(referencing path, name, uses) for names defined in at most `max_definers` files."""
-        return self.conn.execute(
+        return self._all(
             "WITH defs AS (SELECT name FROM definitions GROUP BY name "
             "  HAVING COUNT(DISTINCT file_id) <= ?) "
             "SELECT f.path, r.name, r.uses FROM refs r JOIN defs USING(name) "
@@ -422,28 +448,27 @@ class Store:
 
     def definition_names(self) -> list[tuple[str, str]]:
         """(name, path) of every definition, distinct."""
-        return list(self.conn.execute(
-            "SELECT DISTINCT d.name, f.path FROM definitions d JOIN files f ON f.id = d.file_id ORDER BY 1, 2"))
+        return self._all(
+            "SELECT DISTINCT d.name, f.path FROM definitions d JOIN files f ON f.id = d.file_id ORDER BY 1, 2")
 
     def files_referencing(self, name: str) -> list[str]:
-        return [p for (p,) in self.conn.execute(
+        return [p for (p,) in self._all(
             "SELECT DISTINCT f.path FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name=? ORDER BY 1",
             (name,))]
 
     def diagnostics(self) -> list[tuple[str, str, str]]:
-        return list(self.conn.execute("SELECT path, stage, message FROM diagnostics ORDER BY path, message"))
+        return self._all("SELECT path, stage, message FROM diagnostics ORDER BY path, message")
 
     def counts(self) -> dict[str, int]:
-        c = self.conn
         return {
-            "files": c.execute("SELECT COUNT(*) FROM files").fetchone()[0],
-            "definitions": c.execute("SELECT COUNT(*) FROM definitions").fetchone()[0],
-            "references": c.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0],
-            "imports": c.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
-            "resolved_imports": c.execute("SELECT COUNT(*) FROM import_targets").fetchone()[0],
-            "diagnostics": c.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0],
+            "files": self._all("SELECT COUNT(*) FROM files")[0][0],
+            "definitions": self._all("SELECT COUNT(*) FROM definitions")[0][0],
+            "references": self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
+            "imports": self._all("SELECT COUNT(*) FROM imports")[0][0],
+            "resolved_imports": self._all("SELECT COUNT(*) FROM import_targets")[0][0],
+            "diagnostics": self._all("SELECT COUNT(*) FROM diagnostics")[0][0],
         }
 
     def languages(self) -> dict[str, int]:
-        return dict(self.conn.execute(
+        return dict(self._all(
             "SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY COUNT(*) DESC, language"))

@@ -302,23 +302,22 @@ def test_every_repo_frame_of_a_deep_traceback_is_visible(shop):
         assert needle in shown[p].content
 
 
-def test_files_changed_or_deleted_since_indexing_are_not_shown(shop):
-    """Without a refresh, a file whose bytes differ from the index is left out, with a note, rather than
-    shown with line numbers that belong to another version."""
+def test_files_changed_or_deleted_since_indexing_are_packed_as_they_are_now(shop):
+    """Without an explicit refresh, a pack that meets a file whose bytes differ from the index refreshes
+    and packs again: it never shows line numbers of another version, nor a file that is gone, and its
+    items all belong to the index state it names."""
     root, engine = shop
     engine.index()
+    before = engine.committed_digest()
     pricing, cart = root / "shop/pricing.py", root / "shop/cart.py"
     pricing.write_text("# moved\n\n\n" + pricing.read_text())
     cart.unlink()
     bundle = engine.pack("apply_discount and Cart.total are wrong", 2000)
-    check_bundle(bundle, root)
-    paths = {it.path for it in bundle.items}
-    assert "shop/pricing.py" not in paths and "shop/cart.py" not in paths
-    assert any("shop/pricing.py" in n and "re-index" in n for n in bundle.notes), bundle.notes
-    assert any("shop/cart.py" in n for n in bundle.notes), bundle.notes
-    fresh = engine.pack("apply_discount and Cart.total are wrong", 2000, refresh=True)
-    check_bundle(fresh, root)
-    assert fresh.items[0].path == "shop/pricing.py" and "shop/cart.py" not in {i.path for i in fresh.items}
+    check_bundle(bundle, root)  # every item's sha256 and lines are those on disk now
+    assert bundle.items[0].path == "shop/pricing.py"
+    assert "shop/cart.py" not in {i.path for i in bundle.items}
+    assert bundle.repo.index_digest == engine.committed_digest() != before
+    assert not bundle.notes, bundle.notes
 
 
 # -- omitted: the off-ramp -------------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Typed requests and answers of the facade: what every surface (CLI, HTTP, MCP) sends and gets back.
+
+The surfaces parse their own input into these models and render these models; the limits below are
+the facade's, checked again inside it whatever a surface did.
+
+    req = PackRequest(repo="django", task="QuerySet.bulk_create ignores batch_size", budget=8000)
+    workspace.pack(req)                  # → Bundle
+    workspace.symbols("django", "bulk_create")   # → list[SymbolHit]
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .tokens import DEFAULT_ENCODING
+
+MAX_BUDGET = 2_000_000
+DEFAULT_BUDGET = 8000
+DEFAULT_EXPAND_BUDGET = 4000
+MAX_TASK_BYTES = 1_000_000  # a task over this is refused; analysis reads its first 200,000 characters
+MAX_EXPAND_TARGETS = 50
+
+TaskType = Literal["bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration"]
+Format = Literal["json", "md", "xml"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PackRequest(_Model):
+    repo: str = Field(description="Name of a registered repository (GET /v1/repos).")
+    task: str = Field(min_length=1, max_length=MAX_TASK_BYTES, description="The task: an issue, a request, a diff.")
+    budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET, description="Token budget; the bundle never exceeds it.")
+    type: TaskType | None = Field(None, description="Task type; inferred from the text when omitted.")
+    encoding: str = Field(DEFAULT_ENCODING, max_length=64, description="tiktoken encoding of the budget.")
+    format: Format = Field("json", description="json: the bundle object; md or xml: the bundle rendered as text.")
+
+
+class ExpandRequest(_Model):
+    refs: list[str] = Field(default_factory=list, max_length=MAX_EXPAND_TARGETS,
+                            description="`ref`s of the parent bundle's `omitted` entries.")
+    symbols: list[str] = Field(default_factory=list, max_length=MAX_EXPAND_TARGETS,
+                               description="Definitions by name or (suffix of a) qualified name.")
+    paths: list[str] = Field(default_factory=list, max_length=MAX_EXPAND_TARGETS,
+                             description="Repository-relative file paths.")
+    budget: int = Field(DEFAULT_EXPAND_BUDGET, ge=0, le=MAX_BUDGET)
+    format: Format = "json"
+
+
+class RegisterRequest(_Model):
+    path: str = Field(min_length=1, max_length=4096, description="Absolute path of the repository root.")
+    name: str | None = Field(None, max_length=200, description="Name to register it under (default: directory name).")
+
+
+class RepoSummary(_Model):
+    name: str
+    root: str
+    indexed: bool
+    digest: str | None
+    files: int
+    watching: bool = Field(description="Whether a file watcher keeps this repository's index fresh.")
+
+
+class RefreshSummary(_Model):
+    scanned: int
+    parsed: int
+    unchanged: int
+    touched: int
+    added: int
+    deleted: int
+    diagnostics: int
+    seconds: float
+    changed: list[str] = Field(description="Paths added, edited or deleted by the refresh (at most 200).")
+
+
+class IndexStatus(_Model):
+    repo: str
+    root: str
+    index_path: str
+    digest: str | None
+    files_by_language: dict[str, int]
+    counts: dict[str, int]
+    watching: bool
+    last_refresh: RefreshSummary | None = Field(description="What the most recent refresh of this process changed.")
+
+
+class SymbolHit(_Model):
+    path: str
+    line: int
+    end_line: int
+    kind: str
+    qualname: str
+    signature: str = Field(description="Secrets redacted.")
+
+
+class FileSlice(_Model):
+    repo: str
+    path: str
+    start: int
+    end: int
+    total_lines: int
+    sha256: str
+    language: str
+    content: str = Field(description="Lines start..end, each ending in a newline; secrets redacted.")
+
+
+class RepoMap(_Model):
+    repo: str
+    budget: int
+    used: int
+    encoding: str
+    text: str
