@@ -488,6 +488,7 @@ class Runner:
             if self.engine_cls is not None:
                 try:
                     if engine is None:
+                        from contextpack.engine import settle_heap
                         engine = self.engine_cls(co.root, index_path=self.work_dir / f"{slug}.sqlite")
                     t = time.perf_counter()
                     engine.index()
@@ -495,6 +496,7 @@ class Runner:
                     self.timings["cp_index"].append(t_index)
                     t = time.perf_counter()
                     engine.prepare()  # graph + lexical index of this index state: built once, before packing
+                    settle_heap()  # one full collection now, not in the middle of a timed pack
                     t_prepare = time.perf_counter() - t
                     self.timings["cp_prepare"].append(t_prepare)
                     progress.append(f"cp index {t_index:.2f}s prepare {t_prepare:.2f}s")

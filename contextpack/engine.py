@@ -75,7 +75,7 @@ class Engine:
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._refreshes = 0  # completed refreshes; lets racing packs share one refresh
-        self.last_refresh: RefreshStats | None = None
+        self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
         self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
         self._line_tokens: dict[tuple[str, str], list[int | None]] = {}  # (sha256, encoding) → line counts
@@ -108,7 +108,8 @@ class Engine:
     def _refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         stats = self.store.refresh(self.root, self.options, progress)
         self._refreshes += 1
-        self.last_refresh = stats
+        if stats.changed:
+            self.last_change = stats
         return stats
 
     def _refresh_unless_done_since(self, seen: int) -> None:

@@ -73,6 +73,7 @@ class RefreshSummary(_Model):
     deleted: int
     diagnostics: int
     seconds: float
+    finished_at: float = Field(description="Unix time the refresh committed.")
     changed: list[str] = Field(description="Paths added, edited or deleted by the refresh (at most 200).")
 
 
@@ -84,7 +85,8 @@ class IndexStatus(_Model):
     files_by_language: dict[str, int]
     counts: dict[str, int]
     watching: bool
-    last_refresh: RefreshSummary | None = Field(description="What the most recent refresh of this process changed.")
+    last_change: RefreshSummary | None = Field(
+        description="The latest refresh in this process that changed the index: what it changed, and when.")
 
 
 class SymbolHit(_Model):

@@ -91,6 +91,7 @@ class RefreshStats:
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     changed: list[str] = field(default_factory=list)  # paths added, edited or deleted by this refresh
+    finished_at: float = 0.0  # time.time() when it ended
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ class Store:
             ])
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
         stats.seconds = time.perf_counter() - started
+        stats.finished_at = time.time()
         return stats
 
     def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
