@@ -40,6 +40,8 @@ def default_bundle_dir() -> Path:
 
 
 class BundleStore:
+    """Bundles by id in one directory, with the file tables of their index states; bounded."""
+
     def __init__(self, root: Path, max_bundles: int = MAX_BUNDLES, max_states: int = MAX_STATES):
         self.root = root
         self.max_bundles = max_bundles

@@ -56,6 +56,8 @@ class _Repo:
 
 
 class Workspace:
+    """Registered repositories and their engines: the facade every surface calls."""
+
     def __init__(self, bundles: BundleStore, *, watch: bool = False, max_engines: int = MAX_ENGINES,
                  settle: bool = False):
         """`watch`: keep open engines fresh with a file watcher. `settle`: this workspace owns the process
