@@ -85,6 +85,11 @@ class Preserve(_Model):
 class Evidence(_Model):
     path: str
     reason: str
+    tests: list[str] = Field(default_factory=list, description="The tests of this file that exercise owned code, "
+                                                                "as its runner names them (empty: the whole file).")
+    command: str | None = Field(None, description="The command that runs exactly these tests, from the root.")
+    runner: str | None = Field(None, description="pytest, django, go, cargo, jest, vitest, mocha, node, maven, "
+                                                 "gradle, rspec, minitest or phpunit.")
 
 
 class Rule(_Model):
@@ -98,6 +103,9 @@ class Contract(_Model):
     preserve: list[Preserve]
     evidence: list[Evidence] = Field(description="Tests that define done.")
     rules: list[Rule] = Field(description="Durable instruction files of the repository that apply.")
+    commands: dict[str, str] = Field(default_factory=dict, description="Per runner: one command that runs every "
+                                                                       "evidence test, from the repository root.")
+    owned_reasons: dict[str, str] = Field(default_factory=dict, description="Why each owned path is owned.")
 
 
 class Bundle(_Model):

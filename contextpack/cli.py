@@ -175,6 +175,41 @@ def pack(
 
 
 @app.command()
+def verify(
+    bundle_file: Annotated[Path, typer.Option("--bundle", help="The bundle (JSON) the patch was made from.")],
+    repo: RepoOpt = Path("."),
+    diff: Annotated[Path | None, typer.Option("--diff", help="A unified diff (default: the work tree against "
+                                              "HEAD, untracked files included).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="Compare the work tree with this revision.")] = None,
+    run: Annotated[bool, typer.Option("--run", help="Run the evidence tests that cover the change.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per evidence command with --run.")] = 300.0,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Files outside the bundle warn, "
+                                                "not fail.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Check a patch against its bundle's contract: pass / warn / fail, exit 0 / 1 / 2."""
+    from .verify import load_bundle, render_text, verify_repo
+
+    if fmt not in ("text", "json"):
+        raise RequestError(f"unknown format {fmt!r}; one of: text, json")
+    if diff is not None and base is not None:
+        raise RequestError("give --diff or --base, not both")
+    bundle = load_bundle(bundle_file)
+    diff_text = None
+    if diff is not None:
+        try:
+            diff_text = diff.read_text("utf-8", errors="replace")
+        except OSError as e:
+            raise RequestError(f"cannot read diff {diff}: {e.strerror or e}") from None
+    report = verify_repo(repo, bundle, diff_text, base, allow_outside, run, timeout)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the bundle (contextpack.bundle/v1)."""
     sys.stdout.write(json.dumps(bundle_schema(), indent=2, sort_keys=True) + "\n")

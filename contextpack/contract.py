@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from .bundle import Contract, Evidence, Preserve, Rule
+from .evidence import Runner, TestCase, command, detect_runner, test_cases
 from .graph import RepoGraph, is_test_path
 from .pack import PackResult
 from .redact import redact
@@ -20,6 +21,9 @@ from .task import TaskQuery
 RULE_FILES = ("AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md", "CONTRIBUTING.rst", ".github/CONTRIBUTING.md",
               ".github/copilot-instructions.md", ".cursorrules", ".contextpack/rules.md")
 _MAX_OWNED = 3
+MAX_EVIDENCE = 8  # evidence test files listed
+MAX_TESTS_PER_FILE = 25  # more cases than this in one file using owned code: the command runs the whole file
+MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests are calls) up to this size
 
 
 def _owned(query: TaskQuery, packed: PackResult) -> list[str]:
@@ -74,9 +78,47 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
                                          callers=callers[:5]))
         for t in graph.tests_of(path):
             evidence.setdefault(t, [])
-    ev = [Evidence(path=t, reason=(f"uses {', '.join(f'`{n}`' for n in sorted(set(names))[:4])} from owned code"
-                                   if names else "imports owned code"))
-          for t, names in sorted(evidence.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))[:8]]
+    chosen = sorted(evidence.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))[:MAX_EVIDENCE]
+    ev, commands = _runnable(chosen, store, root)
     preserve.sort(key=lambda p: (p.path, p.qualname))
     return Contract(owned=owned, read_only=read_only, preserve=preserve[:20], evidence=ev,
-                    rules=_rules(root, owned))
+                    rules=_rules(root, owned), commands=commands)
+
+
+def select_tests(path: str, store: Store, root: Path, names: set[str]) -> tuple[str, Runner | None, list[TestCase]]:
+    """A test file's runner and the cases in it that use any of `names` (none found: the whole file)."""
+    row = store.file(path)
+    language = row.language if row else ""
+    runner = detect_runner(root, path, language)
+    source = None
+    if language not in ("python", "go", "rust", "java", "php"):
+        try:
+            data = (root / path).read_bytes()
+            source = data[:MAX_TEST_SOURCE_BYTES].decode("utf-8", errors="replace")
+        except OSError:
+            source = None
+    cases = test_cases(path, language, store.definitions(path), source)
+    lines = {r.line for r in store.references(path) if r.name in names}
+    using = [c for c in cases if any(c.start_line <= n <= c.end_line for n in lines)]
+    if len(using) > MAX_TESTS_PER_FILE:
+        using = []
+    return language, runner, using
+
+
+def _runnable(chosen: list[tuple[str, list[str]]], store: Store, root: Path) -> tuple[list[Evidence], dict[str, str]]:
+    ev: list[Evidence] = []
+    by_runner: dict[Runner, list[tuple[str, list[TestCase]]]] = {}
+    for t, names in chosen:
+        reason = (f"uses {', '.join(f'`{n}`' for n in sorted(set(names))[:4])} from owned code"
+                  if names else "imports owned code")
+        _, runner, cases = select_tests(t, store, root, set(names))
+        cmd = command(runner, [(t, cases)]).display if runner else None
+        if runner:
+            by_runner.setdefault(runner, []).append((t, cases))
+        ev.append(Evidence(path=t, reason=reason, tests=[c.name for c in cases], command=cmd,
+                           runner=runner.name if runner else None))
+    commands = {}
+    for runner, selection in sorted(by_runner.items(), key=lambda kv: (kv[0].name, kv[0].cwd)):
+        key = runner.name if not runner.cwd else f"{runner.name}:{runner.cwd}"
+        commands[key] = command(runner, selection).display
+    return ev, commands
