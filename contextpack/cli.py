@@ -23,6 +23,7 @@ from rich.table import Table
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
+from .ledger import record_bundle
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
 
@@ -107,8 +108,18 @@ def map_(budget: Annotated[int, typer.Option("--budget", "-b", help="Token budge
 
 @app.command()
 def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
-          diagnostics: Annotated[bool, typer.Option("--diagnostics", help="List every diagnostic.")] = False) -> None:
-    """Show what the index holds: files by language, symbols, references, imports, diagnostics."""
+          diagnostics: Annotated[bool, typer.Option("--diagnostics", help="List every diagnostic.")] = False,
+          by: Annotated[str | None, typer.Option("--by", help="`type`: the spend ledger per task type.")] = None,
+          since: Annotated[str | None, typer.Option("--since", help="With --by: bundles since this date "
+                                                    "(YYYY-MM-DD).")] = None,
+          all_repos: Annotated[bool, typer.Option("--all-repos", help="With --by: every repository.")] = False,
+          ) -> None:
+    """Show what the index holds: files by language, symbols, references, imports, diagnostics.
+    With --by type: bundles, tokens packed and spent, success rate and tokens per success per task type."""
+    if by is not None:
+        from .ledger import render_stats
+        sys.stdout.write(render_stats(by, None if all_repos else repo, since))
+        return
     engine = _engine(repo, index)
     info = engine.stats()
     if info.digest is None:
@@ -161,7 +172,9 @@ def pack(
         text = sys.stdin.read()
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
-    bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
+    engine = _engine(repo, index)
+    bundle = engine.pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
+    record_bundle(bundle, engine.root)
     rendered = render(bundle, fmt)
     if output is not None:
         try:
@@ -207,6 +220,25 @@ def verify(
     else:
         sys.stdout.write(render_text(report))
     raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def feedback(
+    bundle_id: Annotated[str, typer.Argument(help="The bundle's id (or a prefix of at least 8 hex digits).")],
+    outcome: Annotated[str, typer.Option("--outcome", help="success, failure or abandoned.")],
+    tokens_spent: Annotated[int | None, typer.Option("--tokens-spent", help="Tokens the work took in all.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Kept only with --keep-text.")] = None,
+    keep_text: Annotated[bool, typer.Option("--keep-text", help="Store the note.")] = False,
+) -> None:
+    """Attach an outcome to a bundle in the spend ledger."""
+    from .ledger import Ledger
+
+    ledger = Ledger.open()
+    try:
+        full = ledger.feedback(bundle_id, outcome, tokens_spent, note, keep_text)
+    finally:
+        ledger.close()
+    err.print(f"[dim]recorded {outcome} for bundle {full[:12]}[/]")
 
 
 @app.command()

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from .bundle import Contract, Evidence, Preserve, Rule
+from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .evidence import Runner, TestCase, command, detect_runner, test_cases
 from .graph import RepoGraph, is_test_path
 from .pack import PackResult
@@ -26,19 +27,67 @@ MAX_TESTS_PER_FILE = 25  # more cases than this in one file using owned code: th
 MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests are calls) up to this size
 
 
-def _owned(query: TaskQuery, packed: PackResult) -> list[str]:
+# languages whose files an edit usually lands in; docs, manifests and data are owned only when named
+_CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp",
+                             "csharp", "ruby", "php"})
+_OWNED_FLOOR = 0.2  # a ranked file scoring under this share of the top one is never owned by rank alone
+_NAMED_FLOOR = 0.5  # … or under this share, when the task already named the files it is about
+_STRONG = ("mentioned in task", "in stack trace", "defines `")  # the task names the file, or a definition in it
+
+
+def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
+           config: ContractConfig | None = None, indexed: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The smallest set of files the change will touch, and why each is owned.
+
+    In order: files the request pins (paths or globs, shown or not); files `.contextpack/config.toml` owns
+    for this task type; shown files the task names by path or stack frame; then the best-ranked shown code
+    files up to `_MAX_OWNED` in all. Tests are owned only for test-repair (or when pinned); never-owned
+    globs of the config exclude a file whatever the ranking says."""
+    cfg = config or ContractConfig()
+    never = cfg.never_owned
+    reasons: dict[str, str] = {}
     shown = [(f, sel) for f, sel in packed.items if sel.kind != "skeleton"]
-    if not shown:
-        return []
-    top = max(f.score for f, _ in shown)
+    for pattern in pins or []:
+        for path in sorted(p for p in (indexed or [f.path for f, _ in packed.items]) if matches(p, [pattern])):
+            reasons.setdefault(path, f"pinned by the request (`{pattern}`)")
+    if pins:
+        return sorted(reasons), reasons
     allow_tests = query.type == "test-repair"
-    owned = [f.path for f, _ in sorted(shown, key=lambda t: (-t[0].score, t[0].path))
-             if f.score >= 0.5 * top and (allow_tests or not is_test_path(f.path))]
-    return owned[:_MAX_OWNED] or [shown[0][0].path]
+
+    def eligible(path: str) -> bool:
+        return not matches(path, never) and (allow_tests or not is_test_path(path))
+
+    for pattern in cfg.owned_for(query.type):
+        for f, _ in shown:
+            if matches(f.path, [pattern]) and eligible(f.path):
+                reasons.setdefault(f.path, f"owned for {query.type} tasks by {CONFIG_PATH} (`{pattern}`)")
+    if not shown:
+        return sorted(reasons), reasons
+    ranked = sorted(shown, key=lambda t: (-t[0].score, t[0].path))
+    for f, _ in ranked:
+        strong = next((r for r in f.reasons if r.startswith(_STRONG)), None)
+        if strong and eligible(f.path) and len(reasons) < _MAX_OWNED:
+            reasons.setdefault(f.path, strong)
+    top = ranked[0][0].score
+    named = bool(reasons)
+    for rank_no, (f, _) in enumerate(ranked, 1):
+        if len(reasons) >= _MAX_OWNED:
+            break
+        if f.path in reasons or not eligible(f.path) or f.language not in _CODE_LANGUAGES:
+            continue
+        # the task named files: others join only close to the top; else the best few by rank
+        if f.score < (_NAMED_FLOOR if named else _OWNED_FLOOR) * top and reasons:
+            break
+        why = f.reasons[0] if f.reasons else "ranked"
+        reasons[f.path] = f"ranked #{rank_no} of the shown files (score {f.score:.2f}, top {top:.2f}): {why}"
+    if not reasons:  # nothing eligible: the best shown file, so that something is owned
+        f = ranked[0][0]
+        reasons[f.path] = f"the best-ranked shown file (score {f.score:.2f})"
+    return sorted(reasons), reasons
 
 
-def _rules(root: Path, owned: list[str]) -> list[Rule]:
-    candidates = list(RULE_FILES)
+def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
+    candidates = list(RULE_FILES) + [p for p in extra if not (GLOB_CHARS & set(p))]
     for p in owned:  # nested AGENTS.md files apply to the directories below them
         parts = p.split("/")[:-1]
         candidates += ["/".join(parts[:i] + ["AGENTS.md"]) for i in range(1, len(parts) + 1)]
@@ -53,8 +102,11 @@ def _rules(root: Path, owned: list[str]) -> list[Rule]:
     return sorted(out, key=lambda r: r.path)
 
 
-def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: RepoGraph, root: Path) -> Contract:
-    owned = _owned(query, packed)
+def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: RepoGraph, root: Path,
+                   owned_pins: list[str] | None = None) -> Contract:
+    config = load_contract_config(root)
+    owned, owned_reasons = _owned(query, packed, owned_pins, config,
+                                  graph.paths if owned_pins else None)
     owned_set = set(owned)
     read_only = sorted({f.path for f, _ in packed.items} - owned_set)
     shown = {f.path: sel.ranges for f, sel in packed.items}
@@ -82,7 +134,7 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     ev, commands = _runnable(chosen, store, root)
     preserve.sort(key=lambda p: (p.path, p.qualname))
     return Contract(owned=owned, read_only=read_only, preserve=preserve[:20], evidence=ev,
-                    rules=_rules(root, owned), commands=commands)
+                    rules=_rules(root, owned, config.contract.rules), commands=commands, owned_reasons=owned_reasons)
 
 
 def select_tests(path: str, store: Store, root: Path, names: set[str]) -> tuple[str, Runner | None, list[TestCase]]:

@@ -163,7 +163,7 @@ class Engine:
     # -- pack ---------------------------------------------------------------------------------------
 
     def pack(self, task: str, budget: int, encoding: str = DEFAULT_ENCODING, task_type: str | None = None,
-             refresh: bool = False) -> Bundle:
+             refresh: bool = False, owned: list[str] | None = None) -> Bundle:
         """The bundle for a task: ranked, packed under `budget` tokens exactly, with its contract."""
         _check_budget(budget)
         tokenizer = get_tokenizer(encoding)
@@ -174,13 +174,14 @@ class Engine:
             seen = self._refreshes
             try:
                 with self.snapshot() as snap:
-                    return self._pack(snap, query, budget, tokenizer, tolerate_changes=attempt == STALE_RETRIES)
+                    return self._pack(snap, query, budget, tokenizer, tolerate_changes=attempt == STALE_RETRIES,
+                                      owned=owned)
             except _Changed:
                 self._refresh_unless_done_since(seen)
         raise AssertionError("unreachable: the last attempt tolerates changes")
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
-              tolerate_changes: bool) -> Bundle:
+              tolerate_changes: bool, owned: list[str] | None = None) -> Bundle:
         commit, dirty = _git_state(self.root)
         if self._history is None or self._history[0] != commit:
             self._history = (commit, cochange(self.root) if commit else {})
@@ -215,7 +216,7 @@ class Engine:
                          else "no file of the repository matches the task")
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
-        contract = build_contract(query, packed, snap.store, snap.graph, self.root)
+        contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned)
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
             task=TaskInfo(text=query.text, type=query.type, type_given=query.type_given,

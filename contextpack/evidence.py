@@ -37,6 +37,7 @@ class Runner:
 
 @dataclass(frozen=True)
 class TestCase:
+    __test__ = False  # not a pytest class
     path: str
     name: str  # the runner's id of the case: pytest `Class::test_x`, go `TestX`, Java `testX`, JS the test's title
     start_line: int = 0

@@ -39,6 +39,8 @@ class PackRequest(_Model):
     type: TaskType | None = Field(None, description="Task type; inferred from the text when omitted.")
     encoding: str = Field(DEFAULT_ENCODING, max_length=64, description="tiktoken encoding of the budget.")
     format: Format = Field("json", description="json: the bundle object; md or xml: the bundle rendered as text.")
+    owned: list[str] | None = Field(None, max_length=MAX_EXPAND_TARGETS,
+                                    description="Pin the contract's owned files: repository paths or globs.")
 
 
 class ExpandRequest(_Model):

@@ -15,7 +15,6 @@ the evidence when asked.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 import posixpath
@@ -27,10 +26,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .bundle import Bundle
+from .contract_config import GLOB_CHARS, matches
 from .errors import RequestError
 from .evidence import Command, Runner, TestCase, command, detect_runner, test_cases
 from .graph import is_test_path
 from .languages import language_for
+from .ledger import record_verdict
 from .parse import Definition, FileFacts, parse_source
 from .signatures import compare, shapes
 
@@ -38,9 +39,10 @@ GIT_SECONDS = 30  # each git call
 RUN_SECONDS = 300  # each evidence command under --run
 MAX_OUTPUT_TAIL = 2000  # characters of a failed command's output kept in the report
 MAX_CALLERS_SHOWN = 5
+MAX_EVIDENCE_PARSED = 3  # test files parsed to find the cases that use a changed definition
+MIN_EVIDENCE_NAME = 4  # shorter changed names are not looked for in tests
 VERDICT_EXIT = {"pass": 0, "warn": 1, "fail": 2}
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_GLOB_CHARS = frozenset("*?[")
 
 
 # -- the patch ------------------------------------------------------------------------------------------
@@ -289,19 +291,9 @@ class Report:
 
 # -- the check --------------------------------------------------------------------------------------------
 
-def matches(path: str, patterns: list[str]) -> bool:
-    """Whether `path` is one of `patterns` (paths, directories ending in "/", or globs)."""
-    for p in patterns:
-        if p == path or (p.endswith("/") and path.startswith(p)):
-            return True
-        if _GLOB_CHARS & set(p) and fnmatch.fnmatchcase(path, p):
-            return True
-    return False
-
-
 def _under_owned_dir(path: str, owned: list[str]) -> bool:
     d = posixpath.dirname(path)
-    return any((not (_GLOB_CHARS & set(p)) and not p.endswith("/") and posixpath.dirname(p) == d)
+    return any((not (GLOB_CHARS & set(p)) and not p.endswith("/") and posixpath.dirname(p) == d)
                for p in owned) or matches(path, owned)
 
 
@@ -372,13 +364,17 @@ def check(inp: VerifyInput) -> Report:
             continue
         lang = language_for(pr.path) or ""
         bf, af = _facts(ch.old_path or ch.path, ch.before, cache), _facts(ch.path, ch.after, cache)
-        old = shapes(ch.old_path or ch.path, lang, ch.before or b"", wanted[pr.path],
-                     bf.definitions if bf else []).get(pr.qualname)
-        new_qual = pr.qualname
-        if ch.old_path and ch.old_path != ch.path:  # a moved file: its definitions live under the new module
-            new_qual = _requalify(pr.qualname, bf, af)
-        new = shapes(ch.path, lang, ch.after or b"", {new_qual}, af.definitions if af else []).get(new_qual) \
-            if ch.after is not None else None
+        moved = bool(ch.old_path and ch.old_path != ch.path)
+        key = ("shapes", pr.path)
+        if key not in cache:  # every preserved definition of a file at once: one parse per side
+            after_wanted = {_requalify(q, bf, af) for q in wanted[pr.path]} if moved else wanted[pr.path]
+            cache[key] = (
+                shapes(ch.old_path or ch.path, lang, ch.before or b"", wanted[pr.path], bf.definitions if bf else []),
+                shapes(ch.path, lang, ch.after, after_wanted, af.definitions if af else [])
+                if ch.after is not None else {})
+        old_shapes, new_shapes = cache[key]
+        old = old_shapes.get(pr.qualname)
+        new = new_shapes.get(_requalify(pr.qualname, bf, af) if moved else pr.qualname)
         if old is None:
             signatures.append(SignatureReport(pr.path, pr.qualname, "unchanged", pr.signature,
                                               details=["not found before the patch"]))
@@ -421,7 +417,7 @@ def check(inp: VerifyInput) -> Report:
     return Report(bundle_id=b.id, verdict=verdict, findings=findings,
                   changed_files=sorted(ch.path for ch in inp.changes), symbols_changed=symbols,
                   signatures=sorted(signatures, key=lambda s: (s.path, s.qualname)),
-                  unchanged_owned=sorted(p for p in owned if p not in touched and not (_GLOB_CHARS & set(p))),
+                  unchanged_owned=sorted(p for p in owned if p not in touched and not (GLOB_CHARS & set(p))),
                   stale=sorted(stale), evidence=evidence, commands=commands,
                   seconds=round(time.perf_counter() - started, 4))
 
@@ -449,15 +445,28 @@ def _caller_lines(callers: list[str], name: str, after_files: Mapping[str, bytes
 
 def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
               cache: dict) -> tuple[list[EvidenceReport], list[dict]]:
-    names = {d.name for _, d in changed.values()}
+    # a changed attribute of a changed class is found through its class (an attribute name is too common)
+    # so are dunders and very short names (`obj`, `get`): a test spelling them says little
+    names = {d.name for _, d in changed.values()
+             if not (d.kind in ("variable", "constant") and d.parent in changed)
+             and not (d.name.startswith("__") and d.name.endswith("__")) and len(d.name) >= MIN_EVIDENCE_NAME}
     changed_paths = {ch.path for ch in inp.changes}
     test_paths = sorted({e.path for e in inp.bundle.contract.evidence}
                         | {p for p in changed_paths if is_test_path(p) and p in inp.runners})
     reports: list[EvidenceReport] = []
     by_runner: dict[Runner, list[tuple[str, list[TestCase]]]] = {}
     by_path = {ch.path: ch for ch in inp.changes}
+    # a test file that does not even spell a changed name is not parsed
+    spelled = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b") \
+        if names else None
+    spelling: list[tuple[int, str, bytes]] = []
     for t in test_paths:
         data = by_path[t].after if t in by_path else inp.after_files.get(t)
+        uses = len(spelled.findall(data)) if spelled is not None and data is not None else 0
+        if uses:
+            spelling.append((-uses, t, data))
+    # the test files that spell the changed names most often, parsed; the others are not inspected
+    for _, t, data in sorted(spelling)[:MAX_EVIDENCE_PARSED]:
         facts = _facts(t, data, cache)
         if facts is None:
             continue
@@ -672,7 +681,10 @@ def verify_repo(root: Path, bundle: Bundle, diff_text: str | None = None, base: 
                 allow_outside: bool = False, run: bool = False, timeout: float = RUN_SECONDS) -> Report:
     """Collect, check, and (with `run`) run the evidence: what every surface calls."""
     report = check(collect(root, bundle, diff_text, base, allow_outside))
-    return with_runs(report, run_commands(root, report.commands, timeout)) if run else report
+    if run:
+        report = with_runs(report, run_commands(root, report.commands, timeout))
+    record_verdict(bundle, root, report.verdict)
+    return report
 
 
 def load_bundle(path: Path) -> Bundle:

@@ -26,6 +26,7 @@ from .bundle import Bundle
 from .bundle_store import BundleStore
 from .engine import Engine, settle_heap
 from .errors import NotFoundError, RequestError
+from .ledger import record_bundle
 from .models import (
     MAX_BUDGET,
     ExpandRequest,
@@ -40,6 +41,7 @@ from .models import (
 from .scan import resolve_root
 from .store import RefreshStats
 from .tokens import DEFAULT_ENCODING
+from .verify import Report, verify_repo
 
 MAX_ENGINES = 8  # open engines (warm graph and lexical index each); idle ones beyond this are closed
 WATCH_DEBOUNCE_MS = 200  # a burst of file events within this becomes one refresh
@@ -157,7 +159,7 @@ class Workspace:
             # watched: the watcher keeps the index fresh and the pack checks each file it shows;
             # unwatched: a full (incremental) refresh first, as a one-shot command does
             bundle = engine.pack(req.task, req.budget, encoding=req.encoding, task_type=req.type,
-                                 refresh=req.repo not in self._watchers)
+                                 refresh=req.repo not in self._watchers, owned=req.owned)
             self._keep(req.repo, engine, bundle)
         return bundle
 
@@ -176,6 +178,15 @@ class Workspace:
         digest = bundle.repo.index_digest
         shas = None if self.bundles.state(digest) is not None else engine.file_shas(digest)
         self.bundles.put(repo, bundle, shas)
+        record_bundle(bundle, engine.root)
+
+    def verify(self, name: str, bundle_id: str, diff_text: str | None = None, base: str | None = None,
+               allow_outside: bool = False, run: bool = False) -> Report:
+        """Verify a patch on repository `name` against a kept bundle (see `verify.verify_repo`)."""
+        _, bundle = self.bundles.get(bundle_id)
+        with self._use(name) as engine:
+            root = engine.root
+        return verify_repo(root, bundle, diff_text, base, allow_outside, run)
 
     def index(self, name: str) -> RefreshSummary:
         with self._use(name) as engine:

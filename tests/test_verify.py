@@ -170,6 +170,10 @@ def test_python_patch_inside_the_boundary_passes(py_repo, env) -> None:
     # and the text summary says the same
     code, text = cli("verify", "--bundle", bundle_file, "--repo", root, env=env)
     assert code == 0 and "verdict: pass (exit 0)" in text and "preserved signatures kept: " in text
+    # the ledger has the bundle (recorded by pack) and the verdict verify gave it
+    from contextpack.ledger import Ledger
+    ledger = Ledger.open(Path(env["CONTEXTPACK_LEDGER"]))
+    assert ledger.conn.execute("SELECT verdict FROM verdicts").fetchall() == [("pass",)]
 
 
 def test_python_read_only_warns_and_outside_fails(py_repo, env) -> None:
@@ -444,3 +448,22 @@ def test_diff_parser_round_trip() -> None:
     assert apply_patch(after, fx, reverse=True) == before
     assert apply_patch(None, fn) == b"n\n" and apply_patch(b"o\n", fo) is None
     assert changed_lines(fx) == (frozenset({3}), frozenset({3}))
+
+
+def test_repository_git_config_runs_nothing(py_repo, env, tmp_path) -> None:
+    """The repository is untrusted: its .git/config may name programs (fsmonitor, external diff, textconv,
+    pager); verify's git calls run none of them."""
+    root, bundle_file, _ = py_repo
+    marker = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\necho ran >> {marker}\n")
+    hook.chmod(0o755)
+    (root / ".gitattributes").write_text("*.py diff=evil\n")
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-qm", "attributes")
+    for key in ("core.fsmonitor", "diff.external", "core.pager", "diff.evil.textconv"):
+        git(root, "config", key, str(hook))
+    edit(root, "shop/pricing.py", "if percent < 0:", "if percent < 0 or percent > 100:")
+    code, report = verify(root, bundle_file, env)
+    assert report["symbols_changed"] == ["~ shop.pricing.apply_discount"]
+    assert not marker.exists()
