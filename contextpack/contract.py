@@ -32,7 +32,9 @@ _CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", 
                              "csharp", "ruby", "php"})
 _OWNED_FLOOR = 0.2  # a ranked file scoring under this share of the top one is never owned by rank alone
 _NAMED_FLOOR = 0.5  # … or under this share, when the task already named the files it is about
-_STRONG = ("mentioned in task", "in stack trace", "defines `")  # the task names the file, or a definition in it
+_STRONG = ("mentioned in task", "in stack trace")  # the task names the file
+_DEFINES = "defines `"  # … or a definition in it ("defines `X` mentioned in task")
+_MAX_DEFINERS = 1  # … that no other shown file defines
 
 
 def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
@@ -64,8 +66,15 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
     if not shown:
         return sorted(reasons), reasons
     ranked = sorted(shown, key=lambda t: (-t[0].score, t[0].path))
+    # a definition the task names is a strong sign only when few shown files define that name
+    definers: dict[str, int] = {}
     for f, _ in ranked:
-        strong = next((r for r in f.reasons if r.startswith(_STRONG)), None)
+        for r in set(f.reasons):
+            if r.startswith(_DEFINES):
+                definers[r] = definers.get(r, 0) + 1
+    for f, _ in ranked:
+        strong = next((r for r in f.reasons if r.startswith(_STRONG)
+                       or (r.startswith(_DEFINES) and definers[r] <= _MAX_DEFINERS)), None)
         if strong and eligible(f.path) and len(reasons) < _MAX_OWNED:
             reasons.setdefault(f.path, strong)
     top = ranked[0][0].score
