@@ -27,19 +27,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 TOKEN = "api-fuzz-token"
 
 
-def _toml(config: dict) -> str:
-    """The few shapes FUZZ_CONFIG uses, as TOML (tomllib reads, nothing in the stdlib writes)."""
-    lines = []
-    for op in config["operations"]:
-        lines += ["[[operations]]", f'include-method = "{op["include-method"]}"',
-                  f'include-path = "{op["include-path"]}"']
-        for check, values in op["checks"].items():
-            for key, value in values.items():
-                lines.append(f"checks.{check}.{key} = [{', '.join(f'{v!r}'.replace(chr(39), chr(34)) for v in value)}]")
-        lines.append("")
-    return "\n".join(lines)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--max-examples", type=int, default=25)
@@ -51,7 +38,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="contextpack-fuzz-") as tmp:
         os.environ["CONTEXTPACK_INDEX_DIR"] = str(Path(tmp) / "index-dir")
         from conftest import make_shop
-        from served import FUZZ_CONFIG, Served
+        from served import FUZZ_TOML, Served
 
         from contextpack.bundle_store import BundleStore, default_bundle_dir
         from contextpack.http_api import create_app
@@ -62,7 +49,7 @@ def main() -> int:
         ws.register(root)
         ws.index("shop")
         config = Path(tmp) / "schemathesis.toml"
-        config.write_text(_toml(FUZZ_CONFIG), "utf-8")
+        config.write_text(FUZZ_TOML, "utf-8")
         started = time.monotonic()
         with Served(create_app(ws, token=TOKEN)) as url:
             cmd = [st, "--no-color", "--config-file", str(config), "run", f"{url}/openapi.json", "--checks", "all",

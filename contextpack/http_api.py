@@ -38,7 +38,7 @@ from starlette.routing import Match
 from . import __version__
 from .bundle import Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
-from .errors import ContextpackError, IndexStateError, NotFoundError, RequestError, surface_form
+from .errors import ContextpackError, IndexStateError, NotFoundError, RepoError, RequestError, surface_form
 from .models import (
     DEFAULT_BUDGET,
     MAX_BUDGET,
@@ -66,6 +66,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 TOKEN_ENV = "CONTEXTPACK_TOKEN"
+BUNDLE_ID_HEADER = "Contextpack-Bundle-Id"
 
 
 # -- problem bodies (RFC 9457) ------------------------------------------------------------------------
@@ -268,7 +269,8 @@ def _errors(*statuses: int) -> dict[int | str, dict]:
 
 
 def _bundle_response(bundle: Bundle, fmt: str) -> Response:
-    return Response(render(bundle, fmt), media_type=MEDIA[fmt])
+    # the id as a header too: a client that asked for md or xml can still fetch and expand the bundle
+    return Response(render(bundle, fmt), media_type=MEDIA[fmt], headers={BUNDLE_ID_HEADER: bundle.id})
 
 
 def create_app(workspace: Workspace, *, token: str | None = None, max_body: int = MAX_BODY_BYTES,
@@ -276,6 +278,7 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
     """The FastAPI app over `workspace`. `token`: required on every path but /healthz when set. `hosts`:
     the only Host header names accepted (loopback serving: refuses DNS-rebound requests)."""
     app = FastAPI(title="contextpack", version=__version__, docs_url=None, redoc_url=None,
+                  generate_unique_id_function=lambda route: route.name,  # operationId: the function's name
                   description="The smallest set of code an agent needs for a task, under an exact token budget. "
                               "Every error is an RFC 9457 problem (application/problem+json).")
     ws = workspace
@@ -333,7 +336,7 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
     def register(req: RegisterRequest) -> RepoSummary:
         if not os.path.isabs(req.path):
             raise RequestError(f"the repository path must be absolute: {req.path[:200]!r}")
-        return ws.register(req.path, req.name)
+        return _register(ws, req.path, req.name)
 
     @app.post("/v1/repos/{name}/index", response_model=RefreshSummary, responses=_errors(401, 404),
               summary="Refresh the index now (incremental)", tags=["repositories"])
@@ -380,7 +383,7 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
         if not task:
             raise RequestError("no task: Continue sent an empty query and input")
         bundle = ws.pack(PackRequest(repo=name, task=task, budget=opts.budget, type=opts.type, encoding=opts.encoding))
-        root = Path(next(r.root for r in ws.repos() if r.name == name))
+        root = Path(ws.summary(name).root)
         items = [ContextItem(name=f"{it.path} ({it.kind})", content=it.content,
                              description=f"{it.path} lines {_ranges(it.ranges)}, {it.tokens} tokens: "
                                          + "; ".join(it.reasons),
@@ -425,9 +428,16 @@ def _repo_at(ws: Workspace, workspace_path: str | None) -> str:
         if summary.root == real:
             return summary.name
     try:
-        return ws.register(path).name
+        return _register(ws, path, None).name
     except ContextpackError as err:
         raise NotFoundError(f"no repository at {path[:200]}: {err}") from None
+
+
+def _register(ws: Workspace, path: str, name: str | None) -> RepoSummary:
+    try:
+        return ws.register(path, name)
+    except OSError as err:  # resolve_root lets some through (a name too long for the file system)
+        raise RepoError(f"repository path can't be used: {err.strerror or err}") from None
 
 
 # -- the OpenAPI document -----------------------------------------------------------------------------
@@ -461,6 +471,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             for status in list(responses):
                 if status in ("401",):
                     responses[status]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    # every bundle response names its id in a header; a pack leads to the bundle endpoints (clients and
+    # stateful fuzzing follow these links)
+    id_header = {BUNDLE_ID_HEADER: {"description": "The bundle's id, whatever the format.",
+                                    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
+    for path, method in (("/v1/pack", "post"), ("/v1/bundles/{bundle_id}", "get"),
+                         ("/v1/bundles/{bundle_id}/expand", "post")):
+        doc["paths"][path][method]["responses"]["200"]["headers"] = id_header
+    by_id = {"bundle_id": f"$response.header.{BUNDLE_ID_HEADER}"}
+    doc["paths"]["/v1/pack"]["post"]["responses"]["200"]["links"] = {
+        "GetBundle": {"operationId": "get_bundle", "parameters": by_id},
+        "ExpandBundle": {"operationId": "expand", "parameters": by_id}}
     app.openapi_schema = doc
     return doc
 

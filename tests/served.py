@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import tomllib
 
 import uvicorn
 
@@ -60,15 +61,24 @@ def raw_request(url: str, target: str, method: str = "GET", headers: dict[str, s
     return int(status_line.split()[1]), response_headers, payload
 
 
-# Schemathesis' settings for this API, shared by tests/test_api_fuzz.py and benchmarks/api_fuzz.py. Every
-# check runs. positive_data_acceptance also accepts 422 where the facade checks what a JSON Schema can't
-# say: whether a directory exists (register), whether an encoding is available offline (pack, map,
-# continue), whether a line range is inside the file (files), and which repository Continue means.
-SEMANTIC_422 = [("POST", "/v1/repos"), ("POST", "/v1/pack"), ("POST", "/v1/continue"),
-                ("GET", "/v1/repos/{name}/map"), ("GET", "/v1/repos/{name}/files/{path}")]
-FUZZ_CONFIG = {
-    "operations": [{"include-method": method, "include-path": path,
-                    "checks": {"positive_data_acceptance": {
-                        "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]}}}
-                   for method, path in SEMANTIC_422],
-}
+# Schemathesis' settings for this API (a schemathesis.toml), shared by tests/test_api_fuzz.py and
+# benchmarks/api_fuzz.py. Every check runs. The registered repository's name is drawn often, so that cases
+# reach the facade instead of a 404. positive_data_acceptance also accepts 422 where the facade checks
+# what a JSON Schema can't say: whether a directory exists (register), whether an encoding is available
+# offline (pack, map, continue), whether a line range is inside the file (files), and which repository
+# Continue means.
+FUZZ_TOML = """
+[dictionaries.repos]
+values = ["shop"]
+
+[parameters]
+"path.name" = { dictionary = "repos", probability = 0.7 }
+"body.repo" = { dictionary = "repos", probability = 0.7 }
+""" + "".join(f"""
+[[operations]]
+include-method = "{method}"
+include-path = "{path}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+""" for method, path in [("POST", "/v1/repos"), ("POST", "/v1/pack"), ("POST", "/v1/continue"),
+                         ("GET", "/v1/repos/{name}/map"), ("GET", "/v1/repos/{name}/files/{path}")])
+FUZZ_CONFIG = tomllib.loads(FUZZ_TOML)

@@ -69,7 +69,7 @@ def test_pack_returns_the_bundle_and_it_can_be_fetched_again(env):
     bundle = Bundle.model_validate(r.json())
     check_bundle(bundle, env.root)
     assert bundle.items[0].path == "shop/pricing.py"
-    assert r.text == bundle.to_json()
+    assert r.text == bundle.to_json() and r.headers["contextpack-bundle-id"] == bundle.id
     jsonschema.validate(r.json(), env.client.get("/v1/schema").json())
     again = env.client.get(f"/v1/bundles/{bundle.id}")
     assert again.status_code == 200 and again.text == r.text
@@ -83,6 +83,8 @@ def test_pack_as_text(env, fmt, media):
                                           "type": "bugfix"})
     assert r.status_code == 200 and r.headers["content-type"].startswith(media)
     assert "shop/pricing.py" in r.text
+    again = env.client.get(f"/v1/bundles/{r.headers['contextpack-bundle-id']}", params={"format": fmt})
+    assert again.text == r.text
 
 
 def test_expand_returns_a_delta_of_the_parent(env):
@@ -111,6 +113,8 @@ def test_repos_list_and_register(env, tmp_path):
     is_problem(env.client.post("/v1/repos", json={"path": str(tmp_path / "missing")}), 422)
     assert "absolute" in is_problem(env.client.post("/v1/repos", json={"path": "relative/dir"}), 422)["detail"]
     assert "absolute" in is_problem(env.client.post("/v1/repos", json={"path": "~"}), 422)["detail"]
+    for odd in ("/" + "a" * 300, "/a\x00b", "/" + "a/" * 2000):  # too long for the file system, a NUL
+        is_problem(env.client.post("/v1/repos", json={"path": odd}), 422)
 
 
 def test_index_symbols_files_map_stats(env):
