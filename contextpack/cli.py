@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import client
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
@@ -41,6 +43,9 @@ IndexOpt = Annotated[Path | None, typer.Option(
     "--index",  # `\[`: rich markup would swallow "[index]"
     help="Index file (default: user cache dir, or \\[index] index_path in .contextpack/config.toml).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]
+ServerOpt = Annotated[str | None, typer.Option(
+    "--server", help="Pack through this contextpack server (URL); default: a local `contextpack serve` if running.")]
+NoServerOpt = Annotated[bool, typer.Option("--no-server", help="Pack in this process, even if a server runs.")]
 
 
 _opened: list[Engine] = []  # for main(): name the index file when SQLite finds it damaged mid-command
@@ -139,12 +144,15 @@ def pack(
     encoding: EncodingOpt = DEFAULT_ENCODING,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the bundle here, not stdout.")] = None,
     index: IndexOpt = None,
+    server: ServerOpt = None,
+    no_server: NoServerOpt = False,
 ) -> None:
     """Pack the context a task needs into a bundle under an exact token budget.
 
     The task comes from --task, --task-file or standard input. The index is refreshed first
     (incremental), so the bundle reflects the tree on disk. With --format json, stdout is exactly one
-    bundle (schema: `contextpack schema`).
+    bundle (schema: `contextpack schema`). A running `contextpack serve` on this machine packs it
+    (same bytes, warm index) unless --no-server or --index is given.
     """
     if fmt not in FORMATS:
         raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
@@ -161,17 +169,57 @@ def pack(
         text = sys.stdin.read()
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
-    bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
-    rendered = render(bundle, fmt)
+    via = client.pack_through_server(server, no_server, index, repo,
+                                     lambda: client.pack_request(text, budget, fmt, task_type, encoding),
+                                     lambda msg: err.print(f"[dim]note: {escape(msg)}[/]", highlight=False))
+    if via is None:
+        bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
+        rendered = render(bundle, fmt)
+        summary = (f"{len(bundle.items)} items, "
+                   f"{bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})")
+    else:
+        rendered, summary = via[0], f"packed by {via[1]}"
     if output is not None:
         try:
             output.write_text(rendered, "utf-8")
         except OSError as e:
             raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
-        err.print(f"[dim]wrote {escape(str(output))}: {len(bundle.items)} items, "
-                  f"{bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})[/]")
+        err.print(f"[dim]wrote {escape(str(output))}: {escape(summary)}[/]")
     else:
         sys.stdout.write(rendered)
+
+
+@app.command()
+def serve(
+    repo: Annotated[list[Path] | None, typer.Option(
+        "--repo", "-r", help="Register this repository (under its directory name); repeatable.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help='TOML file with a \\[repos] table: name = "/path".')] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; beyond loopback needs $CONTEXTPACK_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Keep indexes fresh as files change.")] = True,
+    print_openapi: Annotated[bool, typer.Option(
+        "--print-openapi", help="Print the OpenAPI document (docs/openapi.json) and exit.")] = False,
+) -> None:
+    """Serve the HTTP API (docs/openapi.json) until interrupted; `contextpack pack` finds and uses it.
+
+    With $CONTEXTPACK_TOKEN set, every request but /healthz needs `Authorization: Bearer <token>`.
+    """
+    from . import http_api  # FastAPI and uvicorn: only this command pays for their import
+
+    if print_openapi:
+        http_api.print_openapi()
+        return
+    repos: list[tuple[str | None, str]] = [(None, str(p)) for p in repo or []]
+    if config is not None:
+        repos += list(http_api.load_repos_config(config).items())
+
+    def ready(url: str) -> None:
+        client.write_discovery(url)
+        err.print(f"contextpack serving on {url}", highlight=False)
+
+    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(client.TOKEN_ENV) or None,
+                   on_ready=ready, on_exit=client.remove_discovery)
 
 
 @app.command()
