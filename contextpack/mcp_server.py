@@ -384,8 +384,8 @@ def mcp_http_app(workspace: Workspace, *, max_output_tokens: int | None = None,
     """The MCP server over `workspace` as streamable HTTP, for an HTTP server to mount at /mcp:
 
         mcp = mcp_http_app(workspace, host=bind_host)
-        app.mount("/mcp", mcp.app)           # serves /mcp/ (and /mcp by a same-origin redirect)
-        app.add_route("/mcp", mcp.app)       # optional: /mcp answered directly, without the redirect
+        app.add_route("/mcp", mcp.app)       # /mcp answered directly (FastAPI/Starlette: an ASGI endpoint)
+        app.mount("/mcp", mcp.app)           # and /mcp/ (alone, /mcp would answer with a redirect to /mcp/)
         ... in the app's lifespan: `async with mcp.lifespan: yield`
 
     `host`: the address the server binds; on a loopback address, requests must carry a loopback Host

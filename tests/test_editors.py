@@ -12,6 +12,8 @@ import anyio
 import pytest
 import yaml
 from conftest import CONTEXTPACK, make_shop, run_cli, write
+from hypothesis import given
+from hypothesis import strategies as st
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
@@ -148,3 +150,17 @@ def test_claude_code_config_starts_the_server_as_written(repo, tmp_path):
 ])
 def test_parse_jsonc(text, value, comments):
     assert parse_jsonc(text) == (value, comments)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                    max_leaves=12)
+
+
+@given(JSON, st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=20))
+def test_parse_jsonc_reads_any_json_with_comments_around_it(value, note):
+    text = json.dumps(value, indent=2)
+    assert parse_jsonc(text) == (value, False)
+    assert parse_jsonc(f"// {note}\n{text}\n// {note}") == (value, True)
+    if "*/" not in note:
+        assert parse_jsonc(f"/* {note} */ {text}") == (value, True)

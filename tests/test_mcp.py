@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 import uvicorn
 from conftest import CONTEXTPACK, check_bundle, make_shop, write
@@ -238,6 +239,38 @@ def test_streamable_http_mounted_at_mcp(shop, workspace):
                 assert client.server_info.name == "contextpack"
                 listed = await client.call_tool("list_repos", {})
                 assert listed.structured_content["repos"][0]["name"] == "shop"
+
+        anyio.run(run)
+
+
+def test_fastapi_mount_and_route_answer_at_mcp(shop, workspace):
+    """The HTTP server's way (FastAPI): `mount` answers /mcp/, `add_route` answers /mcp without a redirect."""
+    from fastapi import FastAPI
+
+    workspace.register(shop)
+    mcp = mcp_http_app(workspace)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with mcp.lifespan:
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.add_route("/mcp", mcp.app)
+    app.mount("/mcp", mcp.app)
+    with serve_http(app) as base:
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "0"}}}
+        direct = httpx.post(f"{base}/mcp", json=init, follow_redirects=False,
+                            headers={"Accept": "application/json, text/event-stream"})
+        assert direct.status_code == 200 and "contextpack" in direct.text
+
+        async def run() -> None:
+            for url, mode in ((f"{base}/mcp", "legacy"), (f"{base}/mcp/", "auto")):
+                async with Client(url, mode=mode) as client:
+                    found = await client.call_tool("find_symbol", {"query": "Cart"})
+                    assert not found.is_error and found.structured_content["hits"][0]["path"] == "shop/cart.py"
 
         anyio.run(run)
 
