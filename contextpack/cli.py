@@ -228,6 +228,41 @@ def schema() -> None:
     sys.stdout.write(json.dumps(bundle_schema(), indent=2, sort_keys=True) + "\n")
 
 
+@app.command("mcp")
+def mcp_(
+    repos: Annotated[list[Path] | None, typer.Option(
+        "--repo", "-r", help="A repository to serve (repeatable; default: the current directory).",
+        readable=False)] = None,
+    watch: Annotated[bool, typer.Option(help="Keep each index fresh with a file watcher.")] = True,
+    max_output_tokens: Annotated[int | None, typer.Option(
+        "--max-output-tokens", min=1, help="Refuse tool results over this many tokens "
+        "(default: $MAX_MCP_OUTPUT_TOKENS, else 25000, Claude Code's cap).")] = None,
+) -> None:
+    """Serve the MCP tools (pack, expand, symbols, read, map, status) over stdio, for editors and agents.
+
+    Standard output carries only the protocol; logs go to standard error. Write an editor's config
+    for it with `contextpack init-editor`.
+    """
+    from .mcp_server import serve_stdio  # the MCP SDK loads only for this command
+
+    serve_stdio(repos or [Path(".")], watch=watch, max_output_tokens=max_output_tokens)
+
+
+@app.command("init-editor")
+def init_editor(
+    client: Annotated[str, typer.Option("--client", "-c", help="claude, cursor, vscode, zed, jetbrains or continue.")],
+    repo: RepoOpt = Path("."),
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rewrite a config file that can't be merged safely (malformed, or with comments).")] = False,
+) -> None:
+    """Write the config an editor needs to run `contextpack mcp` for a repository (merged into an
+    existing file, other servers kept); for JetBrains, print the JSON to paste in its settings."""
+    from .editors import install
+
+    done = install(client, repo, force=force)
+    out.print(done.message, markup=False, highlight=False)
+
+
 def main() -> None:
     try:
         app()
