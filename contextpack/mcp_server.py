@@ -79,10 +79,14 @@ lookups; repo_map orients in an unfamiliar repository. Every tool is read-only."
 
 
 class RepoList(BaseModel):
+    """The repositories a server serves."""
+
     repos: list[RepoSummary]
 
 
 class SymbolList(BaseModel):
+    """The definitions found for a query, best first."""
+
     repo: str
     query: str
     hits: list[SymbolHit]
