@@ -96,15 +96,16 @@ class Workspace:
         return [self.summary(n) for n in self.names()]
 
     def summary(self, name: str) -> RepoSummary:
-        with self._use(name) as engine:
+        with self._use(name, warm=False) as engine:
             stats = engine.stats()
             return RepoSummary(name=name, root=str(engine.root), indexed=stats.digest is not None,
                                digest=stats.digest, files=stats.counts.get("files", 0),
                                watching=name in self._watchers)
 
     @contextlib.contextmanager
-    def _use(self, name: str) -> Iterator[Engine]:
-        """The engine of `name`, opened if needed, kept open (not evicted) for the block."""
+    def _use(self, name: str, warm: bool = True) -> Iterator[Engine]:
+        """The engine of `name`, opened if needed, kept open (not evicted) for the block. `warm`: the
+        caller will pack or read, so a watched workspace starts the repository's watcher now."""
         with self._lock:
             repo = self._repos.get(name)
             if repo is None:
@@ -118,7 +119,7 @@ class Workspace:
             evicted = self._evict()
         for old in evicted:
             self._close(old)
-        if self.watch and name not in self._watchers:
+        if warm and self.watch and name not in self._watchers:
             self._start_watcher(name, engine)
         try:
             yield engine
