@@ -1,4 +1,4 @@
-"""The command line (Typer + Rich): a thin adapter over `Engine`.
+"""The command line (Typer + Rich): a thin adapter over the workspace and its engines.
 
     contextpack index --repo .
     contextpack symbols QuerySet.bulk_create
@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +24,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import client
-from .bundle import FORMATS, bundle_schema, render
+from .bundle import FORMATS, Bundle, bundle_schema, render
+from .bundle_store import BundleStore, default_bundle_dir
 from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
+from .models import ExpandRequest, PackRequest
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
+from .workspace import Workspace
 
 app = typer.Typer(
     help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
@@ -173,20 +178,65 @@ def pack(
                                      lambda: client.pack_request(text, budget, fmt, task_type, encoding),
                                      lambda msg: err.print(f"[dim]note: {escape(msg)}[/]", highlight=False))
     if via is None:
-        bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
-        rendered = render(bundle, fmt)
-        summary = (f"{len(bundle.items)} items, "
-                   f"{bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})")
+        with _workspace() as ws:
+            name = ws.register(repo, index_path=index).name
+            # model_construct: the facade validates (and words its errors) whatever the surface
+            bundle = ws.pack(PackRequest.model_construct(repo=name, task=text, budget=budget, type=task_type,
+                                                         encoding=encoding, format=fmt))
+        _emit(render(bundle, fmt), _summary(bundle), output)
     else:
-        rendered, summary = via[0], f"packed by {via[1]}"
-    if output is not None:
-        try:
-            output.write_text(rendered, "utf-8")
-        except OSError as e:
-            raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
-        err.print(f"[dim]wrote {escape(str(output))}: {escape(summary)}[/]")
-    else:
+        _emit(via[0], f"packed by {via[1]}", output)
+
+
+@app.command()
+def expand(
+    bundle_id: Annotated[str, typer.Argument(help="Id of a kept bundle (its `id`; a delta's id works too).")],
+    ref: Annotated[list[str] | None, typer.Option("--ref", help="An omitted entry's `ref`; repeatable.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option(
+        "--symbol", "-s", help="A definition by name or qualified name; repeatable.")] = None,
+    path: Annotated[list[str] | None, typer.Option("--path", "-p", help="A file, repository-relative; repeatable.")]
+    = None,
+    budget: Annotated[int, typer.Option("--budget", "-b", help="Token budget of the delta.")] = 4000,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the delta here, not stdout.")] = None,
+) -> None:
+    """Ask a kept bundle for more: its omitted entries by ref, definitions, or files, under a budget.
+
+    Prints a delta bundle: only lines that the bundle and the bundles it extends have not shown. Refused
+    as stale when what is asked changed since the bundle was made (pack again).
+    """
+    if fmt not in FORMATS:
+        raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    with _workspace() as ws:
+        ws.adopt(bundle_id)
+        delta = ws.expand(bundle_id, ExpandRequest.model_construct(refs=ref or [], symbols=symbol or [],
+                                                                   paths=path or [], budget=budget, format=fmt))
+    _emit(render(delta, fmt), _summary(delta), output)
+
+
+@contextlib.contextmanager
+def _workspace() -> Iterator[Workspace]:
+    """A one-shot workspace: no watcher; its bundles are kept where a server's are, so either can expand them."""
+    ws = Workspace(BundleStore(default_bundle_dir()))
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def _summary(bundle: Bundle) -> str:
+    return f"{len(bundle.items)} items, {bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})"
+
+
+def _emit(rendered: str, summary: str, output: Path | None) -> None:
+    if output is None:
         sys.stdout.write(rendered)
+        return
+    try:
+        output.write_text(rendered, "utf-8")
+    except OSError as e:
+        raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
+    err.print(f"[dim]wrote {escape(str(output))}: {escape(summary)}[/]")
 
 
 @app.command()

@@ -163,10 +163,18 @@ class Workspace:
         return bundle
 
     def bundle(self, bundle_id: str) -> Bundle:
-        return self.bundles.get(bundle_id)[1]
+        return self.bundles.get(bundle_id).bundle
+
+    def adopt(self, bundle_id: str) -> RepoSummary:
+        """Register the repository a kept bundle was packed for, under the same name (a one-shot command
+        expanding a bundle that another process made; a server only expands for repositories it serves)."""
+        kept = self.bundles.get(bundle_id)
+        return self.register(kept.root, kept.repo)
 
     def expand(self, bundle_id: str, req: ExpandRequest) -> Bundle:
-        repo, parent = self.bundles.get(bundle_id)
+        """A delta of a kept bundle, for a repository registered here."""
+        kept = self.bundles.get(bundle_id)
+        repo, parent = kept.repo, kept.bundle
         with self._use(repo) as engine:
             delta = engine.expand(parent, self.bundles.state(parent.repo.index_digest), self.bundles.seen(parent),
                                   req.refs, req.symbols, req.paths, req.budget)
@@ -176,7 +184,7 @@ class Workspace:
     def _keep(self, repo: str, engine: Engine, bundle: Bundle) -> None:
         digest = bundle.repo.index_digest
         shas = None if self.bundles.state(digest) is not None else engine.file_shas(digest)
-        self.bundles.put(repo, bundle, shas)
+        self.bundles.put(repo, engine.root, bundle, shas)
 
     def index(self, name: str) -> RefreshSummary:
         with self._use(name) as engine:
