@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -31,7 +31,9 @@ from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .models import ExpandRequest, PackRequest
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
-from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 app = typer.Typer(
     help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
@@ -217,6 +219,8 @@ def expand(
 @contextlib.contextmanager
 def _workspace() -> Iterator[Workspace]:
     """A one-shot workspace: no watcher; its bundles are kept where a server's are, so either can expand them."""
+    from .workspace import Workspace  # the engine's imports: only commands that pack pay for them
+
     ws = Workspace(BundleStore(default_bundle_dir()))
     try:
         yield ws
