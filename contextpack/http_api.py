@@ -291,6 +291,10 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
     async def _database_error(request: Request, exc: sqlite3.DatabaseError) -> Response:
         return error_problem(IndexStateError(f"index is unusable ({exc}); delete it to rebuild"))
 
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:  # uvicorn still logs the traceback
+        return problem(500, f"internal error ({type(exc).__name__}); the server log has the details")
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
