@@ -252,6 +252,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; beyond loopback needs $CONTEXTPACK_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
     watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Keep indexes fresh as files change.")] = True,
+    mcp: Annotated[bool, typer.Option("--mcp/--no-mcp", help="Serve MCP (streamable HTTP) at /mcp too.")] = True,
     print_openapi: Annotated[bool, typer.Option(
         "--print-openapi", help="Print the OpenAPI document (docs/openapi.json) and exit.")] = False,
 ) -> None:
@@ -273,7 +274,7 @@ def serve(
         err.print(f"contextpack serving on {url}", highlight=False)
 
     http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(client.TOKEN_ENV) or None,
-                   on_ready=ready, on_exit=client.remove_discovery)
+                   mcp=mcp, on_ready=ready, on_exit=client.remove_discovery)
 
 
 @app.command()

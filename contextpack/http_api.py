@@ -1,8 +1,9 @@
 """The HTTP surface (FastAPI + uvicorn): a thin adapter over a `Workspace`, one route per facade call.
 
-Owns the routes, the RFC 9457 problem bodies (every `ContextpackError` mapped through `surface_form`,
-and the framework's own 401/404/405/413/422 in the same shape), the bearer-token and body-size guard,
-the OpenAPI document, Continue's `http` context provider, and running the server (`contextpack serve`).
+Owns the routes (and mounts the MCP surface at /mcp), the RFC 9457 problem bodies (every
+`ContextpackError` mapped through `surface_form`, and the framework's own 401/404/405/413/422 in the same
+shape), the bearer-token and body-size guard, the OpenAPI document, Continue's `http` context provider,
+and running the server (`contextpack serve`).
 
     ws = Workspace(BundleStore(default_bundle_dir()), watch=True, settle=True)
     ws.register("~/src/django")
@@ -20,7 +21,7 @@ import os
 import sqlite3
 import sys
 import tomllib
-from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, MutableMapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
@@ -274,10 +275,24 @@ def _bundle_response(bundle: Bundle, fmt: str) -> Response:
 
 
 def create_app(workspace: Workspace, *, token: str | None = None, max_body: int = MAX_BODY_BYTES,
-               hosts: Iterable[str] | None = None) -> FastAPI:
+               hosts: Iterable[str] | None = None, mcp_host: str | None = None) -> FastAPI:
     """The FastAPI app over `workspace`. `token`: required on every path but /healthz when set. `hosts`:
-    the only Host header names accepted (loopback serving: refuses DNS-rebound requests)."""
-    app = FastAPI(title="contextpack", version=__version__, docs_url=None, redoc_url=None,
+    the only Host header names accepted (loopback serving: refuses DNS-rebound requests). `mcp_host`: the
+    bound address, to serve MCP (streamable HTTP) at /mcp as well, behind the same guard; the app's
+    lifespan must then run (uvicorn: lifespan="on")."""
+    lifespan = None
+    mcp = None
+    if mcp_host is not None:
+        from .mcp_server import mcp_http_app
+
+        mcp = mcp_http_app(workspace, host=mcp_host)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            async with mcp.lifespan:
+                yield
+
+    app = FastAPI(title="contextpack", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   generate_unique_id_function=lambda route: route.name,  # operationId: the function's name
                   description="The smallest set of code an agent needs for a task, under an exact token budget. "
                               "Every error is an RFC 9457 problem (application/problem+json).")
@@ -402,6 +417,9 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    if mcp is not None:  # /mcp answered directly, /mcp/ through the mount (the MCP SDK's routes, not in OpenAPI)
+        app.add_route("/mcp", mcp.app, include_in_schema=False)
+        app.mount("/mcp", mcp.app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(Guard, token=token, max_body=max_body, hosts=frozenset(hosts) if hosts is not None else None)
     return app
@@ -514,7 +532,7 @@ def load_repos_config(path: Path) -> dict[str, str]:
 
 
 def serve(repos: list[tuple[str | None, str]], *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          watch: bool = True, token: str | None = None, max_body: int = MAX_BODY_BYTES,
+          watch: bool = True, token: str | None = None, max_body: int = MAX_BODY_BYTES, mcp: bool = True,
           on_ready: Callable[[str], None] | None = None, on_exit: Callable[[], None] | None = None) -> None:
     """Register `repos` ((name or None, path) pairs), then serve until interrupted. Binding any address
     but loopback needs a token. `on_ready(url)` runs once the socket listens; `on_exit` when it stops."""
@@ -535,9 +553,9 @@ def serve(repos: list[tuple[str | None, str]], *, host: str = DEFAULT_HOST, port
         for name, path in repos:
             ws.register(path, name)
         hosts = LOOPBACK_NAMES | {host.strip("[]").lower()} if is_loopback(host) else None
-        app = create_app(ws, token=token, max_body=max_body, hosts=hosts)
+        app = create_app(ws, token=token, max_body=max_body, hosts=hosts, mcp_host=host if mcp else None)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                server_header=False, lifespan="off")
+                                server_header=False, lifespan="on" if mcp else "off")
         server = _Server(config, on_ready, stop)
         try:
             server.run()

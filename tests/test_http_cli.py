@@ -203,5 +203,13 @@ def test_a_token_server_from_config_and_the_client_sending_the_token(isolated_in
         via = main([*args, "-o", str(tmp_path / "b.json")], env_extra={"CONTEXTPACK_TOKEN": "tok-123"})
         assert via.returncode == 0 and f"packed by {s.url}" in via.stderr
         assert (tmp_path / "b.json").read_text() == local
+        # MCP (streamable HTTP) at /mcp, behind the same token
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "0"}}}
+        accept = {"Accept": "application/json, text/event-stream"}
+        assert httpx.post(f"{s.url}/mcp", json=init, headers=accept).status_code == 401
+        mcp = httpx.post(f"{s.url}/mcp", json=init, headers={**accept, "Authorization": "Bearer tok-123"})
+        assert mcp.status_code == 200 and "contextpack" in mcp.text
     finally:
         s.stop()
