@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,8 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
 
 
 class LexicalIndex:
+    chunks: Sequence[Chunk]  # a list when built; a table that makes each Chunk on first use when restored
+
     def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
                  file_terms: list[np.ndarray], languages: dict[str, str], vocab: dict[str, int]):
         self.chunks = chunks
@@ -134,6 +137,23 @@ class LexicalIndex:
                     self.by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
         self._chunk_bm25 = BM25(chunk_terms, vocab)
         self._file_bm25 = BM25(file_terms, vocab)
+
+    @classmethod
+    def restore(cls, chunks: Sequence[Chunk], paths: list[str], languages: dict[str, str],
+                members: dict[int, list[int]], chunk_file: np.ndarray, chunks_of: dict[str, list[int]],
+                by_name: dict[str, list[int]], by_qual_suffix: dict[str, list[int]], chunk_bm25: BM25,
+                file_bm25: BM25) -> LexicalIndex:
+        """An index from the parts a built one consists of (as `derived` persists them), without
+        recomputing anything."""
+        self = cls.__new__(cls)
+        self.chunks, self.paths, self.languages = chunks, paths, languages
+        self.by_basename = {}
+        for p in paths:
+            self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
+        self.members, self.chunk_file, self.chunks_of = members, chunk_file, chunks_of
+        self.by_name, self.by_qual_suffix = by_name, by_qual_suffix
+        self._chunk_bm25, self._file_bm25 = chunk_bm25, file_bm25
+        return self
 
     @classmethod
     def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
@@ -224,6 +244,13 @@ class BM25:
         dl = np.repeat(lengths, np.diff(tf.indptr))
         tf.data = tf.data / (tf.data + k1 * (1 - b + b * dl / avgdl)) * idf[tf.indices]
         self.matrix = tf.tocsc()
+
+    @classmethod
+    def restore(cls, matrix: sp.csc_array, vocab: dict[str, int]) -> BM25:
+        """The scorer whose (documents × terms) weight matrix is `matrix`, as built by `__init__`."""
+        self = cls.__new__(cls)
+        self.n, self.vocab, self.matrix = matrix.shape[0], vocab, matrix
+        return self
 
     def scores(self, terms: list[str]) -> np.ndarray:
         vocab, width = self.vocab, self.matrix.shape[1]
