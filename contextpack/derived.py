@@ -28,10 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy
-import scipy.sparse as sp
 
-from .graph import FileGraph, RepoGraph
+from .graph import FileGraph, RepoGraph, Transition
 from .lexical import BM25, Chunk, LexicalCache, LexicalIndex
 from .resolve import RepoContext
 from .store import Store
@@ -94,12 +92,23 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def _scipy_version() -> str:
+    """scipy builds the matrices; a loaded state needs no scipy, so its version is read, not imported."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scipy")
+    except PackageNotFoundError:
+        return "?"
+
+
 def state_key(store: Store, root: Path) -> str | None:
     """What the derived state is a function of; None when the index holds no state yet."""
     digest = store.meta("digest")
     if digest is None:
         return None
-    parts = [FORMAT, _code_fingerprint(), np.__version__, scipy.__version__, str(root), store.meta("root"),
+    parts = [FORMAT, _code_fingerprint(), np.__version__, _scipy_version(), str(root), store.meta("root"),
              digest, store.meta("refreshed_at")]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -173,9 +182,11 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
                                ("l_by_qual", by_qual_keys, lex.by_qual_suffix),
                                ("l_chunks_of", chunks_of_keys, lex.chunks_of)):
         out[name + "_ptr"], out[name] = _mapping(keys, values)
-    for name, m in (("g_m", g._matrix[1]), ("b_c", lex._chunk_bm25.matrix), ("b_f", lex._file_bm25.matrix)):
+    t, bc, bf = g._matrix[1], lex._chunk_bm25, lex._file_bm25
+    for name, m, shape in (("g_m", t, (len(nodes), len(nodes))), ("b_c", bc, (bc.n, bc.width)),
+                           ("b_f", bf, (bf.n, bf.width))):
         out[name + "_data"], out[name + "_indices"], out[name + "_indptr"] = m.data, m.indices, m.indptr
-        out[name + "_shape"] = np.array(m.shape, dtype=np.int32)
+        out[name + "_shape"] = np.array(shape, dtype=np.int32)
     return out
 
 
@@ -256,20 +267,17 @@ class _Lists(Mapping):
         return len(self._row)
 
 
-def _sparse(z: dict[str, np.ndarray], name: str, fmt: str, shape: tuple[int, int] | None = None):
+def _sparse(z: dict[str, np.ndarray], name: str, fmt: str, dtype: type,
+            shape: tuple[int, int] | None = None) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, data, indices, indptr) of a CSR or CSC matrix, checked."""
     s = _ints(z, name + "_shape", length=2)
     rows, cols = int(s[0]), int(s[1])
     _check(rows >= 0 and cols >= 0 and (shape is None or (rows, cols) == shape), f"{name}: shape")
-    data, indices = z[name + "_data"], z[name + "_indices"]
+    data = z[name + "_data"]
     major, minor = (rows, cols) if fmt == "csr" else (cols, rows)
-    _check(data.ndim == 1 and data.dtype.kind == "f" and bool(np.isfinite(data).all()), f"{name}: data")
-    _ints(z, name + "_indices", bound=minor, length=len(data))
-    indptr = _ptr(z, name + "_indptr", major, len(data))
-    cls = sp.csr_array if fmt == "csr" else sp.csc_array
-    m = cls((data, indices, indptr), shape=(rows, cols))
-    _check(m.data.dtype == data.dtype and m.indices.dtype == indices.dtype and m.indptr.dtype == indptr.dtype,
-           f"{name}: dtypes changed")
-    return m
+    _check(data.ndim == 1 and data.dtype == dtype and bool(np.isfinite(data).all()), f"{name}: data")
+    indices = _ints(z, name + "_indices", bound=minor, length=len(data))
+    return rows, cols, data, indices, _ptr(z, name + "_indptr", major, len(data))
 
 
 class ChunkTable(Sequence):
@@ -337,15 +345,15 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     def_names = _strs(z, header, "def_names")
     def_paths = _ints(z, "g_def_paths", n_paths)
     definers = _Definers(def_names, _ptr(z, "g_def_ptr", len(def_names), len(def_paths)), def_paths, nodes)
-    matrix = _sparse(z, "g_m", "csr", (n, n))
-    graph = RepoGraph(store, paths, imports, definers, files_graph, (nodes, matrix))
+    _, _, data, indices, indptr = _sparse(z, "g_m", "csr", np.float64, (n, n))
+    graph = RepoGraph(store, paths, imports, definers, files_graph, (nodes, Transition(indptr, indices, data)))
     # lexical
     vocab_terms = _strs(z, header, "vocab")
     vocab = dict(zip(vocab_terms, range(len(vocab_terms)), strict=True))
     _check(len(vocab) == len(vocab_terms), "vocab: duplicate term")
     lex_paths = [nodes[i] for i in _ints(z, "l_paths", n_paths).tolist()]
-    chunk_bm25 = BM25.restore(_sparse(z, "b_c", "csc"), vocab)
-    file_bm25 = BM25.restore(_sparse(z, "b_f", "csc"), vocab)
+    chunk_bm25 = BM25.restore(*_sparse(z, "b_c", "csc", np.float32), vocab)
+    file_bm25 = BM25.restore(*_sparse(z, "b_f", "csc", np.float32), vocab)
     n_chunks = chunk_bm25.n
     _check(file_bm25.n == len(lex_paths), "b_f: rows")
     names, kinds = _strs(z, header, "chunk_names"), _strs(z, header, "kinds")

@@ -21,15 +21,16 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from .store import Store
 
 if TYPE_CHECKING:
     import networkx as nx
+    import scipy.sparse as sp
 
 # a name defined in more files than this is too common to say which one a reference means
 MAX_DEFINERS = 8
@@ -127,6 +128,8 @@ class FileGraph:
 
     def adjacency(self) -> sp.csr_array:
         """The weighted adjacency matrix in node order, as networkx's to_scipy_sparse_array builds it."""
+        import scipy.sparse as sp
+
         n = len(self.nodes)
         return sp.coo_array((self.weight.tolist(), (self.src.tolist(), self.dst.tolist())), shape=(n, n),
                             dtype=float).asformat("csr")
@@ -141,10 +144,28 @@ class FileGraph:
         return g
 
 
+@dataclass(frozen=True)
+class Transition:
+    """PageRank's transition matrix (CSR arrays): row i holds the out-edges of node i, weights summing to 1."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    rows: np.ndarray = field(init=False)  # the row of each stored entry
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr)))
+
+    def vecmat(self, x: np.ndarray) -> np.ndarray:
+        """x @ M, adding the products in scipy's order (row by row, entry by entry), so the result is the
+        same to the bit: np.bincount sums its weights in input order."""
+        return np.bincount(self.indices, weights=self.data * x[self.rows], minlength=len(x))
+
+
 class RepoGraph:
     def __init__(self, store: Store, paths: list[str], imports: Mapping[str, set[str]],
                  definers: Mapping[str, set[str]], files: FileGraph,
-                 matrix: tuple[list[str], sp.csr_array] | None = None):
+                 matrix: tuple[list[str], Transition] | None = None):
         self.store = store
         self.paths = paths
         self.imports = imports
@@ -237,11 +258,14 @@ class RepoGraph:
         if self.files.number_of_edges() == 0:
             return _pagerank(self.files.to_networkx(), seeds)
         if self._matrix is None:
+            import scipy.sparse as sp
+
             nodes = list(self.files)
             m = self.files.adjacency()
             out = np.asarray(m.sum(axis=1)).ravel()
             out[out != 0] = 1.0 / out[out != 0]
-            self._matrix = (nodes, sp.csr_array(sp.diags_array(out) @ m))
+            t = sp.csr_array(sp.diags_array(out) @ m)
+            self._matrix = (nodes, Transition(t.indptr, t.indices, t.data))
         nodes, m = self._matrix
         n = len(nodes)
         index = {p: i for i, p in enumerate(nodes)}
@@ -250,11 +274,11 @@ class RepoGraph:
             if path in index and w > 0:
                 p[index[path]] = w
         p = p / p.sum() if p.sum() > 0 else np.full(n, 1.0 / n)
-        dangling = np.asarray(m.sum(axis=1)).ravel() == 0
+        dangling = np.bincount(m.rows, weights=m.data, minlength=n) == 0  # weights are positive
         x = np.full(n, 1.0 / n)
         for _ in range(100):
             last = x
-            x = 0.85 * (x @ m + x[dangling].sum() * p) + 0.15 * p
+            x = 0.85 * (m.vecmat(x) + x[dangling].sum() * p) + 0.15 * p
             if np.abs(x - last).sum() < n * 1e-8:
                 break
         return {nodes[i]: float(x[i]) for i in range(n)}

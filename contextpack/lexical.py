@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .store import DefinitionRow, Store
 from .task import split_identifier
@@ -230,6 +229,8 @@ class BM25:
     normalised by document length with b. Documents are arrays of term ids."""
 
     def __init__(self, docs: list[np.ndarray], vocab: dict[str, int], k1: float = 1.5, b: float = 0.75):
+        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
+
         self.n = len(docs)
         self.vocab = vocab
         lengths = np.array([len(d) for d in docs], dtype=np.float32)
@@ -243,18 +244,26 @@ class BM25:
         avgdl = float(lengths.mean()) if self.n else 1.0
         dl = np.repeat(lengths, np.diff(tf.indptr))
         tf.data = tf.data / (tf.data + k1 * (1 - b + b * dl / avgdl)) * idf[tf.indices]
-        self.matrix = tf.tocsc()
+        m = tf.tocsc()
+        self.width, self.data, self.indices, self.indptr = m.shape[1], m.data, m.indices, m.indptr
 
     @classmethod
-    def restore(cls, matrix: sp.csc_array, vocab: dict[str, int]) -> BM25:
-        """The scorer whose (documents × terms) weight matrix is `matrix`, as built by `__init__`."""
+    def restore(cls, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                vocab: dict[str, int]) -> BM25:
+        """The scorer whose (documents × terms) weight matrix has these CSC arrays, as `__init__` builds it."""
         self = cls.__new__(cls)
-        self.n, self.vocab, self.matrix = matrix.shape[0], vocab, matrix
+        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
         return self
 
     def scores(self, terms: list[str]) -> np.ndarray:
-        vocab, width = self.vocab, self.matrix.shape[1]
+        """Per document, the sum of the weights of the terms' columns, added column by column in id order
+        (as scipy's `matrix[:, ids].sum(axis=1)` does, to the bit)."""
+        vocab, width = self.vocab, self.width
         ids = sorted({vocab[t] for t in terms if t in vocab and vocab[t] < width})
         if not ids or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
-        return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()
+        out = np.zeros(self.n, dtype=self.data.dtype)
+        ptr, rows, data = self.indptr, self.indices, self.data
+        for j in ids:  # a column holds each row once
+            out[rows[ptr[j]:ptr[j + 1]]] += data[ptr[j]:ptr[j + 1]]
+        return out

@@ -170,6 +170,21 @@ def test_the_sidecar_follows_the_index_state(shop, tmp_path, monkeypatch):
     assert list(tmp_path.glob("idx.sqlite.derived*")) == [sidecar], "one kept state, no temporary left"
 
 
+def test_a_pack_from_the_sidecar_needs_neither_scipy_nor_networkx(shop, tmp_path):
+    import subprocess
+    import sys
+
+    index = tmp_path / "idx.sqlite"
+    expected = pack_json(shop, index)  # builds (with scipy) and writes the sidecar
+    code = ("import sys; from contextpack.engine import Engine; from contextpack.bundle import render; "
+            f"e = Engine({str(shop)!r}, index_path={str(index)!r}); "
+            f"sys.stdout.write(render(e.pack({TASK!r}, 4000, refresh=True), 'json')); "
+            "print(sorted(m for m in ('scipy', 'networkx') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == expected
+    assert out.stderr.strip() == "[]"
+
+
 def test_file_graph_answers_as_networkx_does():
     paths = ["a.py", "b.py", "c.py", "d.py"]
     summed = {("c.py", "a.py"): 2.0, ("a.py", "b.py"): 1.0, ("a.py", "ext/x.py"): 1.0, ("d.py", "a.py"): 0.5,
