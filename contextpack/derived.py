@@ -76,10 +76,15 @@ def load_or_build(store: Store, root: Path, index_path: Path, cache: LexicalCach
     if key is not None:
         loaded = load(path, key, store)
         if loaded is not None:
+            # the next state of this engine is built from this one's per-file chunks and terms, as it would
+            # have been had this one been built here (they are read from the sidecar only then)
+            shas = {f.path: f.sha256 for f in store.files()}
+            lex = loaded.lexical
+            cache.adopt(lex._chunk_bm25.vocab, lambda: _seed_entries(path, key, lex, shas))
             return loaded
     derived = build(store, root, cache)
     if key is not None:
-        save(path, key, derived)
+        save(path, key, derived, cache, store.files())
     return derived
 
 
@@ -129,6 +134,36 @@ def _blob(strings: list[str]) -> np.ndarray:
     if any("\0" in x for x in strings):
         raise ValueError("a string holds a NUL")
     return np.frombuffer("\0".join(strings).encode("utf-8", errors="surrogatepass"), dtype=np.uint8)
+
+
+def _seed_arrays(lex: LexicalIndex, cache: LexicalCache, shas: dict[str, str]) -> dict[str, np.ndarray]:
+    """Per file of `lex`, the cache entry it was built from (raw term ids of each chunk, of the path, the
+    variables), so an engine that loads this state can build the next one incrementally."""
+    entries = [cache.entries.get((p, shas.get(p, ""))) for p in lex.paths]
+    if any(e is None for e in entries) or sum(len(e[0]) for e in entries) != len(lex.chunks):
+        return {}
+    cterms = [t for e in entries for t in e[1]]
+    path_terms = []
+    for e in entries:
+        tail = e[2][sum(len(t) for t in e[1]):]
+        path_terms.append(tail[:len(tail) // 2])
+    var_names = [name for e in entries for name, _ in e[3]]
+    return {
+        "t_c_ptr": _ptr_of([len(t) for t in cterms]),
+        "t_c": np.concatenate(cterms).astype(np.int32) if cterms else np.zeros(0, dtype=np.int32),
+        "t_p_ptr": _ptr_of([len(t) for t in path_terms]),
+        "t_p": np.concatenate(path_terms).astype(np.int32) if path_terms else np.zeros(0, dtype=np.int32),
+        "t_v_ptr": _ptr_of([len(e[3]) for e in entries]),
+        "t_v_chunk": np.array([k for e in entries for _, k in e[3]], dtype=np.int32),
+        "t_v_names": _blob(var_names),
+        "t_v_count": np.array([len(var_names)], dtype=np.int32),
+    }
+
+
+def _ptr_of(lengths: list[int]) -> np.ndarray:
+    ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    return ptr
 
 
 def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
@@ -190,11 +225,15 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
     return out
 
 
-def save(path: Path, key: str, derived: Derived) -> bool:
-    """Write the sidecar (atomically replacing the one there); False when it could not be written."""
+def save(path: Path, key: str, derived: Derived, cache: LexicalCache | None = None,
+         files: list | None = None) -> bool:
+    """Write the sidecar (atomically replacing the one there); False when it could not be written. With the
+    cache the state was built with, the per-file entries go with it (see `LexicalCache.adopt`)."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         arrays = _arrays(key, derived)
+        if cache is not None and files is not None:
+            arrays.update(_seed_arrays(derived.lexical, cache, {f.path: f.sha256 for f in files}))
         with open(tmp, "wb") as f:
             np.savez(f, allow_pickle=False, **arrays)
         os.replace(tmp, path)
@@ -232,8 +271,8 @@ def _ptr(z: dict[str, np.ndarray], name: str, n: int, total: int) -> np.ndarray:
     return a
 
 
-def _strs(z: dict[str, np.ndarray], header: dict, name: str) -> list[str]:
-    raw = z["s_" + name]
+def _strs(z: dict[str, np.ndarray], header: dict, name: str, prefix: str = "s_") -> list[str]:
+    raw = z[prefix + name]
     _check(raw.ndim == 1 and raw.dtype == np.uint8, f"{name}: not bytes")
     count = header["counts"][name]
     out = raw.tobytes().decode("utf-8", errors="surrogatepass").split("\0") if count else []
@@ -312,7 +351,7 @@ def load(path: Path, key: str, store: Store) -> Derived | None:
         if path.stat().st_size > MAX_SIDECAR_BYTES:
             return None
         with np.load(path, allow_pickle=False) as npz:
-            z = {k: npz[k] for k in npz.files}
+            z = {k: npz[k] for k in npz.files if not k.startswith("t_")}  # seeds: read when used
         return _restore(z, key, store)
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, _Invalid,
             json.JSONDecodeError, UnicodeDecodeError, OverflowError, MemoryError):
@@ -379,6 +418,42 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     _check(len(module_names) == len(module_paths), "modules")
     modules = dict(zip(module_names, module_paths, strict=True))
     return Derived(graph, lexical, modules, loaded=True)
+
+
+def _seed_entries(path: Path, key: str, lex: LexicalIndex, shas: dict[str, str]) -> dict[tuple[str, str], tuple]:
+    """The LexicalCache entries of the restored `lex` (state `key`), from the sidecar's seed arrays; none when
+    the sidecar holds another state by now or anything is off."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            header = json.loads(npz["header"].tobytes().decode("utf-8"))
+            if not isinstance(header, dict) or header.get("key") != key or "t_c" not in npz.files:
+                return {}
+            z = {k: npz[k] for k in npz.files if k.startswith("t_")}
+        n_chunks, n_files, width = len(lex.chunks), len(lex.paths), len(lex._chunk_bm25.vocab)
+        tc, tp = _ints(z, "t_c", width), _ints(z, "t_p", width)
+        c_ptr = _ptr(z, "t_c_ptr", n_chunks, len(tc)).tolist()
+        p_ptr = _ptr(z, "t_p_ptr", n_files, len(tp)).tolist()
+        v_chunk = _ints(z, "t_v_chunk")
+        v_ptr = _ptr(z, "t_v_ptr", n_files, len(v_chunk)).tolist()
+        count = _ints(z, "t_v_count", length=1)
+        names = _strs(z, {"counts": {"t_v_names": int(count[0])}}, "t_v_names", prefix="")
+        chunk_file = np.asarray(lex.chunk_file)
+        _check(not (np.diff(chunk_file) < 0).any(), "chunks not grouped by file")
+        f_ptr = np.searchsorted(chunk_file, np.arange(n_files + 1)).tolist()
+        v = v_chunk.tolist()
+        out = {}
+        for i, p in enumerate(lex.paths):
+            lo, hi = f_ptr[i], f_ptr[i + 1]
+            _check(all(0 <= k < hi - lo for k in v[v_ptr[i]:v_ptr[i + 1]]), "variable chunk")
+            cterms = [tc[c_ptr[j]:c_ptr[j + 1]] for j in range(lo, hi)]
+            pt = tp[p_ptr[i]:p_ptr[i + 1]]
+            out[(p, shas.get(p, ""))] = ([lex.chunks[j] for j in range(lo, hi)], cterms,
+                                         np.concatenate([*cterms, pt, pt]),
+                                         list(zip(names[v_ptr[i]:v_ptr[i + 1]], v[v_ptr[i]:v_ptr[i + 1]], strict=True)))
+        return out
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, _Invalid,
+            json.JSONDecodeError, UnicodeDecodeError, OverflowError, MemoryError):
+        return {}
 
 
 class _Definers(Mapping):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,17 @@ class LexicalCache:
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {"": 0}  # only grows, so ids of older entries stay valid
         self.entries: dict[tuple[str, str], tuple] = {}
+        self._pending: Callable[[], dict[tuple[str, str], tuple]] | None = None
+
+    def adopt(self, vocab: dict[str, int], entries: Callable[[], dict[tuple[str, str], tuple]]) -> None:
+        """Start over from a restored index: its vocabulary now, its per-file entries (which `entries` makes)
+        when the next index is built, so that one costs what it would have after building the restored one."""
+        self.vocab, self.entries, self._pending = vocab, {}, entries
+
+    def _take_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.entries.update(pending())
 
     def ids(self, terms: list[str]) -> np.ndarray:
         vocab = self.vocab
@@ -157,6 +168,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
         """Chunks and terms of files already in `cache` (by path and content hash) are reused."""
+        cache._take_pending()
         files = store.files()
         missing = [f for f in files if (f.path, f.sha256) not in cache.entries]
         cache.make_room(len(missing))

@@ -211,3 +211,23 @@ def test_file_graph_answers_as_networkx_does():
     with pytest.raises(ValueError):
         FileGraph(["a", "b"], np.array([1, 0]), np.array([0, 1]), np.array([1.0, 1.0]))  # not grouped by source
 
+
+
+def test_an_engine_that_loaded_the_sidecar_builds_the_next_state_incrementally(shop, tmp_path, monkeypatch):
+    from contextpack import lexical
+
+    index = tmp_path / "idx.sqlite"
+    pack_json(shop, index)  # builds and writes the sidecar, with the per-file entries
+    engine = Engine(shop, index_path=index)
+    try:
+        engine.pack(TASK, 4000, refresh=True)  # loads it
+        chunked: list[str] = []
+        real = lexical._chunks_of
+        monkeypatch.setattr(lexical, "_chunks_of", lambda path, *a: chunked.append(path) or real(path, *a))
+        write(shop, "shop/cart.py", (shop / "shop/cart.py").read_text() + "\n\nMAX_ITEMS = 99\n", dedent=False)
+        after = render(engine.pack(TASK, 4000, refresh=True), "json")
+    finally:
+        engine.close()
+    assert chunked == ["shop/cart.py"], "only the changed file is chunked again"
+    monkeypatch.undo()
+    assert after == pack_json(shop, tmp_path / "fresh.sqlite", persist=False, monkeypatch=monkeypatch)
