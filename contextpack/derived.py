@@ -17,14 +17,17 @@ array is checked (types, shapes, bounds, CSR/CSC structure) and anything off mea
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import threading
+import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,7 @@ from .store import Store
 FORMAT = 1
 ENV = "CONTEXTPACK_DERIVED"  # "off": no sidecar (the benchmark's "before" column; debugging)
 MAX_SIDECAR_BYTES = 2 << 30  # a sidecar larger than this is not read (the index would be larger still)
+STALE_TEMPORARY_SECONDS = 3600
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Derived:
     lexical: LexicalIndex
     modules: dict[str, str]  # Python module name → path
     loaded: bool = False  # from the sidecar, not built
+    shas: dict[str, str] = field(default_factory=dict)  # path → sha256 of the state (when loaded)
 
 
 def enabled() -> bool:
@@ -78,8 +83,7 @@ def load_or_build(store: Store, root: Path, index_path: Path, cache: LexicalCach
         if loaded is not None:
             # the next state of this engine is built from this one's per-file chunks and terms, as it would
             # have been had this one been built here (they are read from the sidecar only then)
-            shas = {f.path: f.sha256 for f in store.files()}
-            lex = loaded.lexical
+            lex, shas = loaded.lexical, loaded.shas
             cache.adopt(lex._chunk_bm25.vocab, lambda: _seed_entries(path, key, lex, shas))
             return loaded
     derived = build(store, root, cache)
@@ -230,6 +234,7 @@ def save(path: Path, key: str, derived: Derived, cache: LexicalCache | None = No
     """Write the sidecar (atomically replacing the one there); False when it could not be written. With the
     cache the state was built with, the per-file entries go with it (see `LexicalCache.adopt`)."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    _remove_stale_temporaries(path)
     try:
         arrays = _arrays(key, derived)
         if cache is not None and files is not None:
@@ -244,6 +249,17 @@ def save(path: Path, key: str, derived: Derived, cache: LexicalCache | None = No
         except OSError:
             pass
         return False
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files of writers that died mid-write (an hour old): the sidecar stays one file."""
+    try:
+        for tmp in path.parent.glob(glob_escape(path.name) + ".tmp-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                    tmp.unlink()
+    except OSError:
+        pass
 
 
 # -- reading -----------------------------------------------------------------------------------------------
@@ -417,7 +433,7 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     module_names, module_paths = _strs(z, header, "module_names"), _strs(z, header, "module_paths")
     _check(len(module_names) == len(module_paths), "modules")
     modules = dict(zip(module_names, module_paths, strict=True))
-    return Derived(graph, lexical, modules, loaded=True)
+    return Derived(graph, lexical, modules, loaded=True, shas={f.path: f.sha256 for f in files})
 
 
 def _seed_entries(path: Path, key: str, lex: LexicalIndex, shas: dict[str, str]) -> dict[tuple[str, str], tuple]:

@@ -231,3 +231,19 @@ def test_an_engine_that_loaded_the_sidecar_builds_the_next_state_incrementally(s
     assert chunked == ["shop/cart.py"], "only the changed file is chunked again"
     monkeypatch.undo()
     assert after == pack_json(shop, tmp_path / "fresh.sqlite", persist=False, monkeypatch=monkeypatch)
+
+
+def test_a_dead_writers_temporary_file_is_removed_when_stale(shop, tmp_path):
+    import os
+    import time
+
+    index = tmp_path / "idx.sqlite"
+    old = tmp_path / "idx.sqlite.derived.npz.tmp-99999-1"
+    new = tmp_path / "idx.sqlite.derived.npz.tmp-99999-2"
+    for f in (old, new):
+        f.write_bytes(b"half a sidecar")
+    hour_ago = time.time() - derived.STALE_TEMPORARY_SECONDS - 60
+    os.utime(old, (hour_ago, hour_ago))
+    pack_json(shop, index)
+    assert not old.exists() and new.exists(), "only a stale temporary goes (a fresh one may be being written)"
+    assert derived.sidecar_path(index).exists()
