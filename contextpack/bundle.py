@@ -99,6 +99,8 @@ class Contract(_Model):
 
 
 class Bundle(_Model):
+    """The interface: what an agent gets for a task (schema contextpack.bundle/v1)."""
+
     schema_: Literal["contextpack.bundle/v1"] = Field(SCHEMA, alias="schema")
     id: str = Field(description="sha256 of the canonical JSON of every other field.")
     repo: RepoInfo

@@ -62,6 +62,8 @@ class _Changed(Exception):
 
 
 class Engine:
+    """The facade of one repository (see the module's docstring)."""
+
     def __init__(self, repo: str | os.PathLike, index_path: str | os.PathLike | None = None,
                  options: ScanOptions | None = None):
         self.root = resolve_root(repo)

@@ -31,6 +31,8 @@ class _Model(BaseModel):
 
 
 class PackRequest(_Model):
+    """Ask for the bundle of a task on a registered repository."""
+
     repo: str = Field(description="Name of a registered repository (GET /v1/repos).")
     task: str = Field(min_length=1, max_length=MAX_TASK_BYTES, description="The task: an issue, a request, a diff.")
     budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET, description="Token budget; the bundle never exceeds it.")
@@ -40,6 +42,8 @@ class PackRequest(_Model):
 
 
 class ExpandRequest(_Model):
+    """Ask a kept bundle for more: omitted entries by ref, definitions by name, files by path."""
+
     refs: list[str] = Field(default_factory=list, max_length=MAX_EXPAND_TARGETS,
                             description="`ref`s of the parent bundle's `omitted` entries.")
     symbols: list[str] = Field(default_factory=list, max_length=MAX_EXPAND_TARGETS,
@@ -51,11 +55,15 @@ class ExpandRequest(_Model):
 
 
 class RegisterRequest(_Model):
+    """Register a repository root under a name."""
+
     path: str = Field(min_length=1, max_length=4096, description="Absolute path of the repository root.")
     name: str | None = Field(None, max_length=200, description="Name to register it under (default: directory name).")
 
 
 class RepoSummary(_Model):
+    """A registered repository: where it is and whether it is indexed."""
+
     name: str
     root: str
     indexed: bool
@@ -65,6 +73,8 @@ class RepoSummary(_Model):
 
 
 class RefreshSummary(_Model):
+    """What one index refresh did."""
+
     scanned: int
     parsed: int
     unchanged: int
@@ -78,6 +88,8 @@ class RefreshSummary(_Model):
 
 
 class IndexStatus(_Model):
+    """What a repository's index holds now, and what its latest change was."""
+
     repo: str
     root: str
     index_path: str
@@ -90,6 +102,8 @@ class IndexStatus(_Model):
 
 
 class SymbolHit(_Model):
+    """One definition found by name."""
+
     path: str
     line: int
     end_line: int
@@ -99,6 +113,8 @@ class SymbolHit(_Model):
 
 
 class FileSlice(_Model):
+    """Lines of one indexed file, as on disk now."""
+
     repo: str
     path: str
     start: int
@@ -110,6 +126,8 @@ class FileSlice(_Model):
 
 
 class RepoMap(_Model):
+    """The ranked signature map of a repository under a token budget."""
+
     repo: str
     budget: int
     used: int

@@ -315,8 +315,8 @@ class Store:
         from multiprocessing import get_context
 
         # fork when this is the only thread (spawn/forkserver re-import the caller's __main__, which breaks
-        # unguarded scripts); a forked child of a threaded process (a server) can inherit a lock some other
-        # thread held, so there the workers come from a fork server
+        # scripts without an `if __name__ == "__main__":` guard); a forked child of a threaded process (a
+        # server) can inherit a lock some other thread held, so there the workers come from a fork server
         method = "fork" if threading.active_count() == 1 else "forkserver"
         workers = min(os.cpu_count() or 2, 8)
         with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:

@@ -56,6 +56,8 @@ class _Repo:
 
 
 class Workspace:
+    """Registered repositories and their engines: the facade every surface calls."""
+
     def __init__(self, bundles: BundleStore, *, watch: bool = False, max_engines: int = MAX_ENGINES,
                  settle: bool = False):
         """`watch`: keep open engines fresh with a file watcher. `settle`: this workspace owns the process
@@ -94,15 +96,16 @@ class Workspace:
         return [self.summary(n) for n in self.names()]
 
     def summary(self, name: str) -> RepoSummary:
-        with self._use(name) as engine:
+        with self._use(name, warm=False) as engine:
             stats = engine.stats()
             return RepoSummary(name=name, root=str(engine.root), indexed=stats.digest is not None,
                                digest=stats.digest, files=stats.counts.get("files", 0),
                                watching=name in self._watchers)
 
     @contextlib.contextmanager
-    def _use(self, name: str) -> Iterator[Engine]:
-        """The engine of `name`, opened if needed, kept open (not evicted) for the block."""
+    def _use(self, name: str, warm: bool = True) -> Iterator[Engine]:
+        """The engine of `name`, opened if needed, kept open (not evicted) for the block. `warm`: the
+        caller will pack or read, so a watched workspace starts the repository's watcher now."""
         with self._lock:
             repo = self._repos.get(name)
             if repo is None:
@@ -116,7 +119,7 @@ class Workspace:
             evicted = self._evict()
         for old in evicted:
             self._close(old)
-        if self.watch and name not in self._watchers:
+        if warm and self.watch and name not in self._watchers:
             self._start_watcher(name, engine)
         try:
             yield engine
@@ -160,10 +163,18 @@ class Workspace:
         return bundle
 
     def bundle(self, bundle_id: str) -> Bundle:
-        return self.bundles.get(bundle_id)[1]
+        return self.bundles.get(bundle_id).bundle
+
+    def adopt(self, bundle_id: str) -> RepoSummary:
+        """Register the repository a kept bundle was packed for, under the same name (a one-shot command
+        expanding a bundle that another process made; a server only expands for repositories it serves)."""
+        kept = self.bundles.get(bundle_id)
+        return self.register(kept.root, kept.repo)
 
     def expand(self, bundle_id: str, req: ExpandRequest) -> Bundle:
-        repo, parent = self.bundles.get(bundle_id)
+        """A delta of a kept bundle, for a repository registered here."""
+        kept = self.bundles.get(bundle_id)
+        repo, parent = kept.repo, kept.bundle
         with self._use(repo) as engine:
             delta = engine.expand(parent, self.bundles.state(parent.repo.index_digest), self.bundles.seen(parent),
                                   req.refs, req.symbols, req.paths, req.budget)
@@ -173,7 +184,7 @@ class Workspace:
     def _keep(self, repo: str, engine: Engine, bundle: Bundle) -> None:
         digest = bundle.repo.index_digest
         shas = None if self.bundles.state(digest) is not None else engine.file_shas(digest)
-        self.bundles.put(repo, bundle, shas)
+        self.bundles.put(repo, engine.root, bundle, shas)
 
     def index(self, name: str) -> RefreshSummary:
         with self._use(name) as engine:
