@@ -15,14 +15,17 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import platformdirs
 from pydantic import ValidationError
 
 from .errors import ERROR_FORMS, ContextpackError, RequestError
 from .models import PackRequest, RegisterRequest
 from .scan import resolve_root
+
+if TYPE_CHECKING:
+    import httpx
 
 TOKEN_ENV = "CONTEXTPACK_TOKEN"
 CONNECT_TIMEOUT = 2.0  # a local server answers at once, or it is not there
@@ -93,6 +96,8 @@ class Client:
     """A few calls of the HTTP API, errors as ContextpackErrors."""
 
     def __init__(self, url: str, token: str | None = None):
+        import httpx  # only a pack that found a server pays for it
+
         self.url = url.rstrip("/")
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -109,6 +114,8 @@ class Client:
         self.close()
 
     def call(self, method: str, path: str, **kwargs) -> httpx.Response:
+        import httpx
+
         try:
             resp = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as err:
