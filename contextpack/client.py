@@ -3,7 +3,8 @@
 `ContextpackError` family (so exit codes match an in-process run).
 
     url = discover()                                   # None when no local server runs
-    text = pack_via(url, Path("."), PackRequest(repo="", task="…", budget=8000))
+    with Client(url) as client:                        # the token from $CONTEXTPACK_TOKEN
+        text = client.pack(Path("."), PackRequest(repo="", task="…", budget=8000))   # registers "." if needed
     write_discovery("http://127.0.0.1:8765")           # serve does this; remove_discovery() on exit
 """
 
@@ -34,6 +35,10 @@ READ_TIMEOUT = 600.0  # a cold index of a large repository
 
 class Unreachable(ContextpackError):
     """No server answers at the URL (connection refused, timed out, not contextpack)."""
+
+
+class Unauthorized(ContextpackError):
+    """The server wants a bearer token ($CONTEXTPACK_TOKEN) that was not given or is wrong."""
 
 
 def cache_dir() -> Path:
@@ -96,7 +101,7 @@ class Client:
     """A few calls of the HTTP API, errors as ContextpackErrors."""
 
     def __init__(self, url: str, token: str | None = None):
-        import httpx  # only a pack that found a server pays for it
+        import httpx  # here: a pack with no server running never pays for it
 
         self.url = url.rstrip("/")
         token = token if token is not None else os.environ.get(TOKEN_ENV)
@@ -159,7 +164,7 @@ def _problem_error(resp: httpx.Response, url: str) -> ContextpackError:
     by_status = [cls for cls, form in ERROR_FORMS.items() if form.http_status == resp.status_code]
     cls = (by_title or by_status or [ContextpackError])[0]
     if resp.status_code == 401:
-        detail += f" (set {TOKEN_ENV})"
+        return Unauthorized(f"{url} refused the request: {detail} (set {TOKEN_ENV})")
     return cls(f"server: {detail}")
 
 
@@ -176,7 +181,7 @@ def pack_through_server(server: str | None, no_server: bool, index: Path | None,
                         req: Callable[[], PackRequest], note: Callable[[str], None]) -> tuple[str, str] | None:
     """(rendered bundle, server URL) when a server packs it; None to pack in-process: --no-server, --index
     (a server uses its own index), or no local server running. An explicit --server that can't be
-    reached is an error; a discovered one that can't be reached is a `note` and an in-process pack."""
+    reached (or refuses the token) is an error; a discovered one is a `note` and an in-process pack."""
     if no_server:
         if server:
             raise RequestError("give --server URL or --no-server, not both")
@@ -189,7 +194,7 @@ def pack_through_server(server: str | None, no_server: bool, index: Path | None,
     try:
         with Client(url) as client:
             return client.pack(repo, req()), url
-    except Unreachable as err:
+    except (Unreachable, Unauthorized) as err:
         if server:
             raise
         note(f"{err}; packing in-process")

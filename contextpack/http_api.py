@@ -291,6 +291,10 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
     async def _database_error(request: Request, exc: sqlite3.DatabaseError) -> Response:
         return error_problem(IndexStateError(f"index is unusable ({exc}); delete it to rebuild"))
 
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:  # uvicorn still logs the traceback
+        return problem(500, f"internal error ({type(exc).__name__}); the server log has the details")
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
@@ -460,17 +464,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for op in ops.values():
             responses = op["responses"]
             for status, resp in responses.items():
-                if status.isdigit() and int(status) >= 400 or status == "default":
+                if status == "default" or int(status) >= 400:  # FastAPI's own 422 included
                     resp["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
             if "422" in responses:
                 responses["422"]["description"] = "Unprocessable Content: the request is not valid"
-            if path in OPEN_PATHS:
-                op["security"] = []
-            else:
-                op["security"] = [{"bearer": []}]
-            for status in list(responses):
-                if status in ("401",):
-                    responses[status]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+            if "401" in responses:
+                responses["401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+            op["security"] = [] if path in OPEN_PATHS else [{"bearer": []}]
     # every bundle response names its id in a header; a pack leads to the bundle endpoints (clients and
     # stateful fuzzing follow these links)
     id_header = {BUNDLE_ID_HEADER: {"description": "The bundle's id, whatever the format.",

@@ -230,6 +230,14 @@ def test_oversized_body_is_413_by_length_and_when_chunked(env):
     is_problem(env.client.post("/v1/continue", content=big, headers={"content-type": "application/json"}), 413)
 
 
+def test_a_bug_is_a_500_problem_too(env, monkeypatch):
+    def boom(name):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(env.ws, "status", boom)
+    assert "ZeroDivisionError" in is_problem(env.client.get("/v1/repos/shop/stats"), 500)["detail"]
+
+
 def test_token_is_required_when_set(env):
     with httpx.Client(base_url=env.token_url, timeout=60) as c:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},

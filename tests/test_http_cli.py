@@ -194,9 +194,14 @@ def test_a_token_server_from_config_and_the_client_sending_the_token(isolated_in
         repos = httpx.get(f"{s.url}/v1/repos", headers={"Authorization": "Bearer tok-123"}).json()
         assert [(r["name"], r["watching"]) for r in repos] == [("myshop", False)]
         args = ["pack", "--repo", str(shop), "--task", TASK, "--budget", "800"]
-        no_token = main(args)  # the discovered server refuses: an error, not a silent fallback
-        assert no_token.returncode != 0 and "CONTEXTPACK_TOKEN" in no_token.stderr
-        via = main(args, env_extra={"CONTEXTPACK_TOKEN": "tok-123"})
-        assert via.returncode == 0 and via.stdout == main([*args, "--no-server"]).stdout
+        local = main([*args, "--no-server"]).stdout
+        no_token = main(args)  # the discovered server refuses: a one-line note, then in-process
+        assert no_token.returncode == 0 and no_token.stdout == local
+        assert "CONTEXTPACK_TOKEN" in no_token.stderr and len(no_token.stderr.strip().splitlines()) == 1
+        explicit = main([*args, "--server", s.url], env_extra={"CONTEXTPACK_TOKEN": "wrong"})
+        assert explicit.returncode == 1 and "CONTEXTPACK_TOKEN" in explicit.stderr and explicit.stdout == ""
+        via = main([*args, "-o", str(tmp_path / "b.json")], env_extra={"CONTEXTPACK_TOKEN": "tok-123"})
+        assert via.returncode == 0 and f"packed by {s.url}" in via.stderr
+        assert (tmp_path / "b.json").read_text() == local
     finally:
         s.stop()
