@@ -13,8 +13,6 @@ from __future__ import annotations
 import functools
 import re
 
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-
 # entropy detectors flag ordinary identifiers and hashes in code; IP addresses are not credentials
 _NOISY = {"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"}
 _KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
@@ -26,6 +24,8 @@ _SEEN: dict[tuple[str, str], tuple[str, str]] = {}  # (file type, line) → (red
 
 @functools.cache
 def _plugins() -> tuple:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class  # ~0.2 s: on first use
+
     mapping = get_mapping_from_secret_type_to_class()
     return tuple(cls() for name, cls in sorted((c.__name__, c) for c in mapping.values()) if name not in _NOISY)
 

@@ -14,7 +14,6 @@ re-parses only those whose content hash changed.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import json
 import os
@@ -23,9 +22,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import platformdirs
@@ -159,6 +156,8 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
 
 def _die_with_parent() -> None:
     """Pool workers end when the indexer dies (even by SIGKILL) instead of waiting forever (Linux)."""
+    import ctypes
+
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -312,6 +311,9 @@ class Store:
                 if progress:
                     progress(i, total)
             return out
+        from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
+        from multiprocessing import get_context
+
         # fork when this is the only thread (spawn/forkserver re-import the caller's __main__, which breaks
         # scripts without an `if __name__ == "__main__":` guard); a forked child of a threaded process (a
         # server) can inherit a lock some other thread held, so there the workers come from a fork server
