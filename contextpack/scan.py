@@ -89,13 +89,16 @@ class ScanResult:
 def resolve_root(repo: str | os.PathLike) -> Path:
     """The repository root as an absolute path, or a RepoError that says what is wrong with it."""
     root = Path(repo).expanduser()
-    if not root.exists():
-        raise RepoError(f"repository path does not exist: {root}")
-    if not root.is_dir():
-        raise RepoError(f"repository path is not a directory: {root}")
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise RepoError(f"repository path is not readable: {root}")
-    return root.resolve()
+    try:
+        if not root.exists():
+            raise RepoError(f"repository path does not exist: {root}")
+        if not root.is_dir():
+            raise RepoError(f"repository path is not a directory: {root}")
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise RepoError(f"repository path is not readable: {root}")
+        return root.resolve()
+    except OSError as err:  # a name too long, a loop of links: the file system refuses the path itself
+        raise RepoError(f"repository path can't be used: {err.strerror or err}") from None
 
 
 class _Spec:

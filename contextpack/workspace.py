@@ -28,6 +28,7 @@ from .engine import Engine, settle_heap
 from .errors import NotFoundError, RequestError
 from .models import (
     MAX_BUDGET,
+    REPO_NAME_PATTERN,
     ExpandRequest,
     FileSlice,
     IndexStatus,
@@ -44,7 +45,7 @@ from .tokens import DEFAULT_ENCODING
 MAX_ENGINES = 8  # open engines (warm graph and lexical index each); idle ones beyond this are closed
 WATCH_DEBOUNCE_MS = 200  # a burst of file events within this becomes one refresh
 WATCH_STEP_MS = 50
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_NAME = re.compile(REPO_NAME_PATTERN.removeprefix("^").removesuffix("$"))  # used with fullmatch
 MAX_CHANGED_LISTED = 200
 
 
@@ -211,7 +212,8 @@ class Workspace:
             last = engine.last_change
             return IndexStatus(repo=name, root=stats.root, index_path=stats.index_path, digest=stats.digest,
                                files_by_language=stats.files_by_language, counts=stats.counts,
-                               watching=name in self._watchers, last_change=_summary(last) if last else None)
+                               watching=name in self._watchers, last_change=_summary(last) if last else None,
+                               watch_error=watcher.error if (watcher := self._watchers.get(name)) else None)
 
 
 def _summary(stats: RefreshStats) -> RefreshSummary:
