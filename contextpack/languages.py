@@ -117,12 +117,16 @@ _SPECS = [
     LanguageSpec("ini", (".cfg", ".ini")),
     LanguageSpec("html", (".html", ".htm")),
     LanguageSpec("css", (".css", ".scss")),
+    # build manifests the import resolvers read (module paths, crate roots, namespaces)
+    LanguageSpec("gomod", ()),
+    LanguageSpec("xml", (".csproj", ".fsproj", ".vbproj", ".props", ".targets")),
     LanguageSpec("shell", (".sh", ".bash"), shebangs=("sh", "bash", "zsh")),
 ]
 
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
-_BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby"}
+_BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
+            "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml"}
 _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
 
 

@@ -109,6 +109,8 @@ _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts",
 # ESM TypeScript imports name the emitted file: "./x.js" means x.ts
 _JS_EMITTED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml"})
+# every file whose content RepoContext.build reads: an edit to one can change how any import resolves
+CONTEXT_FILES = _CONFIG_NAMES | {"composer.json"}
 
 
 @dataclass(frozen=True)
