@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.resources
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -128,6 +129,22 @@ _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
 _BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
             "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml"}
 _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
+
+
+# `.h` holds C or C++. Constructs only C++ has, searched in the code with comments and strings removed:
+# templates, namespaces, classes (also after an export macro), access specifiers, `enum class`, scoped
+# names, extensionless standard headers (<vector>), virtual members.
+_CPP_SIGNALS = re.compile(
+    rb"^\s*template\s*<|^\s*(?:inline\s+)?namespace\b[\w:\s]*\{|^\s*using\s+namespace\s"
+    rb"|\bclass\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]|^\s*(?:public|private|protected)\s*:"
+    rb"|\benum\s+class\b|\w::~?\w|^\s*#\s*include\s*<\w+>|\bvirtual\s", re.M)
+_C_NOISE = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"', re.S)
+
+
+def header_language(source: bytes) -> str:
+    """"cpp" when a `.h` file's code uses C++ constructs, else "c" (the C++ grammar chokes on C that
+    uses C++ keywords as names, the C grammar drops classes and namespaces)."""
+    return "cpp" if _CPP_SIGNALS.search(_C_NOISE.sub(b" ", source)) else "c"
 
 
 def language_for(path: str, head: bytes = b"") -> str | None:

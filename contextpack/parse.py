@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .languages import LANGUAGES
+from .languages import LANGUAGES, header_language
 
 PARSE_SECONDS = 5.0
 _WATCHED_BYTES = 256 * 1024  # parses of larger files run under the time limit
@@ -184,6 +184,8 @@ def _relative(path: str) -> str:
 
 def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE_SECONDS) -> FileFacts:
     """Facts of one file; never raises for bad source (diagnostics say what went wrong)."""
+    if language == "c" and path.endswith(".h"):
+        language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
     spec = LANGUAGES.get(language)
     if spec is None or not spec.parsable:
