@@ -1,8 +1,9 @@
 """One file's source → `FileFacts` (definitions, references, imports), with tree-sitter.
 
 Uses the language's tags query from `grammars/<lang>.scm` (capture convention documented in python.scm).
-A parse that fails or runs past the time limit becomes a diagnostic, never an exception: tree-sitter
-recovers from syntax errors, so definitions before an error are still extracted.
+A file whose work (parse, queries, extraction) runs past the time limit becomes a diagnostic, never an
+exception, whatever its size: tree-sitter recovers from syntax errors, so definitions before an error
+are still extracted.
 
     facts = parse_source("pkg/mod.py", "python", Path("pkg/mod.py").read_bytes())
     [d.qualname for d in facts.definitions]   # ["pkg.mod.Class", "pkg.mod.Class.method"]
@@ -20,8 +21,9 @@ import tree_sitter as ts
 
 from .languages import LANGUAGES, header_language
 
-PARSE_SECONDS = 5.0
-_WATCHED_BYTES = 256 * 1024  # parses of larger files run under the time limit
+PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
+_QUERY_CHUNK_BYTES = 64 * 1024  # queries run over runs of top-level nodes this large, the clock read between
+_CHECK_EVERY = 256  # extraction loops read the clock once per this many items
 _MAX_SIGNATURE = 400
 _MAX_DOC = 400
 _CONTAINERS = {"class", "struct", "interface", "trait", "impl", "enum"}
@@ -162,14 +164,80 @@ def _end_line(node: ts.Node) -> int:
     return row if col == 0 and row > node.start_point[0] else row + 1
 
 
-def _parse_tree(parser: ts.Parser, source: bytes, seconds: float) -> ts.Tree | None:
-    if len(source) <= _WATCHED_BYTES:  # the time-limit callback costs ~40%; small files parse in ms
-        return parser.parse(source)
-    deadline = time.monotonic() + seconds
-    return parser.parse(
-        lambda offset, _point: source[offset:offset + 65536],
-        progress_callback=lambda *_: time.monotonic() > deadline,
-    )
+class _TimeUp(Exception):
+    """The file's work ran past its deadline."""
+
+
+class _Deadline:
+    """The moment a file's work must end; `tick` reads the clock only every _CHECK_EVERY calls."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.calls = 0
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+    def check(self) -> None:
+        if self.passed():
+            raise _TimeUp
+
+    def tick(self) -> None:
+        self.calls += 1
+        if self.calls % _CHECK_EVERY == 0:
+            self.check()
+
+
+def _parse_tree(parser: ts.Parser, source: bytes, deadline: _Deadline) -> ts.Tree:
+    """The syntax tree, or _TimeUp when the deadline cancelled the parse (py-tree-sitter 0.26 raises
+    ValueError for a cancelled parse, earlier versions return None)."""
+    try:
+        tree = parser.parse(lambda offset, _point: source[offset:offset + 65536],
+                            progress_callback=lambda *_: deadline.passed())
+    except ValueError:
+        if deadline.passed():
+            raise _TimeUp from None
+        raise
+    if tree is None:
+        raise _TimeUp
+    return tree
+
+
+def _query_ranges(root: ts.Node) -> list[tuple[int, int]]:
+    """Byte ranges of whole top-level nodes, about _QUERY_CHUNK_BYTES each, that cover the file: a query
+    runs range by range so the deadline is checked between them (tree-sitter's own query progress
+    callback crashes the interpreter in py-tree-sitter 0.26)."""
+    ranges, start = [], root.start_byte
+    for child in root.children:
+        if child.end_byte - start >= _QUERY_CHUNK_BYTES:
+            ranges.append((start, child.end_byte))
+            start = child.end_byte
+    if start < root.end_byte or not ranges:
+        ranges.append((start, root.end_byte))
+    return ranges
+
+
+def _matches(query: ts.Query, root: ts.Node, deadline: _Deadline) -> list[tuple[int, dict[str, list[ts.Node]]]]:
+    """`query`'s matches over the whole tree, range by range. A match may be seen from two ranges (a node
+    at their boundary): _extract's results do not depend on repeats."""
+    out = []
+    for start, end in _query_ranges(root):
+        deadline.check()
+        cursor = ts.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        out += cursor.matches(root)
+    return out
+
+
+def _captures(query: ts.Query, root: ts.Node, name: str, deadline: _Deadline) -> list[ts.Node]:
+    """The nodes of capture `name` over the whole tree, range by range (repeats possible, as above)."""
+    out = []
+    for start, end in _query_ranges(root):
+        deadline.check()
+        cursor = ts.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        out += cursor.captures(root).get(name, [])
+    return out
 
 
 def _strip_quotes(text: str) -> str:
@@ -182,8 +250,11 @@ def _relative(path: str) -> str:
     return path if path.startswith(("./", "../")) else f"./{path}"
 
 
-def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE_SECONDS) -> FileFacts:
-    """Facts of one file; never raises for bad source (diagnostics say what went wrong)."""
+def parse_source(path: str, language: str, source: bytes, seconds: float | None = None) -> FileFacts:
+    """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
+    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic."""
+    seconds = PARSE_SECONDS if seconds is None else seconds
+    deadline = _Deadline(seconds)
     if language == "c" and path.endswith(".h"):
         language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
@@ -195,34 +266,39 @@ def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE
     except UnicodeDecodeError as err:
         facts.diagnostics.append(f"not valid UTF-8 (byte {err.start}); parsed with replacement characters")
     parser = ts.Parser(spec.grammar())
-    tree = _parse_tree(parser, source, seconds)
-    if tree is None:
-        facts.diagnostics.append(f"parse exceeded the {seconds:g}s time limit; file indexed without symbols")
-        return facts
-    if tree.root_node.has_error:
-        facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node)}; "
-                                 "symbols extracted where the parser recovered")
-    _extract(facts, tree, source, spec.query(), spec.reference_query())
+    try:
+        tree = _parse_tree(parser, source, deadline)
+        if tree.root_node.has_error:
+            facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
+                                     "symbols extracted where the parser recovered")
+        _extract(facts, tree, source, spec.query(), spec.reference_query(), deadline)
+    except _TimeUp:
+        facts.definitions, facts.references, facts.imports = [], [], []
+        facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
+                                 "file indexed without symbols")
     return facts
 
 
-def _first_error_line(root: ts.Node) -> int:
-    cursor = [root]
-    while cursor:
-        node = cursor.pop(0)
+def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
+    stack = [root]  # depth first, first child on top
+    while stack:
+        deadline.tick()
+        node = stack.pop()
         if node.is_error or node.is_missing:
             return node.start_point[0] + 1
-        cursor[0:0] = [c for c in node.children if c.has_error or c.is_error or c.is_missing]
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_error or c.is_missing]))
     return root.start_point[0] + 1
 
 
-def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query) -> None:
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query,
+             deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
-    references = ts.QueryCursor(ref_query).captures(tree.root_node).get("reference", [])
+    references = _captures(ref_query, tree.root_node, "reference", deadline)
     package = ""
-    for pattern, caps in ts.QueryCursor(query).matches(tree.root_node):
+    for pattern, caps in _matches(query, tree.root_node, deadline):
+        deadline.tick()
         for cap, nodes in caps.items():
             if cap.startswith("definition.") and "name" in caps:
                 scope = caps["scope"][0] if "scope" in caps else None
@@ -251,6 +327,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     prefix = package or module_name(facts.path, facts.language)
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind) of open definitions
     for node, name_node, kind, scope in ordered:
+        deadline.tick()
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
         parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
@@ -268,6 +345,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         ))
         stack.append((node.end_byte, qual, kind))
 
+    deadline.check()
     refs = {(_text(n, source), n.start_point[0] + 1)
             for n in references if (n.start_byte, n.end_byte) not in name_spans}
     facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
