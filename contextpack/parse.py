@@ -309,6 +309,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
                 entry[1].extend(_strip_quotes(_text(n, source)) for n in caps.get("import.module", []))
                 entry[1].extend(_relative(_strip_quotes(_text(n, source)))
                                 for n in caps.get("import.relative", []))
+                entry[1].extend(_text(n, source).strip() for n in caps.get("import.system", []))  # <stdio.h>
                 entry[2].extend(_text(n, source) for n in caps.get("import.name", []))
             elif cap == "package" and not package:
                 package = _text(nodes[0], source).replace("::", ".").replace("\\", ".")

@@ -38,6 +38,7 @@ class RepoContext:
     # C/C++, C#, Ruby, PHP (filled by _index_c_csharp_ruby_php)
     files_by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "x.h" → every path named so
     csharp_dir_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Models" → dirs with .cs
+    csharp_roots: tuple[tuple[tuple[str, ...], str], ...] = ()  # (root namespace of a .csproj, its dir)
     php_psr4: tuple[tuple[str, str], ...] = ()  # composer.json psr-4: ("App\\", "app"), longest first
 
     @classmethod
@@ -437,6 +438,7 @@ def _java(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 
 _C_INCLUDE_DIRS = ("", "include", "inc", "src")  # probed under the including file's dir and each parent
 _VENDORED = ("vendor/", "node_modules/")
+_RUBY_LOAD_DIRS = ("lib", "test", "spec")  # what Bundler, rake and rspec put on $LOAD_PATH
 
 
 def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
@@ -444,15 +446,19 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     by_name: dict[str, list[str]] = {}
     cs_dirs: dict[str, set[str]] = {}
     composers: list[str] = []
+    projects: list[tuple[tuple[str, ...], str]] = []
     for p in sorted(ctx.paths):
         d, _, name = p.rpartition("/")
         by_name.setdefault(name, []).append(p)
         if name.endswith(".cs") and d:  # "src/App.Services" and "src/App/Services" → "Services"
             cs_dirs.setdefault(re.split(r"[/.]", d)[-1], set()).add(d)
+        elif name.endswith(".csproj"):
+            projects.append((tuple(_csproj_namespace(ctx, p).split(".")), d))
         elif name == "composer.json" and not p.startswith(_VENDORED) and "/vendor/" not in p:
             composers.append(p)
     ctx.files_by_name = {k: tuple(v) for k, v in by_name.items()}
     ctx.csharp_dir_names = {k: tuple(sorted(v)) for k, v in cs_dirs.items()}
+    ctx.csharp_roots = tuple(sorted(projects, key=lambda e: (-len(e[0]), e)))
     psr4: list[tuple[str, str]] = []
     for p in composers:
         try:
@@ -470,6 +476,15 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     ctx.php_psr4 = tuple(sorted(psr4, key=lambda e: -len(e[0])))
 
 
+def _csproj_namespace(ctx: RepoContext, path: str) -> str:
+    """A project's root namespace: its <RootNamespace>, else <AssemblyName>, else the file's stem."""
+    text = _read_text(ctx, path)
+    for tag in ("RootNamespace", "AssemblyName"):
+        if m := re.search(rf"<{tag}>\s*([\w.]+)\s*</{tag}>", text):
+            return m.group(1)
+    return posixpath.basename(path).removesuffix(".csproj")
+
+
 def _relative_hit(path: str, module: str, ctx: RepoContext, suffixes: tuple[str, ...] = ("",)) -> str | None:
     """`module` (a path) relative to the directory of `path`, with the first suffix that exists."""
     base = _norm(_join(posixpath.dirname(path), module))
@@ -484,18 +499,25 @@ def _by_suffix(rel: str, ctx: RepoContext) -> list[str]:
 def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """`#include "x/y.h"`: the including file's directory, then each parent up to the repository root,
     each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the nearest file
-    ending in x/y.h; then the only file named y.h."""
+    ending in x/y.h; then the only file named y.h. `#include <x/y.h>` is a system include: only the
+    include roots of the parents (and the repository root itself) are searched, never files found by name."""
     inc = imp.module
     if not inc:
         return []
+    system = inc.startswith("<") and inc.endswith(">")
+    inc = inc[1:-1] if system else inc
     d = posixpath.dirname(path)
     while True:
         for sub in _C_INCLUDE_DIRS:
+            if system and not sub and d:
+                continue  # <x.h> is not looked up next to the including file
             if (hit := _norm(_join(_join(d, sub) if sub else d, inc))) in ctx.paths:
                 return [hit]
         if not d:
             break
         d = posixpath.dirname(d)
+    if system:
+        return []
     if cands := _by_suffix(inc.lstrip("./"), ctx):
         best = _closest(path, cands)
         return best if len(best) == 1 else []
@@ -504,15 +526,19 @@ def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 
 
 def _csharp(path: str, imp: Import, ctx: RepoContext) -> list[str]:
-    """`using A.B;` → the .cs files of the directories whose path ends in A/B (or A.B, or …/B when none
-    does); `using static A.B.C;` → …/B/C.cs."""
+    """`using A.B;` → the .cs files of the directories whose path ends in A/B (or A.B), or of the directory
+    B below a project whose root namespace is A (.csproj); `using static A.B.C;` → …/B/C.cs. A namespace
+    the repository does not lay out (System.Linq) resolves to nothing, never to any folder named Linq."""
     parts = [p for p in imp.module.split(".") if p]
     if not parts:
         return []
 
     def matching(ns: list[str]) -> list[str]:
-        return [d for d in ctx.csharp_dir_names.get(ns[-1], ())
-                if re.split(r"[/.]", d)[-len(ns):] == ns]
+        found = [d for d in ctx.csharp_dir_names.get(ns[-1], ()) if re.split(r"[/.]", d)[-len(ns):] == ns]
+        for root_ns, d in ctx.csharp_roots:  # below a project: Acme.Shop.Models in Shop/Models
+            if len(ns) > len(root_ns) and tuple(ns[:len(root_ns)]) == root_ns:
+                found.append(_join(d, "/".join(ns[len(root_ns):])))
+        return sorted(set(found))
 
     def cs_files(dirs: Iterable[str]) -> list[str]:
         return [f for d in dirs for f in ctx.files_by_dir.get(d, ()) if f.endswith(".cs")]
@@ -523,24 +549,24 @@ def _csharp(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         typed = [_join(d, f"{parts[-1]}.cs") for d in matching(parts[:-1])]
         if hits := [f for f in typed if f in ctx.paths]:
             return hits
-    return cs_files(ctx.csharp_dir_names.get(parts[-1], ()))  # best effort: the last component
+    return []
 
 
 def _ruby(path: str, imp: Import, ctx: RepoContext) -> list[str]:
-    """`require_relative "x"` (module "./x", "../x") → next to the file; `require "a/b"` → lib/a/b.rb,
-    a/b.rb, then the nearest …/lib/a/b.rb, then the nearest …/a/b.rb."""
+    """`require_relative "x"` (module "./x", "../x") → next to the file; `require "a/b"` → a/b.rb in a
+    load-path directory (lib/, test/, spec/; the root's first, else the nearest). Anything else is a gem
+    or the standard library: `require "logger"` never means app/services/logger.rb."""
     module = imp.module
     suffixes = ("",) if module.endswith(".rb") else (".rb", "")
     if module.startswith(("./", "../")):
         hit = _relative_hit(path, module, ctx, suffixes)
         return [hit] if hit else []
     rel = module if module.endswith(".rb") else f"{module}.rb"
-    for cand in (f"lib/{rel}", rel):
+    for cand in (f"{d}/{rel}" for d in _RUBY_LOAD_DIRS):
         if cand in ctx.paths:
             return [cand]
-    cands = _by_suffix(rel, ctx)
-    in_lib = [c for c in cands if c.endswith(f"lib/{rel}")]
-    return _closest(path, in_lib or cands) if cands else []
+    cands = [c for c in _by_suffix(rel, ctx) if posixpath.basename(c[:-len(rel)].rstrip("/")) in _RUBY_LOAD_DIRS]
+    return _closest(path, cands) if cands else []
 
 
 def _php(path: str, imp: Import, ctx: RepoContext) -> list[str]:
@@ -555,22 +581,22 @@ def _php(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         hit = _relative_hit(path, module, ctx) or (module if module in ctx.paths else None)
         return [hit] if hit else []
     names = [f"{module}\\{n}" for n in imp.names] if imp.names else [module]
-    out = []
-    for cls in names:
-        cls = cls.lstrip("\\")
-        hit = next((f for prefix, d in ctx.php_psr4 if cls.startswith(prefix)
-                    and (f := _join(d, cls[len(prefix):].replace("\\", "/") + ".php")) in ctx.paths), None)
-        if hit is None:
-            segs = cls.split("\\")
-            for i in range(len(segs) - 1 if len(segs) > 1 else 0):  # keep a directory and the file
-                if cands := _by_suffix("/".join(segs[i:]) + ".php", ctx):
-                    hit = _closest(path, cands)[0]
-                    break
-        if hit is None and len(named := ctx.files_by_name.get(cls.rpartition("\\")[2] + ".php", ())) == 1:
-            hit = named[0]
-        if hit is not None:
-            out.append(hit)
-    return out
+    return [hit for cls in names if (hit := _php_class(path, cls.lstrip("\\"), ctx))]
+
+
+def _php_class(path: str, cls: str, ctx: RepoContext) -> str | None:
+    """The file of a class: by composer.json psr-4 when its namespace is mapped; a class outside every
+    mapped namespace is a dependency's (vendor/). Without psr-4 maps: a file ending in the namespace path,
+    its first segment (the vendor) optional."""
+    mapped = [(prefix, d) for prefix, d in ctx.php_psr4 if cls.startswith(prefix)]
+    if mapped or ctx.php_psr4:
+        return next((f for prefix, d in mapped
+                     if (f := _join(d, cls[len(prefix):].replace("\\", "/") + ".php")) in ctx.paths), None)
+    segs = cls.split("\\")
+    for i in range(min(2, len(segs) - 1)):  # keep a directory and the file
+        if cands := _by_suffix("/".join(segs[i:]) + ".php", ctx):
+            return _closest(path, cands)[0]
+    return None
 
 
 RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
@@ -589,9 +615,17 @@ RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
 }
 
 
+MAX_TARGETS = 5  # one import names at most this many files (a namespace or package: its nearest ones)
+
+
 def resolve_import(path: str, language: str, imp: Import, ctx: RepoContext) -> list[str]:
     """Repository files an import refers to (sorted, without the importing file); [] when external."""
     resolver = RESOLVERS.get(language)
     if resolver is None:
         return []
-    return sorted(set(resolver(path, imp, ctx)) - {path})
+    targets = sorted(set(resolver(path, imp, ctx)) - {path})
+    if len(targets) > MAX_TARGETS:
+        here = posixpath.dirname(path) or "."
+        nearest = sorted(targets, key=lambda t: -len(posixpath.commonpath([here, posixpath.dirname(t) or "."])))
+        targets = sorted(nearest[:MAX_TARGETS])
+    return targets

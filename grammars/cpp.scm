@@ -1,5 +1,5 @@
 ; contextpack tags query — C++ (tree_sitter_cpp).
-; Capture convention: see python.scm. Includes as in c.scm: the path as written in @import.module.
+; Capture convention: see python.scm. Includes as in c.scm: "x.h" in @import.module, <x.h> in @import.system.
 ; Choices:
 ;   - namespace → namespace (`namespace a::b {}` is named `b`); class → class; struct/union → struct;
 ;     enum (class) → enum, enumerators → constant; typedef and `using X = …;` → type
@@ -163,7 +163,8 @@
         (array_declarator declarator: (identifier) @name)])]) @definition.variable)
 
 ; includes: "local.hpp" and <system>
-(preproc_include path: (_) @import.module) @import
+(preproc_include path: (string_literal) @import.module) @import
+(preproc_include path: (system_lib_string) @import.system) @import
 
 (identifier) @reference
 (type_identifier) @reference
