@@ -31,8 +31,9 @@ class RepoContext:
     js_configs: dict[str, _TsConfig] = field(default_factory=dict)  # dir of tsconfig/jsconfig.json → config
     js_packages: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name → (dir, entries)
     go_modules: dict[str, str] = field(default_factory=dict)  # module path (go.mod) → its directory
-    rust_roots: dict[str, str] = field(default_factory=dict)  # Cargo.toml dir → crate source root ("x/src")
-    rust_crates: dict[str, str] = field(default_factory=dict)  # crate name ("my_crate") → source root
+    rust_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Cargo.toml dir → its targets' dirs
+    rust_files: dict[str, str] = field(default_factory=dict)  # a target's dir → its root file (library first)
+    rust_crates: dict[str, str] = field(default_factory=dict)  # crate name ("my_crate") → library's dir
     java_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo.java" → its paths
     java_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # last dir name → dirs with .java
     # C/C++, C#, Ruby, PHP (filled by _index_c_csharp_ruby_php)
@@ -314,29 +315,56 @@ def _go(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     return [f for f in ctx.files_by_dir.get(pkg_dir, ()) if f.endswith(".go") and not f.endswith("_test.go")]
 
 
+_CARGO_TARGETS = ("bin", "test", "example", "bench")  # arrays of tables with a `path` to a crate root
+
+
 def _index_cargo(ctx: RepoContext, d: str) -> None:
+    """A package's targets: the library (`[lib] path`, else src/lib.rs), then the binaries (`[[bin]] path`,
+    src/main.rs, src/bin/*.rs, src/bin/*/main.rs) and the declared tests, examples and benches; each
+    target's root file and directory."""
     try:
         data = tomllib.loads(_read_text(ctx, _join(d, "Cargo.toml")))
     except tomllib.TOMLDecodeError:
         return
     package, lib = data.get("package"), data.get("lib")
     if not isinstance(package, dict):
-        return  # a virtual workspace manifest
+        return  # a virtual workspace manifest: its members have their own Cargo.toml
     lib = lib if isinstance(lib, dict) else {}
-    lib_path = lib.get("path") if isinstance(lib.get("path"), str) else "src/lib.rs"
-    root = _norm(_join(d, posixpath.dirname(lib_path))) or _join(d, "src")
-    ctx.rust_roots[d] = root
+    lib_file = _norm(_join(d, lib["path"] if isinstance(lib.get("path"), str) else "src/lib.rs"))
+    if lib_file is None:
+        return
+    files = [lib_file, *_rust_bins(ctx, d, data)]
+    for f in files:
+        ctx.rust_files.setdefault(posixpath.dirname(f), f)
+    ctx.rust_roots[d] = tuple(dict.fromkeys(posixpath.dirname(f) for f in files))
     for name in (package.get("name"), lib.get("name")):
         if isinstance(name, str):
-            ctx.rust_crates.setdefault(name.replace("-", "_"), root)
+            ctx.rust_crates.setdefault(name.replace("-", "_"), posixpath.dirname(lib_file))
+
+
+def _rust_bins(ctx: RepoContext, d: str, manifest: dict) -> list[str]:
+    """Root files of a package's other targets: declared `[[bin]]` (`[[test]]`, …) paths, then Cargo's
+    automatic binaries."""
+    declared = [t for kind in _CARGO_TARGETS if isinstance(manifest.get(kind), list) for t in manifest[kind]]
+    files = [f for t in declared if isinstance(t, dict) and isinstance(t.get("path"), str)
+             and (f := _norm(_join(d, t["path"]))) is not None]
+    bin_dir = _join(d, "src/bin")
+    files.append(_join(d, "src/main.rs"))
+    files += [f for f in ctx.files_by_dir.get(bin_dir, ()) if f.endswith(".rs")]
+    files += [_join(sub, "main.rs") for sub in ctx.files_by_dir
+              if posixpath.dirname(sub) == bin_dir and _join(sub, "main.rs") in ctx.paths]
+    return [f for f in files if f in ctx.paths]
 
 
 def _rust_root(path: str, ctx: RepoContext) -> str:
-    """Source root of a file's crate: from its Cargo.toml, else the nearest dir with lib.rs/main.rs."""
-    up = posixpath.dirname(path)
+    """Directory of the root file of a file's crate: the deepest target directory of its package that holds
+    it (a binary in src/bin/x/ has its own crate), else the library's; without a Cargo.toml, the nearest
+    directory with lib.rs/main.rs."""
+    up, here = posixpath.dirname(path), posixpath.dirname(path)
     while True:
-        if up in ctx.rust_roots:
-            return ctx.rust_roots[up]
+        if roots := ctx.rust_roots.get(up):
+            holding = [r for r in roots if not r or here == r or here.startswith(r + "/")]
+            return max(holding, key=len) if holding else roots[0]
         if not up:
             break
         up = posixpath.dirname(up)
@@ -347,8 +375,10 @@ def _rust_root(path: str, ctx: RepoContext) -> str:
         up = posixpath.dirname(up)
 
 
-def _rust_module(path: str, root: str) -> list[str]:
+def _rust_module(path: str, root: str, ctx: RepoContext) -> list[str]:
     """Module path of a file within its crate: src/a/b.rs and src/a/b/mod.rs → ["a", "b"]."""
+    if path == ctx.rust_files.get(root):
+        return []
     rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
     parts = rel.removesuffix(".rs").split("/")
     if parts[-1] == "mod" or parts in (["lib"], ["main"]):
@@ -359,7 +389,7 @@ def _rust_module(path: str, root: str) -> list[str]:
 def _rust_file(root: str, segs: list[str], ctx: RepoContext) -> str | None:
     """The file of module `segs` of the crate at `root` (the crate root file for [])."""
     if not segs:
-        cands = [_join(root, "lib.rs"), _join(root, "main.rs")]
+        cands = [ctx.rust_files.get(root, ""), _join(root, "lib.rs"), _join(root, "main.rs")]
     else:
         base = _join(root, "/".join(segs))
         cands = [f"{base}.rs", f"{base}/mod.rs"]
@@ -371,13 +401,13 @@ def _rust_path(path: str, root: str, segs: list[str], ctx: RepoContext) -> str |
     if segs[0] == "crate":
         base, rest = [], segs[1:]
     elif segs[0] in ("self", "super"):
-        base, rest = _rust_module(path, root), segs
+        base, rest = _rust_module(path, root, ctx), segs
         while rest and rest[0] in ("self", "super"):
             base = base[:-1] if rest[0] == "super" else base
             rest = rest[1:]
     else:
         segs = segs[1:] if segs[0] == "" else segs  # `::name`: another crate
-        current = _rust_module(path, root)
+        current = _rust_module(path, root, ctx)
         if _rust_file(root, [*current, segs[0]], ctx):  # a child module (2018 paths are relative)
             base, rest = current, segs
         elif segs[0] in ctx.rust_crates:  # a crate of this workspace
@@ -396,7 +426,8 @@ def _rust(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     root = _rust_root(path, ctx)
     if imp.names == ("mod",):  # `mod foo;` → foo.rs / foo/mod.rs beside the file or in the dir named after it
         d, name = posixpath.dirname(path), posixpath.basename(path)
-        own = d if name == "mod.rs" or (d == root and name in ("lib.rs", "main.rs")) else path[:-3]
+        is_root = path == ctx.rust_files.get(root) or (d == root and name in ("lib.rs", "main.rs"))
+        own = d if name == "mod.rs" or is_root else path[:-3]
         for parent in dict.fromkeys([own, d]):  # d: a crate root elsewhere (src/bin/x.rs, tests/x.rs)
             if hit := _rust_file(parent, [imp.module], ctx):
                 return [hit]
