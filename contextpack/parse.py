@@ -240,6 +240,48 @@ def _captures(query: ts.Query, root: ts.Node, name: str, deadline: _Deadline) ->
     return out
 
 
+_CS_DIRECTIVE = re.compile(rb"[ \t]*#[ \t]*(if|elif|else|endif)\b")
+_CS_COMPLETE = (b"{", b"}", b";", b"]")  # a line ending so ends a declaration, statement or attribute
+_CS_COMMENT = (b"//", b"/*", b"*")
+
+
+def _cs_first_branches(source: bytes) -> bytes:
+    """C# `#if` groups that open in the middle of a declaration or statement (`class X` / `#if NET6`
+    / `: IFoo` / `#endif` / `{`) defeat the grammar (the class is named NET6). Such a group is reduced to
+    its first branch, as a preprocessor defining the symbol would; directive lines and other branches
+    become spaces, so byte offsets and line numbers do not change. Groups between declarations (the
+    grammar handles those) are left alone."""
+    if b"#" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    stack: list[list[bool]] = []  # per open group: [reduced, skipping the rest of it]
+    complete = True  # whether the last code line ended a declaration or statement
+    for i, line in enumerate(lines):
+        m = _CS_DIRECTIVE.match(line)
+        word = m.group(1) if m else None
+        skipping = bool(stack) and stack[-1][1]
+        if word == b"if":
+            reduced = not complete or any(g[0] for g in stack)
+            stack.append([reduced, skipping])
+        elif word in (b"elif", b"else") and stack:
+            reduced = stack[-1][0]
+            stack[-1][1] = stack[-1][1] or reduced
+        elif word == b"endif" and stack:
+            reduced = stack.pop()[0]
+        else:
+            reduced = skipping
+            code = line.strip()
+            if not skipping and code and not code.startswith(_CS_COMMENT) and not code.startswith(b"#"):
+                complete = code.split(b"//", 1)[0].rstrip().endswith(_CS_COMPLETE)
+        if reduced or skipping:
+            lines[i] = re.sub(rb"[^\r\n]", b" ", line)
+    return b"".join(lines)
+
+
+# source rewrites before parsing, per language; each keeps every byte offset and line number
+_PREPARE = {"csharp": _cs_first_branches}
+
+
 def _strip_quotes(text: str) -> str:
     return text.strip().strip("\"'`<>")
 
@@ -267,6 +309,8 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
         facts.diagnostics.append(f"not valid UTF-8 (byte {err.start}); parsed with replacement characters")
     parser = ts.Parser(spec.grammar())
     try:
+        if prepare := _PREPARE.get(language):
+            source = prepare(source)
         tree = _parse_tree(parser, source, deadline)
         if tree.root_node.has_error:
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "

@@ -3,7 +3,9 @@
 ; Choices:
 ;   - the file's namespace is the @package (qualified-name prefix): a file-scoped `namespace A.B;` or the
 ;     first top-level block `namespace A.B { … }` (a file with two top-level blocks gets the first one's
-;     prefix for both); a block nested in a namespace is a namespace definition
+;     prefix for both); a block nested in a namespace is a namespace definition; the same inside `#if`
+;   - an `#if` group in the middle of a declaration (`class X` / `#if NET6 : IFoo #endif`) is reduced to its
+;     first branch before parsing (parse._cs_first_branches)
 ;   - class, interface, struct, enum (members → constant); `record` / `record class` → class,
 ;     `record struct` → struct; delegate → type
 ;   - methods and constructors → method; properties → variable; `const` fields → constant
@@ -11,7 +13,9 @@
 
 (file_scoped_namespace_declaration name: (_) @package)
 (compilation_unit (namespace_declaration name: (_) @package))
+(compilation_unit (preproc_if (namespace_declaration name: (_) @package)))
 (declaration_list (namespace_declaration name: (_) @name) @definition.namespace)
+(declaration_list (preproc_if (namespace_declaration name: (_) @name) @definition.namespace))
 
 (class_declaration name: (identifier) @name) @definition.class
 (interface_declaration name: (identifier) @name) @definition.interface
