@@ -81,6 +81,18 @@ def _text(node: ts.Node, source: bytes) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
 
 
+def _name(node: ts.Node, source: bytes) -> str:
+    """A definition's name as written, without the marks around it: Ruby's symbol colon (`:name`), Rust's
+    raw-identifier prefix (`r#match`); C# operators and destructors take their keyword (`operator+`, `~X`)."""
+    name = _text(node, source)
+    prev = node.prev_sibling
+    if prev is not None and prev.type == "operator":
+        return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
+    if prev is not None and prev.type == "~":
+        return f"~{name}"
+    return name.removeprefix(":").removeprefix("r#")
+
+
 def _signature(node: ts.Node, source: bytes) -> str:
     body = node.child_by_field_name("body")
     end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
@@ -278,8 +290,37 @@ def _cs_first_branches(source: bytes) -> bytes:
     return b"".join(lines)
 
 
+# `class FMT_API file {`, `struct GTEST_API_ AssertionResult :`: an export macro between the keyword and the name
+_EXPORT_MACRO = re.compile(rb"\b(?:class|struct|union)\s+([A-Z][A-Z0-9_]*_[A-Z0-9_]*)\s+(?=\w+\s*(?:final\s*)?[:{])")
+
+
+def _blank_export_macros(source: bytes) -> bytes:
+    """C/C++: the grammar reads `class FMT_API file {…}` as a function named `file`; the macro becomes
+    spaces (same offsets and lines) so the class keeps its name."""
+    if b"_" not in source:
+        return source
+    return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches}
+_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+# a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
+
+
+def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bool:
+    """C/C++ prototypes that are not API: one inside a function body (`std::string name(arg);` declares a
+    local), or a macro call the grammar took for a declaration (no return type, or mis-parsed)."""
+    if language not in ("c", "cpp") or kind != "function" or node.type not in ("declaration", "field_declaration"):
+        return False
+    if _MACRO_NAME.fullmatch(name) and (node.child_by_field_name("type") is None or node.has_error):
+        return True
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "compound_statement":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _strip_quotes(text: str) -> str:
@@ -366,6 +407,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
+        if _bogus_declaration(node, _text(name, source), kind, facts.language):
+            continue
         name_spans.add((name.start_byte, name.end_byte))
         ordered.append((node, name, kind, scope))
 
@@ -381,7 +424,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
             parent_qual = f"{base}.{scope_text}" if base else scope_text
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
-        name = _text(name_node, source)
+        name = _name(name_node, source)
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,

@@ -52,6 +52,7 @@
 
 ; typedefs, function-pointer typedefs included
 (type_definition declarator: (type_identifier) @name) @definition.type
+(type_definition declarator: (function_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
   declarator: (pointer_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition

@@ -35,6 +35,11 @@
     (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name)
     (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name))
     (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name))]) @definition.function
+; `void Lock() GTEST_LOCK_EXCLUDED_(mu);`: the grammar takes the trailing macro for the declarator and puts the
+; real one in an ERROR; this pattern comes first so the member keeps its own name
+(field_declaration
+  (ERROR (function_declarator declarator: [(identifier) (field_identifier)] @name))
+  declarator: (function_declarator)) @definition.function
 (field_declaration
   declarator: [
     (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name)
@@ -62,6 +67,7 @@
 
 ; type aliases
 (type_definition declarator: (type_identifier) @name) @definition.type
+(type_definition declarator: (function_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
   declarator: (pointer_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
