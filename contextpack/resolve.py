@@ -111,8 +111,14 @@ _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts",
 # ESM TypeScript imports name the emitted file: "./x.js" means x.ts
 _JS_EMITTED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml"})
-# every file whose content RepoContext.build reads: an edit to one can change how any import resolves
-CONTEXT_FILES = _CONFIG_NAMES | {"composer.json"}
+_CONTEXT_NAMES = _CONFIG_NAMES | {"composer.json"}
+_CONTEXT_SUFFIXES = (".csproj",)
+
+
+def is_context_file(path: str) -> bool:
+    """Whether RepoContext.build reads this file: an edit to one can change how any import resolves."""
+    name = path.rsplit("/", 1)[-1]
+    return name in _CONTEXT_NAMES or name.endswith(_CONTEXT_SUFFIXES)
 
 
 @dataclass(frozen=True)

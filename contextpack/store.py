@@ -31,7 +31,7 @@ import platformdirs
 
 from .errors import IndexStateError
 from .parse import FileFacts, Import, Reference, parse_source
-from .resolve import CONTEXT_FILES, RepoContext, resolve_import
+from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 2
@@ -339,7 +339,7 @@ class Store:
 
         # the context depends on the file set and a few config files; rebuild only when those change,
         # and then re-resolve every import (a new module path in go.mod changes other files' targets)
-        if paths is not None and any(p.rsplit("/", 1)[-1] in CONTEXT_FILES for p in paths):
+        if paths is not None and any(is_context_file(p) for p in paths):
             paths = None
         if paths is None or self._ctx is None:
             self._ctx = RepoContext.build(ids, read)

@@ -47,3 +47,18 @@ def test_go_module_edit_re_resolves(tmp_path: Path) -> None:
     (repo / "go.mod").write_text("module example.com/other\n", encoding="utf-8")
     store = cli_index(repo, index)
     assert edges_from(store, "internal/store/item.go") == []
+
+
+def test_csproj_root_namespace_edit_re_resolves(tmp_path: Path) -> None:
+    """A .csproj's RootNamespace maps namespaces to its folders; editing it re-resolves every `using`."""
+    repo = write_files(tmp_path / "repo", {
+        "Shop/Shop.csproj": "<Project><PropertyGroup><RootNamespace>Acme.Shop</RootNamespace>"
+                            "</PropertyGroup></Project>\n",
+        "Shop/Models/Order.cs": "namespace Acme.Shop.Models;\n\npublic class Order { }\n",
+        "Shop/Program.cs": "using Acme.Shop.Models;\n\nnamespace Acme.Shop;\n\npublic static class Program { }\n",
+    })
+    index = tmp_path / "index.sqlite"
+    assert edges_from(cli_index(repo, index), "Shop/Program.cs") == ["Shop/Models/Order.cs"]
+    (repo / "Shop/Shop.csproj").write_text("<Project><PropertyGroup><RootNamespace>Other</RootNamespace>"
+                                           "</PropertyGroup></Project>\n", encoding="utf-8")
+    assert edges_from(cli_index(repo, index), "Shop/Program.cs") == []
