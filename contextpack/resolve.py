@@ -38,6 +38,7 @@ class RepoContext:
     java_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # last dir name → dirs with .java
     # C/C++, C#, Ruby, PHP (filled by _index_c_csharp_ruby_php)
     files_by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "x.h" → every path named so
+    c_include_dirs: tuple[str, ...] = ()  # include directories CMakeLists.txt files declare
     csharp_dir_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Models" → dirs with .cs
     csharp_roots: tuple[tuple[tuple[str, ...], str], ...] = ()  # (root namespace of a .csproj, its dir)
     php_psr4: tuple[tuple[str, str], ...] = ()  # composer.json psr-4: ("App\\", "app"), longest first
@@ -111,7 +112,7 @@ _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts",
 # ESM TypeScript imports name the emitted file: "./x.js" means x.ts
 _JS_EMITTED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml"})
-_CONTEXT_NAMES = _CONFIG_NAMES | {"composer.json"}
+_CONTEXT_NAMES = _CONFIG_NAMES | {"composer.json", "CMakeLists.txt"}
 _CONTEXT_SUFFIXES = (".csproj",)
 
 
@@ -484,6 +485,7 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     cs_dirs: dict[str, set[str]] = {}
     composers: list[str] = []
     projects: list[tuple[tuple[str, ...], str]] = []
+    include_dirs: list[str] = []
     for p in sorted(ctx.paths):
         d, _, name = p.rpartition("/")
         by_name.setdefault(name, []).append(p)
@@ -491,11 +493,14 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
             cs_dirs.setdefault(re.split(r"[/.]", d)[-1], set()).add(d)
         elif name.endswith(".csproj"):
             projects.append((tuple(_csproj_namespace(ctx, p).split(".")), d))
+        elif name == "CMakeLists.txt":
+            include_dirs += _cmake_include_dirs(_read_text(ctx, p), d)
         elif name == "composer.json" and not p.startswith(_VENDORED) and "/vendor/" not in p:
             composers.append(p)
     ctx.files_by_name = {k: tuple(v) for k, v in by_name.items()}
     ctx.csharp_dir_names = {k: tuple(sorted(v)) for k, v in cs_dirs.items()}
     ctx.csharp_roots = tuple(sorted(projects, key=lambda e: (-len(e[0]), e)))
+    ctx.c_include_dirs = tuple(sorted(set(include_dirs)))
     psr4: list[tuple[str, str]] = []
     for p in composers:
         try:
@@ -511,6 +516,34 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
                     if isinstance(d, str) and (nd := _norm(_join(base, d.strip("/") or "."))) is not None:
                         psr4.append((prefix, nd))
     ctx.php_psr4 = tuple(sorted(psr4, key=lambda e: -len(e[0])))
+
+
+_CMAKE_INCLUDES = re.compile(r"\b(target_include_directories|include_directories)\s*\(([^)]*)\)", re.I)
+_CMAKE_KEYWORDS = frozenset({"SYSTEM", "BEFORE", "AFTER", "PUBLIC", "PRIVATE", "INTERFACE"})
+_CMAKE_ROOT_VARS = ("${PROJECT_SOURCE_DIR}", "${CMAKE_SOURCE_DIR}")  # taken as the repository root
+_CMAKE_HERE_VARS = ("${CMAKE_CURRENT_SOURCE_DIR}", "${CMAKE_CURRENT_LIST_DIR}")
+
+
+def _cmake_include_dirs(text: str, d: str) -> list[str]:
+    """Repository directories named by `include_directories(…)` / `target_include_directories(…)` of the
+    CMakeLists.txt in `d` (the build interface of generator expressions; unknown variables skipped)."""
+    dirs = []
+    for command, args in _CMAKE_INCLUDES.findall(text):
+        words = args.split()[1 if command.lower().startswith("target") else 0:]
+        for word in words:
+            word = word.strip('"')
+            if word.startswith("$<BUILD_INTERFACE:") and word.endswith(">"):
+                word = word[len("$<BUILD_INTERFACE:"):-1]
+            for var in _CMAKE_ROOT_VARS:
+                word = word.replace(var, "/")
+            for var in _CMAKE_HERE_VARS:
+                word = word.replace(var, f"/{d}")
+            if word in _CMAKE_KEYWORDS or "$" in word or not word:
+                continue
+            target = _norm(word.lstrip("/")) if word.startswith("/") else _norm(_join(d, word))
+            if target is not None:
+                dirs.append(target)
+    return dirs
 
 
 def _csproj_namespace(ctx: RepoContext, path: str) -> str:
@@ -535,9 +568,10 @@ def _by_suffix(rel: str, ctx: RepoContext) -> list[str]:
 
 def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """`#include "x/y.h"`: the including file's directory, then each parent up to the repository root,
-    each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the nearest file
-    ending in x/y.h; then the only file named y.h. `#include <x/y.h>` is a system include: only the
-    include roots of the parents (and the repository root itself) are searched, never files found by name."""
+    each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the include
+    directories of CMakeLists.txt files; then the nearest file ending in x/y.h; then the only file named
+    y.h. `#include <x/y.h>` is a system include: only the include roots of the parents (and the repository
+    root itself) and CMake's include directories are searched, never files found by name."""
     inc = imp.module
     if not inc:
         return []
@@ -553,6 +587,9 @@ def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         if not d:
             break
         d = posixpath.dirname(d)
+    for inc_dir in ctx.c_include_dirs:  # the build's include path (CMakeLists.txt)
+        if (hit := _norm(_join(inc_dir, inc))) in ctx.paths:
+            return [hit]
     if system:
         return []
     if cands := _by_suffix(inc.lstrip("./"), ctx):

@@ -22,6 +22,11 @@ REPO = {
     "include/shop/api.h": "#pragma once\n#include <stdint.h>\nint32_t shop_total(void);\n",
     "src/main.c": '#include <stdint.h>\n#include <shop/api.h>\n#include "util.h"\n\nint main(void) { return 0; }\n',
     "src/util.h": "#pragma once\nint util(void);\n",
+    # ...unless the build's include path says otherwise (CMake)
+    "testing/gtest/CMakeLists.txt": "add_library(gtest gtest-all.cc)\n"
+                                    "target_include_directories(gtest SYSTEM PUBLIC .)\n",
+    "testing/gtest/gtest/gtest.h": "#pragma once\n#define TEST(a, b) void a##b()\n",
+    "tests/api_test.c": "#include <gtest/gtest.h>\n#include <stdint.h>\n\nTEST(Api, Total) {}\n",
     # Ruby: the standard library's logger is not app/services/logger.rb
     "app/services/logger.rb": "class Logger\n  def log(msg) = puts(msg)\nend\n",
     "lib/shop.rb": "require 'logger'\nrequire 'json'\nrequire 'shop/cart'\n\nmodule Shop\nend\n",
@@ -53,6 +58,10 @@ def test_csharp_platform_namespace_is_not_a_folder_name(store) -> None:
 def test_c_system_include_is_not_a_repository_copy(store) -> None:
     assert edges_from(store, "src/main.c") == ["include/shop/api.h", "src/util.h"]
     assert edges_from(store, "include/shop/api.h") == []
+
+
+def test_c_system_include_found_on_the_cmake_include_path(store) -> None:
+    assert edges_from(store, "tests/api_test.c") == ["testing/gtest/gtest/gtest.h"]
 
 
 def test_ruby_standard_library_is_not_an_app_file(store) -> None:
