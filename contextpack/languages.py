@@ -134,17 +134,23 @@ _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
 # `.h` holds C or C++. Constructs only C++ has, searched in the code with comments and strings removed:
 # templates, namespaces, classes (also after an export macro), access specifiers, `enum class`, scoped
 # names, extensionless standard headers (<vector>), virtual members.
+# Whitespace at a line start is [ \t] only, never \s: a \s* that spans lines rescans them from every line start.
 _CPP_SIGNALS = re.compile(
-    rb"^\s*template\s*<|^\s*(?:inline\s+)?namespace\b[\w:\s]*\{|^\s*using\s+namespace\s"
-    rb"|\bclass\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]|^\s*(?:public|private|protected)\s*:"
-    rb"|\benum\s+class\b|\w::~?\w|^\s*#\s*include\s*<\w+>|\bvirtual\s", re.M)
-_C_NOISE = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"', re.S)
+    rb"^[ \t]*template\s*<|^[ \t]*(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*(?:\{|$)"
+    rb"|^[ \t]*using[ \t]+namespace\s|\bclass\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]"
+    rb"|^[ \t]*(?:public|private|protected)[ \t]*:|\benum\s+class\b|\w::~?\w|^[ \t]*#[ \t]*include[ \t]*<\w+>"
+    rb"|\bvirtual\s", re.M)
+# an unterminated /* ends the file (as the compiler sees it): linear even when `/*` never closes
+_C_NOISE = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"[^"\\\n]*(?:\\.[^"\\\n]*)*"', re.S)
+
+
+_HEADER_SCAN_BYTES = 256 * 1024  # C++ shows itself early in a header; this bounds the cost on huge ones
 
 
 def header_language(source: bytes) -> str:
     """"cpp" when a `.h` file's code uses C++ constructs, else "c" (the C++ grammar chokes on C that
     uses C++ keywords as names, the C grammar drops classes and namespaces)."""
-    return "cpp" if _CPP_SIGNALS.search(_C_NOISE.sub(b" ", source)) else "c"
+    return "cpp" if _CPP_SIGNALS.search(_C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])) else "c"
 
 
 def language_for(path: str, head: bytes = b"") -> str | None:

@@ -291,7 +291,7 @@ def _cs_first_branches(source: bytes) -> bytes:
 
 
 # `class FMT_API file {`, `struct GTEST_API_ AssertionResult :`: an export macro between the keyword and the name
-_EXPORT_MACRO = re.compile(rb"\b(?:class|struct|union)\s+([A-Z][A-Z0-9_]*_[A-Z0-9_]*)\s+(?=\w+\s*(?:final\s*)?[:{])")
+_EXPORT_MACRO = re.compile(rb"\b(?:class|struct|union)\s+([A-Z][A-Z0-9]*(?:_[A-Z0-9]*)+)\s+(?=\w+\s*(?:final\s*)?[:{])")
 
 
 def _blank_export_macros(source: bytes) -> bytes:

@@ -4,6 +4,7 @@ keywords as identifiers (which the C++ grammar would choke on). Checked through 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from indexed import cli_index, write_files
@@ -103,3 +104,14 @@ def test_header_language_signals() -> None:
     assert header_language(b"// std::vector is not used here\nint f(void);\n") == "c"
     assert header_language(b'const char *s = "a::b";\n') == "c"
     assert header_language(b"#include <stdio.h>\nstruct s { unsigned class : 1; };\n") == "c"
+
+
+def test_header_language_is_linear_on_hostile_input() -> None:
+    """Hostile headers once took minutes: an unterminated comment opener per line (a lazy match each),
+    blank lines (a line-spanning \\s* from every line start)."""
+    started = time.monotonic()
+    assert header_language(b"int a; /* x\n" * 50_000) == "c"
+    assert header_language(b'"' + b"a" * 1_000_000) == "c"
+    assert header_language(b"\n" * 200_000) == "c"  # a \s* at each line start rescanned every later line
+    assert header_language(b"namespace a\n" * 20_000) == "cpp"
+    assert time.monotonic() - started < 1.0
