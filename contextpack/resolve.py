@@ -518,7 +518,8 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     ctx.php_psr4 = tuple(sorted(psr4, key=lambda e: -len(e[0])))
 
 
-_CMAKE_INCLUDES = re.compile(r"\b(target_include_directories|include_directories)\s*\(([^)]*)\)", re.I)
+_CMAKE_INCLUDES = re.compile(r"\b(target_include_directories|include_directories)\s*\(", re.I)
+_CMAKE_MAX_ARGS = 4000  # an unclosed `(` repeated through a hostile file must not rescan it to its end
 _CMAKE_KEYWORDS = frozenset({"SYSTEM", "BEFORE", "AFTER", "PUBLIC", "PRIVATE", "INTERFACE"})
 _CMAKE_ROOT_VARS = ("${PROJECT_SOURCE_DIR}", "${CMAKE_SOURCE_DIR}")  # taken as the repository root
 _CMAKE_HERE_VARS = ("${CMAKE_CURRENT_SOURCE_DIR}", "${CMAKE_CURRENT_LIST_DIR}")
@@ -528,8 +529,11 @@ def _cmake_include_dirs(text: str, d: str) -> list[str]:
     """Repository directories named by `include_directories(…)` / `target_include_directories(…)` of the
     CMakeLists.txt in `d` (the build interface of generator expressions; unknown variables skipped)."""
     dirs = []
-    for command, args in _CMAKE_INCLUDES.findall(text):
-        words = args.split()[1 if command.lower().startswith("target") else 0:]
+    for m in _CMAKE_INCLUDES.finditer(text):
+        end = text.find(")", m.end(), m.end() + _CMAKE_MAX_ARGS)
+        if end < 0:
+            continue
+        words = text[m.end():end].split()[1 if m.group(1).lower().startswith("target") else 0:]
         for word in words:
             word = word.strip('"')
             if word.startswith("$<BUILD_INTERFACE:") and word.endswith(">"):

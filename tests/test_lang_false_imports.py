@@ -4,10 +4,12 @@ Checked through `contextpack index` on a polyglot repository."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from indexed import cli_index, edges_from, write_files
 
-from contextpack.resolve import MAX_TARGETS
+from contextpack.resolve import MAX_TARGETS, _cmake_include_dirs
 
 REPO = {
     # C#: a project folder named Linq (namespace Shop.Linq) must not catch `using System.Linq;`
@@ -77,3 +79,10 @@ def test_php_dependency_namespace_is_not_a_same_named_file(store) -> None:
 def test_fan_out_is_capped_at_the_nearest_files(store) -> None:
     capped = [e for e in edges_from(store, "Shop/Program.cs") if e.startswith("Shop/Orders/")]
     assert capped == [f"Shop/Orders/Order{i}.cs" for i in range(MAX_TARGETS)]
+
+
+def test_cmake_reading_is_linear_on_hostile_input() -> None:
+    """45,000 unclosed `include_directories(` took 6 s with a bounded regex; each is now one bounded find."""
+    started = time.monotonic()
+    assert _cmake_include_dirs("include_directories(x\n" * 45_000, "") == []
+    assert time.monotonic() - started < 1.0
