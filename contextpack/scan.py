@@ -1,8 +1,9 @@
 """Walking a repository: which files count, and their identity (language, size, mtime, hash).
 
-Honours nested `.gitignore`, `.git/info/exclude` and `.contextpackignore` with git's semantics (pathspec),
-skips binary, oversized, minified/generated, vendored and secret files, never follows a symlink out of the
-root and never loops. Everything skipped for a reason a user may not expect becomes a `Diagnostic`.
+Honours nested `.gitignore`, `.git/info/exclude` (never for a file git tracks) and `.contextpackignore`
+with git's semantics (pathspec), skips binary, oversized, minified/generated, vendored and secret files,
+never follows a symlink out of the root and never loops. Everything skipped for a reason a user may not
+expect becomes a `Diagnostic`.
 
     result = scan_repo(Path("."), ScanOptions())
     for f in result.files: print(f.path, f.language, f.size)
@@ -21,6 +22,7 @@ from pathlib import Path
 import pathspec
 
 from .errors import RepoError
+from .gitindex import Tracked, read_tracked
 from .languages import language_for
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
@@ -210,6 +212,18 @@ class ScanCache:
 
     key: tuple = ()
     records: dict[str, _DirRecord] = field(default_factory=dict)
+    tracked: tuple[tuple[int, int] | None, Tracked] | None = None  # (.git/index signature, its paths)
+
+
+def _tracked(root: Path, cache: ScanCache | None) -> Tracked:
+    """git's tracked files, parsed again only when .git/index changed since the last scan."""
+    sig = _sig(str(root / ".git" / "index"))
+    if cache is not None and cache.tracked is not None and cache.tracked[0] == sig:
+        return cache.tracked[1]
+    tracked = read_tracked(root) if sig is not None else Tracked()
+    if cache is not None:
+        cache.tracked = (sig, tracked)
+    return tracked
 
 
 def _sig(path: str) -> tuple[int, int] | None:
@@ -231,14 +245,22 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     result = ScanResult()
     secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
     generated = _AnyOf(GENERATED_PATTERNS)
-    top_files = [str(root / ".git" / "info" / "exclude"), str(root / ".contextpackignore")]
-    top = [ln for f in top_files for ln in _read_ignore(Path(f))]
+    git_exclude, own_ignore = root / ".git" / "info" / "exclude", root / ".contextpackignore"
+    top_files = [str(git_exclude), str(own_ignore)]
+    own = _spec(_read_ignore(own_ignore))
+    tracked = _tracked(root, cache)
     records: dict[str, _DirRecord] = {}
     if cache is not None:
-        key = (str(root), options, tuple(_sig(f) for f in top_files))
+        key = (str(root), options, tuple(_sig(f) for f in top_files), tracked)
         if cache.key != key:
             cache.key, cache.records = key, {}
         records = cache.records
+
+    def excluded(ignores: _Ignores, rel: str, is_dir: bool) -> bool:
+        """.contextpackignore excludes anything; git's ignore files only what git does not track."""
+        if own is not None and own.matches(rel + "/" if is_dir else rel):
+            return True
+        return rel not in (tracked.dirs if is_dir else tracked.files) and ignores.ignored(rel, is_dir)
 
     def skip(reason: str, rel: str, message: str | None = None) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
@@ -303,7 +325,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     def _directory(entry: os.DirEntry, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
         if entry.name in _VCS_DIRS:
             return
-        if ignores.ignored(rel, True):
+        if excluded(ignores, rel, True):
             record.skips.append(("ignored", rel, None))
         elif not options.include_vendored and entry.name in VENDORED_DIRS:
             record.skips.append(("vendored", rel, None))
@@ -343,7 +365,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         name = rel.rsplit("/", 1)[-1]
         if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
             record.skips.append(("unknown language", rel, None))
-        elif ignores.ignored(rel, False):
+        elif excluded(ignores, rel, False):
             record.skips.append(("ignored", rel, None))
         elif generated(rel):
             record.skips.append(("generated", rel, None))
@@ -376,7 +398,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             return
         result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
 
-    walk(str(root), "", _Ignores([]).descend("", top))
+    walk(str(root), "", _Ignores([]).descend("", _read_ignore(git_exclude)))
     result.files.sort(key=lambda f: f.path)
     result.diagnostics.sort(key=lambda d: (d.path, d.message))
     return result

@@ -29,14 +29,11 @@ import platformdirs
 
 from .errors import IndexStateError
 from .parse import FileFacts, Import, Reference, parse_source
-from .resolve import RepoContext, resolve_import
+from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 2
-PARALLEL_THRESHOLD = 64
-# files whose content import resolution reads (RepoContext.build)
-CONTEXT_FILES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml",
-                           "composer.json"})  # below this many files to parse, a process pool costs more than it saves
+PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -366,8 +363,11 @@ class Store:
             except OSError:
                 return b""
 
-        # the context depends on the file set and a few config files; rebuild only when those change
-        if (paths is None or self._ctx is None or any(p.rsplit("/", 1)[-1] in CONTEXT_FILES for p in paths)):
+        # the context depends on the file set and a few config files; rebuild only when those change,
+        # and then re-resolve every import (a new module path in go.mod changes other files' targets)
+        if paths is not None and any(is_context_file(p) for p in paths):
+            paths = None
+        if paths is None or self._ctx is None:
             self._ctx = RepoContext.build(ids, read)
         ctx = self._ctx
         if paths is None:
