@@ -32,7 +32,7 @@ from .parse import FileFacts, Import, Reference, parse_source
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: includes keep their brackets, more constructs extracted (older indexes are rebuilt)
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 
 _SCHEMA = """
