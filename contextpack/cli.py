@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ from rich.table import Table
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
 from .errors import ContextpackError, IndexStateError, RequestError
+from .store import describe_db_error
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
 
@@ -180,17 +183,34 @@ def schema() -> None:
     sys.stdout.write(json.dumps(bundle_schema(), indent=2, sort_keys=True) + "\n")
 
 
+def _warnings_to_stderr() -> None:
+    """Warnings (such as a repository setting that was refused) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    log = logging.getLogger("contextpack")
+    log.addHandler(handler)
+    log.propagate = False
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)  # a path may hold "[/]"
+    sys.exit(code)
+
+
 def main() -> None:
+    _warnings_to_stderr()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not as a traceback at exit
     except ContextpackError as e:
-        err.print(f"[red]error:[/] {escape(str(e))}", highlight=False)  # a path may hold "[/]"
-        sys.exit(e.exit_code)
-    except sqlite3.DatabaseError as e:  # a damaged page that Store.open's header checks could not see
-        where = f" {_opened[-1].index_path}" if _opened else ""
-        msg = f"index{where} is unusable ({e}); delete it to rebuild"
-        err.print(f"[red]error:[/] {escape(msg)}", highlight=False)
-        sys.exit(IndexStateError.exit_code)
+        _fail(str(e), e.exit_code)
+    except sqlite3.DatabaseError as e:  # a damaged page, a lock or a full disk mid-command
+        _fail(describe_db_error(_opened[-1].index_path if _opened else "file", e), IndexStateError.exit_code)
+    except OSError as e:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what could not be written
+        _fail(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write output: {e.strerror or e}", 1)
 
 
 if __name__ == "__main__":
