@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,16 +202,8 @@ class Engine:
 
 
 def _git_state(root: Path) -> tuple[str | None, bool | None]:
-    """HEAD commit and dirtiness when `root` is a git work tree; (None, None) otherwise or without git."""
-    if not (root / ".git").exists():
-        return None, None
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10)
-        if head.returncode != 0:
-            return None, None
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=30)
-        return head.stdout.strip(), bool(status.stdout.strip()) if status.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None, None
+    """HEAD commit and dirtiness when `root` is a git work tree; (None, None) otherwise or without git.
+    Runs no program the repository configures (see history.git_state)."""
+    from .history import git_state
+
+    return git_state(root)
