@@ -25,6 +25,7 @@ from rich.table import Table
 from .bundle import FORMATS, bundle_schema, render
 from .engine import Engine
 from .errors import ContextpackError, IndexStateError, RequestError
+from .redact import scrub
 from .store import describe_db_error
 from .task import TASK_TYPES
 from .tokens import DEFAULT_ENCODING
@@ -94,7 +95,7 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
         # escape: paths like pages/[id].tsx are not rich markup
         out.print(f"[cyan]{escape(d.path)}:{d.start_line}[/]  [dim]{d.kind}[/]  "
                   f"[bold]{escape(d.qualname)}[/]", highlight=False)
-        out.print(f"    {d.signature}", markup=False, highlight=False)
+        out.print(f"    {scrub(d.signature, d.path)}", markup=False, highlight=False)
 
 
 @app.command("map")
