@@ -27,7 +27,7 @@ from .engine import Engine
 from .errors import ContextpackError, IndexStateError, RequestError
 from .redact import scrub
 from .store import describe_db_error
-from .task import TASK_TYPES
+from .task import TASK_TYPES, decode_task, read_task
 from .tokens import DEFAULT_ENCODING
 
 app = typer.Typer(
@@ -156,13 +156,14 @@ def pack(
         raise RequestError("give the task once: --task or --task-file, not both")
     if task_file is not None:
         try:
-            text = task_file.read_text("utf-8", errors="replace")
+            with open(task_file, "rb") as fh:
+                text = read_task(fh)
         except OSError as e:
             raise RequestError(f"cannot read task file {task_file}: {e.strerror or e}") from None
     elif task is not None:
-        text = task
+        text = decode_task(task.encode("utf-8", "surrogateescape"))  # argv bytes that were not UTF-8
     elif not sys.stdin.isatty():
-        text = sys.stdin.read()
+        text = read_task(getattr(sys.stdin, "buffer", sys.stdin))  # bytes, unless replaced by a text stream
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
     bundle = _engine(repo, index).pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
