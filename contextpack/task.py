@@ -41,7 +41,7 @@ _ERROR_LINE = re.compile(r"^[ \t]*(?:Caused by: |Exception in thread \"[^\"\n]{0
 # stack frames of five languages: (regex, groups → path, line, function)
 _FRAMES = [
     ("python", re.compile(r'File "([^"\n]{1,500})", line (\d{1,9})(?:, in ([\w<>.]{1,200}))?')),
-    ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]{1,100}?) \()?(?:file://)?"
+    ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]{1,60}?) \()?(?:file://)?"
                               r"([^\s()]{1,300}?\.[cm]?[jt]sx?):(\d{1,9})(?::\d{1,9})?\)?")),
     ("java", re.compile(r"at ((?:[\w$]{1,100}\.){1,32}[\w$<>]{1,100})\(([\w$]{1,100}\.(?:java|kt|scala)):(\d{1,9})\)")),
     # a goroutine frame: optional "pkg/path.(*Type).Method(args)" line, then "\t/abs/path/file.go:17 +0x1d"
@@ -57,6 +57,8 @@ they this to too use used using was we were what when where which while who why 
 
 # "test(s)" or a test's name: test_x, x_test, TestX, XTest (case-sensitive there: "latest" is no test)
 _TEST_WORD = r"(tests?|test_\w+|\w+_tests?|(?-i:Test[A-Z0-9_]\w*|[A-Z]\w*Tests?))"
+
+_JS_LOCATION = re.compile(r"\.[cm]?[jt]sx?:\d")
 
 # rules for the task type: first match wins, and its reason is reported
 _TYPE_RULES: list[tuple[str, re.Pattern[str], str]] = [
@@ -203,6 +205,8 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     visible = _strip_html_comments(text)
     frames: list[Frame] = []
     for lang, rx in _FRAMES:
+        if lang == "javascript" and not _JS_LOCATION.search(visible):
+            continue  # each "at " would try a frame: skip them all when no script location can end one
         for m in rx.finditer(visible):
             if lang == "python":
                 frames.append(Frame(m.group(1), int(m.group(2)), m.group(3) or ""))

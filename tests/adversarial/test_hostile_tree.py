@@ -41,10 +41,16 @@ def test_deeply_nested_directories(tmp_path: Path) -> None:
         deep = deep / "d"
         deep.mkdir()
     (deep / "leaf.py").write_text("def leaf():\n    return 1\n")
-    proc = cli("index", "--repo", root, home=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert cli("symbols", "leaf", "--repo", root, home=tmp_path).returncode == 0
-    assert cli("pack", "--repo", root, "--task", "leaf returns 1", home=tmp_path).returncode == 0
+    try:
+        proc = cli("index", "--repo", root, home=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert cli("symbols", "leaf", "--repo", root, home=tmp_path).returncode == 0
+        assert cli("pack", "--repo", root, "--task", "leaf returns 1", home=tmp_path).returncode == 0
+    finally:  # bottom up: pytest's clean-up of old temp dirs (shutil.rmtree) recurses too
+        (deep / "leaf.py").unlink()
+        while deep != root:
+            deep.rmdir()
+            deep = deep.parent
 
 
 def test_stdout_on_a_full_disk(tmp_path: Path) -> None:

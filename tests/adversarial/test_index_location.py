@@ -3,11 +3,14 @@ changes a file it did not create, and an unusable index is reported by its real 
 
 from __future__ import annotations
 
+import ctypes
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import CONTEXTPACK, write
 from hostile import cli, error_line, tree_snapshot
 
 CONFIG = ".contextpack/config.toml"
@@ -118,3 +121,26 @@ def test_our_index_is_still_rebuilt_and_reused(tmp_path, home, repo) -> None:
     proc = cli("symbols", "main", "--repo", repo, "--index", index, home=home)
     assert proc.returncode == 0, proc.stderr
     assert b"app.py:1" in proc.stdout
+
+
+def _without_dac_override() -> None:
+    """Root without the capabilities that bypass file permissions, so a read-only file really is one."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_read_only_index_says_read_only(tmp_path, home, repo) -> None:
+    index = tmp_path / "i.sqlite"
+    assert cli("index", "--repo", repo, "--index", index, home=home).returncode == 0
+    write(repo, "more.py", "def more():\n    return 1\n")
+    index.chmod(0o444)
+    env = {**os.environ, "HOME": str(home), "CONTEXTPACK_INDEX_DIR": str(home / "index-dir")}
+    proc = subprocess.run([CONTEXTPACK, "index", "--repo", str(repo), "--index", str(index)], capture_output=True,
+                          text=True, env=env, timeout=120, preexec_fn=_without_dac_override if os.geteuid() == 0
+                          else None)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 3, proc.stderr
+    line = proc.stderr.strip()
+    assert "read-only" in line and "delete" not in line, line

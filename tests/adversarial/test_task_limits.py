@@ -20,7 +20,7 @@ SHAPES = {
     "fence_open": "```\n" * (N // 4),
     "blank_lines": "x" + "\n" * (N - 1),
     "space_lines": "x" + " \n" * (N // 2),
-    "at_prefixes": "at " * (N // 3),
+    "at_prefixes": "at " * (N // 3 - 4) + "a.js:1",
     "file_quotes": 'File "' * (N // 6),
     "minified": "a.b(c.d,e.f)+g.h[i.j]/k.l;" * (N // 26),
     "dotted": "a." * (N // 2),
