@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -28,7 +29,9 @@ from .bundle_store import BundleStore, default_bundle_dir
 from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .models import ExpandRequest, PackRequest
-from .task import TASK_TYPES
+from .redact import scrub
+from .store import describe_db_error
+from .task import TASK_TYPES, decode_task, read_task
 from .tokens import DEFAULT_ENCODING
 
 if TYPE_CHECKING:
@@ -104,7 +107,7 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
         # escape: paths like pages/[id].tsx are not rich markup
         out.print(f"[cyan]{escape(d.path)}:{d.line}[/]  [dim]{d.kind}[/]  "
                   f"[bold]{escape(d.qualname)}[/]", highlight=False)
-        out.print(f"    {d.signature}", markup=False, highlight=False)
+        out.print(f"    {scrub(d.signature, d.path)}", markup=False, highlight=False)
 
 
 @app.command("map")
@@ -168,13 +171,14 @@ def pack(
         raise RequestError("give the task once: --task or --task-file, not both")
     if task_file is not None:
         try:
-            text = task_file.read_text("utf-8", errors="replace")
+            with open(task_file, "rb") as fh:
+                text = read_task(fh)
         except OSError as e:
             raise RequestError(f"cannot read task file {task_file}: {e.strerror or e}") from None
     elif task is not None:
-        text = task
+        text = decode_task(task.encode("utf-8", "surrogateescape"))  # argv bytes that were not UTF-8
     elif not sys.stdin.isatty():
-        text = sys.stdin.read()
+        text = read_task(getattr(sys.stdin, "buffer", sys.stdin))  # bytes, unless replaced by a text stream
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
     via = client.pack_through_server(server, no_server, index, repo,
@@ -319,17 +323,35 @@ def init_editor(
     out.print(done.message, markup=False, highlight=False)
 
 
+def _warnings_to_stderr() -> None:
+    """Warnings (such as a repository setting that was refused) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    log = logging.getLogger("contextpack")
+    log.addHandler(handler)
+    log.propagate = False
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)  # a path may hold "[/]"
+    sys.exit(code)
+
+
 def main() -> None:
+    _warnings_to_stderr()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not as a traceback at exit
     except ContextpackError as e:
-        err.print(f"[red]error:[/] {escape(str(e))}", highlight=False)  # a path may hold "[/]"
-        sys.exit(e.exit_code)
-    except sqlite3.DatabaseError as e:  # a damaged page that Store.open's header checks could not see
-        where = f" {_opened[-1].index_path}" if _opened else ""
-        msg = f"index{where} is unusable ({e}); delete it to rebuild"
-        err.print(f"[red]error:[/] {escape(msg)}", highlight=False)
-        sys.exit(ERROR_FORMS[IndexStateError].exit_code)
+        _fail(str(e), e.exit_code)
+    except sqlite3.DatabaseError as e:  # a damaged page, a lock or a full disk mid-command
+        where = _opened[-1].index_path if _opened else "file"
+        _fail(describe_db_error(where, e), ERROR_FORMS[IndexStateError].exit_code)
+    except OSError as e:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what could not be written
+        _fail(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write output: {e.strerror or e}", 1)
 
 
 if __name__ == "__main__":
