@@ -33,7 +33,7 @@ from .lexical import LexicalCache
 from .models import MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
 from .rank import rank
-from .redact import redact
+from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
 from .snapshot import Snapshot
@@ -217,8 +217,9 @@ class Engine:
         contract = build_contract(query, packed, snap.store, snap.graph, self.root)
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
-            task=TaskInfo(text=query.text, type=query.type, type_given=query.type_given,
-                          type_reason=query.type_reason, truncated=query.truncated),
+            # the task is echoed as a reader would see it: a pasted .env or diff leaves redacted
+            task=TaskInfo(text=scrub(query.text, "task.txt"), type=query.type, type_given=query.type_given,
+                          type_reason=scrub(query.type_reason, "task.txt"), truncated=query.truncated),
             budget=Budget(limit=budget, used=packed.used, encoding=tokenizer.name),
             items=items, omitted=omitted, contract=contract, notes=notes)
 

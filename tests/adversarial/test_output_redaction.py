@@ -63,3 +63,17 @@ def test_symbols_are_redacted(repo, name: str) -> None:
     proc = cli("symbols", name, "--repo", root, home=home)
     assert proc.returncode == 0, proc.stderr
     assert not leaks(proc.stdout + proc.stderr), proc.stdout
+
+
+def test_the_task_echo_is_redacted(tmp_path, monkeypatch):
+    """`git diff | contextpack pack` puts the diff into the task: its secrets must not come back out."""
+    from contextpack.engine import Engine
+
+    monkeypatch.setenv("CONTEXTPACK_INDEX_DIR", str(tmp_path / "idx"))
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "app.py").write_text("def connect():\n    return None\n")
+    secret = "AKIAIOSFODNN7EXAMPLE"
+    bundle = Engine(root).pack(f"connect fails\n+AWS_ACCESS_KEY_ID={secret}\n", 1000)
+    assert secret not in bundle.to_json()
+    assert "connect fails" in bundle.task.text
