@@ -14,8 +14,6 @@ import hashlib
 import json
 import re
 from typing import Literal
-from xml.sax.saxutils import escape as _escape
-from xml.sax.saxutils import quoteattr as _quoteattr
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -161,11 +159,15 @@ def _xml_safe(text: str) -> str:
 
 def escape(text: str) -> str:
     """Element text; CR as a reference, since parsers fold a raw CR LF into LF."""
-    return _escape(_xml_safe(text), {"\r": "&#13;"})
+    from xml.sax.saxutils import escape as sax_escape  # imports urllib.request: only for the xml format
+
+    return sax_escape(_xml_safe(text), {"\r": "&#13;"})
 
 
 def quoteattr(text: str) -> str:
-    return _quoteattr(_xml_safe(text))
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    return sax_quoteattr(_xml_safe(text))
 
 
 def _fence(text: str) -> str:

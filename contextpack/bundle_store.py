@@ -1,13 +1,14 @@
 """Bundles kept on disk by id, so an agent can fetch one again and expand it; bounded, oldest out first.
 
-Each bundle is one JSON file (`<id>.json`: the repository name it was packed for, and the bundle).
+Each bundle is one JSON file (`<id>.json`: the repository it was packed for, by name and root, and the
+bundle).
 Beside them, the file table of each index state a bundle was packed on (`states/<digest>.json`:
 path → sha256), which tells `expand` whether what it is asked for changed since. Writes are atomic
 (temp file + rename), so concurrent writers and readers never see half a file.
 
     store = BundleStore(Path("~/.cache/contextpack/bundles").expanduser())
-    store.put("django", bundle, file_shas)
-    repo, bundle = store.get(bundle.id)
+    store.put("django", Path("/src/django"), bundle, file_shas)
+    kept = store.get(bundle.id)               # Kept(repo="django", root=Path("/src/django"), bundle=…)
     store.state(bundle.repo.index_digest)     # {path: sha256} or None once evicted
 """
 
@@ -18,6 +19,7 @@ import os
 import re
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -29,6 +31,13 @@ MAX_BUNDLES = 2000
 MAX_STATES = 50
 MAX_CHAIN = 100  # ancestors followed when collecting what a chain of deltas has shown
 _ID = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Kept:
+    repo: str  # the name it was packed under
+    root: Path  # that repository's root then
+    bundle: Bundle
 
 
 def default_bundle_dir() -> Path:
@@ -48,8 +57,8 @@ class BundleStore:
         self.max_states = max_states
         self._lock = threading.Lock()  # eviction: one sweep at a time
 
-    def put(self, repo: str, bundle: Bundle, file_shas: dict[str, str] | None) -> None:
-        body = json.dumps({"repo": repo, "bundle": bundle.model_dump(mode="json", by_alias=True)},
+    def put(self, repo: str, root: Path, bundle: Bundle, file_shas: dict[str, str] | None) -> None:
+        body = json.dumps({"repo": repo, "root": str(root), "bundle": bundle.model_dump(mode="json", by_alias=True)},
                           sort_keys=True, ensure_ascii=False)
         self._write(self.root / f"{bundle.id}.json", body)
         digest = bundle.repo.index_digest
@@ -57,8 +66,8 @@ class BundleStore:
             self._write(self.root / "states" / f"{digest}.json", json.dumps(file_shas, sort_keys=True))
         self._evict()
 
-    def get(self, bundle_id: str) -> tuple[str, Bundle]:
-        """(repository name, bundle) of a kept bundle; NotFoundError once evicted or never made here."""
+    def get(self, bundle_id: str) -> Kept:
+        """A kept bundle and its repository; NotFoundError once evicted or never made here."""
         if not _ID.fullmatch(bundle_id):
             raise RequestError(f"not a bundle id (64 hex digits): {bundle_id[:80]!r}")
         try:
@@ -67,7 +76,10 @@ class BundleStore:
             raise NotFoundError(f"no bundle {bundle_id[:12]}… is kept here (never made, or evicted)") from None
         except (OSError, ValueError) as err:
             raise NotFoundError(f"bundle {bundle_id[:12]}… can't be read ({err})") from None
-        return data["repo"], Bundle.model_validate(data["bundle"])
+        try:
+            return Kept(repo=data["repo"], root=Path(data["root"]), bundle=Bundle.model_validate(data["bundle"]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise NotFoundError(f"bundle {bundle_id[:12]}… can't be read ({type(err).__name__})") from None
 
     def state(self, digest: str) -> dict[str, str] | None:
         if not _ID.fullmatch(digest):
@@ -89,7 +101,7 @@ class BundleStore:
             if current.parent is None:
                 break
             try:
-                current = self.get(current.parent)[1]
+                current = self.get(current.parent).bundle
             except NotFoundError:
                 current = None
         return shown

@@ -1,4 +1,4 @@
-"""The command line (Typer + Rich): a thin adapter over `Engine`.
+"""The command line (Typer + Rich): a thin adapter over the workspace and its engines.
 
     contextpack index --repo .
     contextpack symbols QuerySet.bulk_create
@@ -8,24 +8,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .bundle import FORMATS, bundle_schema, render
+from . import client
+from .bundle import FORMATS, Bundle, bundle_schema, render
+from .bundle_store import BundleStore, default_bundle_dir
 from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
-from .ledger import record_bundle
-from .task import TASK_TYPES
+from .models import ExpandRequest, PackRequest
+from .redact import scrub
+from .store import describe_db_error
+from .task import TASK_TYPES, decode_task, read_task
 from .tokens import DEFAULT_ENCODING
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 app = typer.Typer(
     help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
@@ -42,6 +52,9 @@ IndexOpt = Annotated[Path | None, typer.Option(
     "--index",  # `\[`: rich markup would swallow "[index]"
     help="Index file (default: user cache dir, or \\[index] index_path in .contextpack/config.toml).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="tiktoken encoding for token counts.")]
+ServerOpt = Annotated[str | None, typer.Option(
+    "--server", help="Pack through this contextpack server (URL); default: a local `contextpack serve` if running.")]
+NoServerOpt = Annotated[bool, typer.Option("--no-server", help="Pack in this process, even if a server runs.")]
 
 
 _opened: list[Engine] = []  # for main(): name the index file when SQLite finds it damaged mid-command
@@ -57,6 +70,8 @@ def _engine(repo: Path, index: Path | None) -> Engine:
 def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
     """Index a repository (incremental: only changed files are re-parsed) and print a summary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     engine = _engine(repo, index)
     with Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
@@ -92,7 +107,7 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
         # escape: paths like pages/[id].tsx are not rich markup
         out.print(f"[cyan]{escape(d.path)}:{d.line}[/]  [dim]{d.kind}[/]  "
                   f"[bold]{escape(d.qualname)}[/]", highlight=False)
-        out.print(f"    {d.signature}", markup=False, highlight=False)
+        out.print(f"    {scrub(d.signature, d.path)}", markup=False, highlight=False)
 
 
 @app.command("map")
@@ -150,12 +165,15 @@ def pack(
     encoding: EncodingOpt = DEFAULT_ENCODING,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the bundle here, not stdout.")] = None,
     index: IndexOpt = None,
+    server: ServerOpt = None,
+    no_server: NoServerOpt = False,
 ) -> None:
     """Pack the context a task needs into a bundle under an exact token budget.
 
     The task comes from --task, --task-file or standard input. The index is refreshed first
     (incremental), so the bundle reflects the tree on disk. With --format json, stdout is exactly one
-    bundle (schema: `contextpack schema`).
+    bundle (schema: `contextpack schema`). A running `contextpack serve` on this machine packs it
+    (same bytes, warm index) unless --no-server or --index is given.
     """
     if fmt not in FORMATS:
         raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
@@ -163,28 +181,115 @@ def pack(
         raise RequestError("give the task once: --task or --task-file, not both")
     if task_file is not None:
         try:
-            text = task_file.read_text("utf-8", errors="replace")
+            with open(task_file, "rb") as fh:
+                text = read_task(fh)
         except OSError as e:
             raise RequestError(f"cannot read task file {task_file}: {e.strerror or e}") from None
     elif task is not None:
-        text = task
+        text = decode_task(task.encode("utf-8", "surrogateescape"))  # argv bytes that were not UTF-8
     elif not sys.stdin.isatty():
-        text = sys.stdin.read()
+        text = read_task(getattr(sys.stdin, "buffer", sys.stdin))  # bytes, unless replaced by a text stream
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
-    engine = _engine(repo, index)
-    bundle = engine.pack(text, budget, encoding=encoding, task_type=task_type, refresh=True)
-    record_bundle(bundle, engine.root)
-    rendered = render(bundle, fmt)
-    if output is not None:
-        try:
-            output.write_text(rendered, "utf-8")
-        except OSError as e:
-            raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
-        err.print(f"[dim]wrote {escape(str(output))}: {len(bundle.items)} items, "
-                  f"{bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})[/]")
+    via = client.pack_through_server(server, no_server, index, repo,
+                                     lambda: client.pack_request(text, budget, fmt, task_type, encoding),
+                                     lambda msg: err.print(f"[dim]note: {escape(msg)}[/]", highlight=False))
+    if via is None:
+        with _workspace() as ws:
+            name = ws.register(repo, index_path=index).name
+            # model_construct: the facade validates (and words its errors) whatever the surface
+            bundle = ws.pack(PackRequest.model_construct(repo=name, task=text, budget=budget, type=task_type,
+                                                         encoding=encoding, format=fmt))
+        _emit(render(bundle, fmt), _summary(bundle), output)
     else:
+        _emit(via[0], f"packed by {via[1]}", output)
+
+
+@app.command()
+def expand(
+    bundle_id: Annotated[str, typer.Argument(help="Id of a kept bundle (its `id`; a delta's id works too).")],
+    ref: Annotated[list[str] | None, typer.Option("--ref", help="An omitted entry's `ref`; repeatable.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option(
+        "--symbol", "-s", help="A definition by name or qualified name; repeatable.")] = None,
+    path: Annotated[list[str] | None, typer.Option("--path", "-p", help="A file, repository-relative; repeatable.")]
+    = None,
+    budget: Annotated[int, typer.Option("--budget", "-b", help="Token budget of the delta.")] = 4000,
+    fmt: Annotated[str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the delta here, not stdout.")] = None,
+) -> None:
+    """Ask a kept bundle for more: its omitted entries by ref, definitions, or files, under a budget.
+
+    Prints a delta bundle: only lines that the bundle and the bundles it extends have not shown. Refused
+    as stale when what is asked changed since the bundle was made (pack again).
+    """
+    if fmt not in FORMATS:
+        raise RequestError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    with _workspace() as ws:
+        ws.adopt(bundle_id)
+        delta = ws.expand(bundle_id, ExpandRequest.model_construct(refs=ref or [], symbols=symbol or [],
+                                                                   paths=path or [], budget=budget, format=fmt))
+    _emit(render(delta, fmt), _summary(delta), output)
+
+
+@contextlib.contextmanager
+def _workspace() -> Iterator[Workspace]:
+    """A one-shot workspace: no watcher; its bundles are kept where a server's are, so either can expand them."""
+    from .workspace import Workspace  # the engine's imports: only commands that pack pay for them
+
+    ws = Workspace(BundleStore(default_bundle_dir()))
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def _summary(bundle: Bundle) -> str:
+    return f"{len(bundle.items)} items, {bundle.budget.used}/{bundle.budget.limit} tokens ({bundle.budget.encoding})"
+
+
+def _emit(rendered: str, summary: str, output: Path | None) -> None:
+    if output is None:
         sys.stdout.write(rendered)
+        return
+    try:
+        output.write_text(rendered, "utf-8")
+    except OSError as e:
+        raise RequestError(f"cannot write {output}: {e.strerror or e}") from None
+    err.print(f"[dim]wrote {escape(str(output))}: {escape(summary)}[/]")
+
+
+@app.command()
+def serve(
+    repo: Annotated[list[Path] | None, typer.Option(
+        "--repo", "-r", help="Register this repository (under its directory name); repeatable.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help='TOML file with a \\[repos] table: name = "/path".')] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; beyond loopback needs $CONTEXTPACK_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    watch: Annotated[bool, typer.Option("--watch/--no-watch", help="Keep indexes fresh as files change.")] = True,
+    mcp: Annotated[bool, typer.Option("--mcp/--no-mcp", help="Serve MCP (streamable HTTP) at /mcp too.")] = True,
+    print_openapi: Annotated[bool, typer.Option(
+        "--print-openapi", help="Print the OpenAPI document (docs/openapi.json) and exit.")] = False,
+) -> None:
+    """Serve the HTTP API (docs/openapi.json) until interrupted; `contextpack pack` finds and uses it.
+
+    With $CONTEXTPACK_TOKEN set, every request but /healthz needs `Authorization: Bearer <token>`.
+    """
+    from . import http_api  # FastAPI and uvicorn: only this command pays for their import
+
+    if print_openapi:
+        http_api.print_openapi()
+        return
+    repos: list[tuple[str | None, str]] = [(None, str(p)) for p in repo or []]
+    if config is not None:
+        repos += list(http_api.load_repos_config(config).items())
+
+    def ready(url: str) -> None:
+        client.write_discovery(url)
+        err.print(f"contextpack serving on {url}", highlight=False)
+
+    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(client.TOKEN_ENV) or None,
+                   mcp=mcp, on_ready=ready, on_exit=client.remove_discovery)
 
 
 @app.command()
@@ -247,17 +352,70 @@ def schema() -> None:
     sys.stdout.write(json.dumps(bundle_schema(), indent=2, sort_keys=True) + "\n")
 
 
+@app.command("mcp")
+def mcp_(
+    repos: Annotated[list[Path] | None, typer.Option(
+        "--repo", "-r", help="A repository to serve (repeatable; default: the current directory).",
+        readable=False)] = None,
+    watch: Annotated[bool, typer.Option(help="Keep each index fresh with a file watcher.")] = True,
+    max_output_tokens: Annotated[int | None, typer.Option(
+        "--max-output-tokens", min=1, help="Refuse tool results over this many tokens "
+        "(default: $MAX_MCP_OUTPUT_TOKENS, else 25000, Claude Code's cap).")] = None,
+) -> None:
+    """Serve the MCP tools (pack, expand, symbols, read, map, status) over stdio, for editors and agents.
+
+    Standard output carries only the protocol; logs go to standard error. Write an editor's config
+    for it with `contextpack init-editor`.
+    """
+    from .mcp_server import serve_stdio  # the MCP SDK loads only for this command
+
+    serve_stdio(repos or [Path(".")], watch=watch, max_output_tokens=max_output_tokens)
+
+
+@app.command("init-editor")
+def init_editor(
+    client: Annotated[str, typer.Option("--client", "-c", help="claude, cursor, vscode, zed, jetbrains or continue.")],
+    repo: RepoOpt = Path("."),
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rewrite a config file that can't be merged safely (malformed, or with comments).")] = False,
+) -> None:
+    """Write the config an editor needs to run `contextpack mcp` for a repository (merged into an
+    existing file, other servers kept); for JetBrains, print the JSON to paste in its settings."""
+    from .editors import install
+
+    done = install(client, repo, force=force)
+    out.print(done.message, markup=False, highlight=False)
+
+
+def _warnings_to_stderr() -> None:
+    """Warnings (such as a repository setting that was refused) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    log = logging.getLogger("contextpack")
+    log.addHandler(handler)
+    log.propagate = False
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)  # a path may hold "[/]"
+    sys.exit(code)
+
+
 def main() -> None:
+    _warnings_to_stderr()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not as a traceback at exit
     except ContextpackError as e:
-        err.print(f"[red]error:[/] {escape(str(e))}", highlight=False)  # a path may hold "[/]"
-        sys.exit(e.exit_code)
-    except sqlite3.DatabaseError as e:  # a damaged page that Store.open's header checks could not see
-        where = f" {_opened[-1].index_path}" if _opened else ""
-        msg = f"index{where} is unusable ({e}); delete it to rebuild"
-        err.print(f"[red]error:[/] {escape(msg)}", highlight=False)
-        sys.exit(ERROR_FORMS[IndexStateError].exit_code)
+        _fail(str(e), e.exit_code)
+    except sqlite3.DatabaseError as e:  # a damaged page, a lock or a full disk mid-command
+        where = _opened[-1].index_path if _opened else "file"
+        _fail(describe_db_error(where, e), ERROR_FORMS[IndexStateError].exit_code)
+    except OSError as e:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what could not be written
+        _fail(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write output: {e.strerror or e}", 1)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,8 @@ def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
     out = []
     for rel in dict.fromkeys(candidates):
         path = root / rel
-        if path.is_file() and not path.is_symlink():
+        # no symlink, neither the file nor a folder on its way (`.github -> /elsewhere`), leads out of the root
+        if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(root.resolve()):
             try:
                 out.append(Rule(path=rel, sha256=hashlib.sha256(path.read_bytes()).hexdigest()))
             except OSError:

@@ -19,7 +19,6 @@ import gc
 import hashlib
 import os
 import posixpath
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,12 +28,12 @@ from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, Ta
 from .config import load_config
 from .contract import build_contract
 from .errors import AccessError, NotFoundError, RequestError, StaleError
-from .history import cochange
+from .history import cochange, git_state
 from .lexical import LexicalCache
 from .models import MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
 from .rank import rank
-from .redact import redact
+from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
 from .snapshot import Snapshot
@@ -182,7 +181,7 @@ class Engine:
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
               tolerate_changes: bool, owned: list[str] | None = None) -> Bundle:
-        commit, dirty = _git_state(self.root)
+        commit, dirty = git_state(self.root)  # runs no program the repository configures
         if self._history is None or self._history[0] != commit:
             self._history = (commit, cochange(self.root) if commit else {})
         ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1])
@@ -219,8 +218,9 @@ class Engine:
         contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned)
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
-            task=TaskInfo(text=query.text, type=query.type, type_given=query.type_given,
-                          type_reason=query.type_reason, truncated=query.truncated),
+            # the task is echoed as a reader would see it: a pasted .env or diff leaves redacted
+            task=TaskInfo(text=scrub(query.text, "task.txt"), type=query.type, type_given=query.type_given,
+                          type_reason=scrub(query.type_reason, "task.txt"), truncated=query.truncated),
             budget=Budget(limit=budget, used=packed.used, encoding=tokenizer.name),
             items=items, omitted=omitted, contract=contract, notes=notes)
 
@@ -497,19 +497,3 @@ def _changed_since(snap: Snapshot, path: str, parent: Bundle, parent_files: dict
     if parent_files is None:  # that state's file table is gone: only an unchanged digest proves nothing moved
         return snap.digest != parent.repo.index_digest
     return row is None or parent_files.get(path) != row.sha256
-
-
-def _git_state(root: Path) -> tuple[str | None, bool | None]:
-    """HEAD commit and dirtiness when `root` is a git work tree; (None, None) otherwise or without git."""
-    if not (root / ".git").exists():
-        return None, None
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10)
-        if head.returncode != 0:
-            return None, None
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=30)
-        return head.stdout.strip(), bool(status.stdout.strip()) if status.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None, None

@@ -20,13 +20,17 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from .store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import scipy.sparse as sp
 
 # a name defined in more files than this is too common to say which one a reference means
 MAX_DEFINERS = 8
@@ -38,32 +42,157 @@ def is_test_path(path: str) -> bool:
     return _TEST_PATH.search(path) is not None
 
 
+class FileGraph:
+    """The file-level projection of the graph: nodes (paths, plus any import target that is not an indexed
+    file) and one weighted edge per (source, target) pair, in the order networkx would iterate them
+    (sources in node order, each one's targets in insertion order). Read-only; answers what packing asks
+    (`has_edge`, `predecessors`, `edges`) from arrays, so neither building nor loading one needs networkx.
+
+        fg = FileGraph.from_edges(paths, {("a.py", "b.py"): 2.0})
+        fg.has_edge("a.py", "b.py"), fg.predecessors("b.py"), list(fg.edges)
+    """
+
+    def __init__(self, nodes: list[str], src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
+        self.nodes = nodes
+        self.src = np.asarray(src, dtype=np.int64)
+        self.dst = np.asarray(dst, dtype=np.int64)
+        self.weight = np.asarray(weight, dtype=np.float64)
+        n = len(nodes)
+        if len(self.src) != len(self.dst) or len(self.src) != len(self.weight):
+            raise ValueError("edge arrays differ in length")
+        if len(self.src) and (self.src.min() < 0 or self.dst.min() < 0 or self.src.max() >= n or self.dst.max() >= n
+                              or (np.diff(self.src) < 0).any()):
+            raise ValueError("edge arrays out of range or not grouped by source")
+        self.index = {p: i for i, p in enumerate(nodes)}
+        if len(self.index) != n:
+            raise ValueError("duplicate node")
+        self.indptr = np.searchsorted(self.src, np.arange(n + 1))
+        self._pairs: set[int] | None = None
+        self._pred: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_edges(cls, paths: list[str], summed: dict[tuple[str, str], float]) -> FileGraph:
+        """Nodes `paths`, then edge ends not among them as networkx adds them (edges in sorted order)."""
+        nodes = list(paths)
+        index = {p: i for i, p in enumerate(nodes)}
+        edges = sorted(summed.items())
+        for (u, v), _w in edges:
+            for x in (u, v):
+                if x not in index:
+                    index[x] = len(nodes)
+                    nodes.append(x)
+        edges.sort(key=lambda e: index[e[0][0]])  # stable: each source's targets stay in insertion order
+        return cls(nodes, np.array([index[u] for (u, _), _ in edges], dtype=np.int64),
+                   np.array([index[v] for (_, v), _ in edges], dtype=np.int64),
+                   np.array([w for _, w in edges], dtype=np.float64))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.index
+
+    def number_of_nodes(self) -> int:
+        return len(self.nodes)
+
+    def number_of_edges(self) -> int:
+        return len(self.src)
+
+    @property
+    def edges(self) -> Iterator[tuple[str, str]]:
+        nodes = self.nodes
+        return ((nodes[u], nodes[v]) for u, v in zip(self.src.tolist(), self.dst.tolist(), strict=True))
+
+    def has_edge(self, u: str, v: str) -> bool:
+        i, j = self.index.get(u), self.index.get(v)
+        if i is None or j is None:
+            return False
+        if self._pairs is None:
+            self._pairs = set((self.src * len(self.nodes) + self.dst).tolist())
+        return i * len(self.nodes) + j in self._pairs
+
+    def successors(self, node: str) -> list[str]:
+        i = self.index[node]
+        return [self.nodes[j] for j in self.dst[self.indptr[i]:self.indptr[i + 1]].tolist()]
+
+    def predecessors(self, node: str) -> list[str]:
+        j = self.index[node]
+        if self._pred is None:
+            order = np.argsort(self.dst, kind="stable")
+            self._pred = (order, np.searchsorted(self.dst[order], np.arange(len(self.nodes) + 1)))
+        order, ptr = self._pred
+        return [self.nodes[u] for u in self.src[order[ptr[j]:ptr[j + 1]]].tolist()]
+
+    def adjacency(self) -> sp.csr_array:
+        """The weighted adjacency matrix in node order, as networkx's to_scipy_sparse_array builds it."""
+        import scipy.sparse as sp
+
+        n = len(self.nodes)
+        return sp.coo_array((self.weight.tolist(), (self.src.tolist(), self.dst.tolist())), shape=(n, n),
+                            dtype=float).asformat("csr")
+
+    def to_networkx(self) -> nx.DiGraph:
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
+        g.add_weighted_edges_from(((u, v, w) for (u, v), w in zip(self.edges, self.weight.tolist(), strict=True)),
+                                  weight="weight")
+        return g
+
+
+@dataclass(frozen=True)
+class Transition:
+    """PageRank's transition matrix (CSR arrays): row i holds the out-edges of node i, weights summing to 1."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    rows: np.ndarray = field(init=False)  # the row of each stored entry
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr)))
+
+    def vecmat(self, x: np.ndarray) -> np.ndarray:
+        """x @ M, adding the products in scipy's order (row by row, entry by entry), so the result is the
+        same to the bit: np.bincount sums its weights in input order."""
+        return np.bincount(self.indices, weights=self.data * x[self.rows], minlength=len(x))
+
+
 class RepoGraph:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, paths: list[str], imports: Mapping[str, set[str]],
+                 definers: Mapping[str, set[str]], files: FileGraph,
+                 matrix: tuple[list[str], Transition] | None = None):
         self.store = store
-        self.paths = [f.path for f in store.files()]
-        self.imports: dict[str, set[str]] = defaultdict(set)
-        for src, dst in store.import_edges():
-            self.imports[src].add(dst)
-        self.definers: dict[str, set[str]] = defaultdict(set)
-        for name, path in store.definition_names():
-            self.definers[name].add(path)
-        summed: dict[tuple[str, str], float] = {}
-        for src, dsts in self.imports.items():
-            for dst in dsts:
-                summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
-        for path, _name, targets, w, _ in self._references():
-            for t in targets:
-                summed[(path, t)] = summed.get((path, t), 0.0) + w
-        self.files = nx.DiGraph()  # one edge per pair: import and reference weights summed
-        self.files.add_nodes_from(self.paths)
-        self.files.add_edges_from((u, v, {"weight": w}) for (u, v), w in sorted(summed.items()))
+        self.paths = paths
+        self.imports = imports
+        self.definers = definers
+        self.files = files  # one edge per pair: import and reference weights summed
         self._graph: nx.MultiDiGraph | None = None
-        self._matrix: tuple[list[str], sp.csr_array] | None = None
+        self._matrix = matrix
 
     @classmethod
     def build(cls, store: Store) -> RepoGraph:
-        return cls(store)
+        paths = [f.path for f in store.files()]
+        imports: dict[str, set[str]] = defaultdict(set)
+        for src, dst in store.import_edges():
+            imports[src].add(dst)
+        definers: dict[str, set[str]] = defaultdict(set)
+        for name, path in store.definition_names():
+            definers[name].add(path)
+        g = cls(store, paths, imports, definers, FileGraph(paths, np.zeros(0), np.zeros(0), np.zeros(0)))
+        summed: dict[tuple[str, str], float] = {}
+        for src, dsts in imports.items():
+            for dst in dsts:
+                summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
+        for path, _name, targets, w, _ in g._references():
+            for t in targets:
+                summed[(path, t)] = summed.get((path, t), 0.0) + w
+        g.files = FileGraph.from_edges(paths, summed)
+        return g
 
     def _references(self) -> Iterator[tuple[str, str, list[str], float, bool]]:
         """(referencing file, name, defining files, weight, resolved) for names defined in few files."""
@@ -110,6 +239,8 @@ class RepoGraph:
         for u, v in self.files.edges:
             if is_test_path(u) and not is_test_path(v):
                 bump(f"file:{u}", f"file:{v}", "tests", 1.0)
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         g.add_nodes_from(nodes.items())
         g.add_edges_from((u, v, k, {"kind": k, "weight": w}) for (u, v, k), w in edges.items())
@@ -125,13 +256,16 @@ class RepoGraph:
         Same iteration as networkx's scipy PageRank, but the transition matrix is built once per
         graph instead of once per call: packing asks for a personalised rank on every task."""
         if self.files.number_of_edges() == 0:
-            return _pagerank(self.files, seeds)
+            return _pagerank(self.files.to_networkx(), seeds)
         if self._matrix is None:
+            import scipy.sparse as sp
+
             nodes = list(self.files)
-            m = nx.to_scipy_sparse_array(self.files, nodelist=nodes, weight="weight", dtype=float)
+            m = self.files.adjacency()
             out = np.asarray(m.sum(axis=1)).ravel()
             out[out != 0] = 1.0 / out[out != 0]
-            self._matrix = (nodes, sp.csr_array(sp.diags_array(out) @ m))
+            t = sp.csr_array(sp.diags_array(out) @ m)
+            self._matrix = (nodes, Transition(t.indptr, t.indices, t.data))
         nodes, m = self._matrix
         n = len(nodes)
         index = {p: i for i, p in enumerate(nodes)}
@@ -140,11 +274,11 @@ class RepoGraph:
             if path in index and w > 0:
                 p[index[path]] = w
         p = p / p.sum() if p.sum() > 0 else np.full(n, 1.0 / n)
-        dangling = np.asarray(m.sum(axis=1)).ravel() == 0
+        dangling = np.bincount(m.rows, weights=m.data, minlength=n) == 0  # weights are positive
         x = np.full(n, 1.0 / n)
         for _ in range(100):
             last = x
-            x = 0.85 * (x @ m + x[dangling].sum() * p) + 0.15 * p
+            x = 0.85 * (m.vecmat(x) + x[dangling].sum() * p) + 0.15 * p
             if np.abs(x - last).sum() < n * 1e-8:
                 break
         return {nodes[i]: float(x[i]) for i in range(n)}
@@ -170,6 +304,8 @@ class RepoGraph:
 
 
 def _pagerank(g: nx.DiGraph, seeds: dict[str, float] | None) -> dict[str, float]:
+    import networkx as nx
+
     if g.number_of_nodes() == 0:
         return {}
     personalization = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.resources
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,13 +118,39 @@ _SPECS = [
     LanguageSpec("ini", (".cfg", ".ini")),
     LanguageSpec("html", (".html", ".htm")),
     LanguageSpec("css", (".css", ".scss")),
+    # build manifests the import resolvers read (module paths, crate roots, namespaces)
+    LanguageSpec("gomod", ()),
+    LanguageSpec("xml", (".csproj", ".fsproj", ".vbproj", ".props", ".targets")),
     LanguageSpec("shell", (".sh", ".bash"), shebangs=("sh", "bash", "zsh")),
 ]
 
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
-_BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby"}
+_BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
+            "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml"}
 _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
+
+
+# `.h` holds C or C++. Constructs only C++ has, searched in the code with comments and strings removed:
+# templates, namespaces, classes (also after an export macro), access specifiers, `enum class`, scoped
+# names, extensionless standard headers (<vector>), virtual members.
+# Whitespace at a line start is [ \t] only, never \s: a \s* that spans lines rescans them from every line start.
+_CPP_SIGNALS = re.compile(
+    rb"^[ \t]*template\s*<|^[ \t]*(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*(?:\{|$)"
+    rb"|^[ \t]*using[ \t]+namespace\s|\bclass\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]"
+    rb"|^[ \t]*(?:public|private|protected)[ \t]*:|\benum\s+class\b|\w::~?\w|^[ \t]*#[ \t]*include[ \t]*<\w+>"
+    rb"|\bvirtual\s", re.M)
+# an unterminated /* ends the file (as the compiler sees it): linear even when `/*` never closes
+_C_NOISE = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"[^"\\\n]*(?:\\.[^"\\\n]*)*"', re.S)
+
+
+_HEADER_SCAN_BYTES = 256 * 1024  # C++ shows itself early in a header; this bounds the cost on huge ones
+
+
+def header_language(source: bytes) -> str:
+    """"cpp" when a `.h` file's code uses C++ constructs, else "c" (the C++ grammar chokes on C that
+    uses C++ keywords as names, the C grammar drops classes and namespaces)."""
+    return "cpp" if _CPP_SIGNALS.search(_C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])) else "c"
 
 
 def language_for(path: str, head: bytes = b"") -> str | None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .store import DefinitionRow, Store
 from .task import split_identifier
@@ -41,6 +41,17 @@ class LexicalCache:
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {"": 0}  # only grows, so ids of older entries stay valid
         self.entries: dict[tuple[str, str], tuple] = {}
+        self._pending: Callable[[], dict[tuple[str, str], tuple]] | None = None
+
+    def adopt(self, vocab: dict[str, int], entries: Callable[[], dict[tuple[str, str], tuple]]) -> None:
+        """Start over from a restored index: its vocabulary now, its per-file entries (which `entries` makes)
+        when the next index is built, so that one costs what it would have after building the restored one."""
+        self.vocab, self.entries, self._pending = vocab, {}, entries
+
+    def _take_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.entries.update(pending())
 
     def ids(self, terms: list[str]) -> np.ndarray:
         vocab = self.vocab
@@ -107,6 +118,8 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
 
 
 class LexicalIndex:
+    chunks: Sequence[Chunk]  # a list when built; a table that makes each Chunk on first use when restored
+
     def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
                  file_terms: list[np.ndarray], languages: dict[str, str], vocab: dict[str, int]):
         self.chunks = chunks
@@ -136,8 +149,26 @@ class LexicalIndex:
         self._file_bm25 = BM25(file_terms, vocab)
 
     @classmethod
+    def restore(cls, chunks: Sequence[Chunk], paths: list[str], languages: dict[str, str],
+                members: dict[int, list[int]], chunk_file: np.ndarray, chunks_of: dict[str, list[int]],
+                by_name: dict[str, list[int]], by_qual_suffix: dict[str, list[int]], chunk_bm25: BM25,
+                file_bm25: BM25) -> LexicalIndex:
+        """An index from the parts a built one consists of (as `derived` persists them), without
+        recomputing anything."""
+        self = cls.__new__(cls)
+        self.chunks, self.paths, self.languages = chunks, paths, languages
+        self.by_basename = {}
+        for p in paths:
+            self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
+        self.members, self.chunk_file, self.chunks_of = members, chunk_file, chunks_of
+        self.by_name, self.by_qual_suffix = by_name, by_qual_suffix
+        self._chunk_bm25, self._file_bm25 = chunk_bm25, file_bm25
+        return self
+
+    @classmethod
     def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
         """Chunks and terms of files already in `cache` (by path and content hash) are reused."""
+        cache._take_pending()
         files = store.files()
         missing = [f for f in files if (f.path, f.sha256) not in cache.entries]
         cache.make_room(len(missing))
@@ -210,6 +241,8 @@ class BM25:
     normalised by document length with b. Documents are arrays of term ids."""
 
     def __init__(self, docs: list[np.ndarray], vocab: dict[str, int], k1: float = 1.5, b: float = 0.75):
+        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
+
         self.n = len(docs)
         self.vocab = vocab
         lengths = np.array([len(d) for d in docs], dtype=np.float32)
@@ -223,11 +256,26 @@ class BM25:
         avgdl = float(lengths.mean()) if self.n else 1.0
         dl = np.repeat(lengths, np.diff(tf.indptr))
         tf.data = tf.data / (tf.data + k1 * (1 - b + b * dl / avgdl)) * idf[tf.indices]
-        self.matrix = tf.tocsc()
+        m = tf.tocsc()
+        self.width, self.data, self.indices, self.indptr = m.shape[1], m.data, m.indices, m.indptr
+
+    @classmethod
+    def restore(cls, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                vocab: dict[str, int]) -> BM25:
+        """The scorer whose (documents × terms) weight matrix has these CSC arrays, as `__init__` builds it."""
+        self = cls.__new__(cls)
+        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
+        return self
 
     def scores(self, terms: list[str]) -> np.ndarray:
-        vocab, width = self.vocab, self.matrix.shape[1]
+        """Per document, the sum of the weights of the terms' columns, added column by column in id order
+        (as scipy's `matrix[:, ids].sum(axis=1)` does, to the bit)."""
+        vocab, width = self.vocab, self.width
         ids = sorted({vocab[t] for t in terms if t in vocab and vocab[t] < width})
         if not ids or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
-        return np.asarray(self.matrix[:, ids].sum(axis=1)).ravel()
+        out = np.zeros(self.n, dtype=self.data.dtype)
+        ptr, rows, data = self.indptr, self.indices, self.data
+        for j in ids:  # a column holds each row once
+            out[rows[ptr[j]:ptr[j + 1]]] += data[ptr[j]:ptr[j + 1]]
+        return out

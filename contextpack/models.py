@@ -21,6 +21,7 @@ DEFAULT_BUDGET = 8000
 DEFAULT_EXPAND_BUDGET = 4000
 MAX_TASK_BYTES = 1_000_000  # a task over this is refused; analysis reads its first 200,000 characters
 MAX_EXPAND_TARGETS = 50
+REPO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 TaskType = Literal["bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration"]
 Format = Literal["json", "md", "xml"]
@@ -60,7 +61,8 @@ class RegisterRequest(_Model):
     """Register a repository root under a name."""
 
     path: str = Field(min_length=1, max_length=4096, description="Absolute path of the repository root.")
-    name: str | None = Field(None, max_length=200, description="Name to register it under (default: directory name).")
+    name: str | None = Field(None, pattern=REPO_NAME_PATTERN, max_length=100,
+                             description="Name to register it under (default: directory name).")
 
 
 class RepoSummary(_Model):
@@ -99,6 +101,7 @@ class IndexStatus(_Model):
     files_by_language: dict[str, int]
     counts: dict[str, int]
     watching: bool
+    watch_error: str | None = Field(None, description="Why the latest refresh by the file watcher failed, if it did.")
     last_change: RefreshSummary | None = Field(
         description="The latest refresh in this process that changed the index: what it changed, and when.")
 

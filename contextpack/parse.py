@@ -1,8 +1,9 @@
 """One file's source → `FileFacts` (definitions, references, imports), with tree-sitter.
 
 Uses the language's tags query from `grammars/<lang>.scm` (capture convention documented in python.scm).
-A parse that fails or runs past the time limit becomes a diagnostic, never an exception: tree-sitter
-recovers from syntax errors, so definitions before an error are still extracted.
+A file whose work (parse, queries, extraction) runs past the time limit becomes a diagnostic, never an
+exception, whatever its size: tree-sitter recovers from syntax errors, so definitions before an error
+are still extracted.
 
     facts = parse_source("pkg/mod.py", "python", Path("pkg/mod.py").read_bytes())
     [d.qualname for d in facts.definitions]   # ["pkg.mod.Class", "pkg.mod.Class.method"]
@@ -18,10 +19,11 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .languages import LANGUAGES
+from .languages import LANGUAGES, header_language
 
-PARSE_SECONDS = 5.0
-_WATCHED_BYTES = 256 * 1024  # parses of larger files run under the time limit
+PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
+_QUERY_CHUNK_BYTES = 64 * 1024  # queries run over runs of top-level nodes this large, the clock read between
+_CHECK_EVERY = 256  # extraction loops read the clock once per this many items
 _MAX_SIGNATURE = 400
 _MAX_DOC = 400
 _CONTAINERS = {"class", "struct", "interface", "trait", "impl", "enum"}
@@ -77,6 +79,18 @@ def module_name(path: str, language: str) -> str:
 
 def _text(node: ts.Node, source: bytes) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+
+
+def _name(node: ts.Node, source: bytes) -> str:
+    """A definition's name as written, without the marks around it: Ruby's symbol colon (`:name`), Rust's
+    raw-identifier prefix (`r#match`); C# operators and destructors take their keyword (`operator+`, `~X`)."""
+    name = _text(node, source)
+    prev = node.prev_sibling
+    if prev is not None and prev.type == "operator":
+        return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
+    if prev is not None and prev.type == "~":
+        return f"~{name}"
+    return name.removeprefix(":").removeprefix("r#")
 
 
 def _signature(node: ts.Node, source: bytes) -> str:
@@ -162,14 +176,151 @@ def _end_line(node: ts.Node) -> int:
     return row if col == 0 and row > node.start_point[0] else row + 1
 
 
-def _parse_tree(parser: ts.Parser, source: bytes, seconds: float) -> ts.Tree | None:
-    if len(source) <= _WATCHED_BYTES:  # the time-limit callback costs ~40%; small files parse in ms
-        return parser.parse(source)
-    deadline = time.monotonic() + seconds
-    return parser.parse(
-        lambda offset, _point: source[offset:offset + 65536],
-        progress_callback=lambda *_: time.monotonic() > deadline,
-    )
+class _TimeUp(Exception):
+    """The file's work ran past its deadline."""
+
+
+class _Deadline:
+    """The moment a file's work must end; `tick` reads the clock only every _CHECK_EVERY calls."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.calls = 0
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+    def check(self) -> None:
+        if self.passed():
+            raise _TimeUp
+
+    def tick(self) -> None:
+        self.calls += 1
+        if self.calls % _CHECK_EVERY == 0:
+            self.check()
+
+
+def _parse_tree(parser: ts.Parser, source: bytes, deadline: _Deadline) -> ts.Tree:
+    """The syntax tree, or _TimeUp when the deadline cancelled the parse (py-tree-sitter 0.26 raises
+    ValueError for a cancelled parse, earlier versions return None)."""
+    try:
+        tree = parser.parse(lambda offset, _point: source[offset:offset + 65536],
+                            progress_callback=lambda *_: deadline.passed())
+    except ValueError:
+        if deadline.passed():
+            raise _TimeUp from None
+        raise
+    if tree is None:
+        raise _TimeUp
+    return tree
+
+
+def _query_ranges(root: ts.Node) -> list[tuple[int, int]]:
+    """Byte ranges of whole top-level nodes, about _QUERY_CHUNK_BYTES each, that cover the file: a query
+    runs range by range so the deadline is checked between them (tree-sitter's own query progress
+    callback crashes the interpreter in py-tree-sitter 0.26)."""
+    ranges, start = [], root.start_byte
+    for child in root.children:
+        if child.end_byte - start >= _QUERY_CHUNK_BYTES:
+            ranges.append((start, child.end_byte))
+            start = child.end_byte
+    if start < root.end_byte or not ranges:
+        ranges.append((start, root.end_byte))
+    return ranges
+
+
+def _matches(query: ts.Query, root: ts.Node, deadline: _Deadline) -> list[tuple[int, dict[str, list[ts.Node]]]]:
+    """`query`'s matches over the whole tree, range by range. A match may be seen from two ranges (a node
+    at their boundary): _extract's results do not depend on repeats."""
+    out = []
+    for start, end in _query_ranges(root):
+        deadline.check()
+        cursor = ts.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        out += cursor.matches(root)
+    return out
+
+
+def _captures(query: ts.Query, root: ts.Node, name: str, deadline: _Deadline) -> list[ts.Node]:
+    """The nodes of capture `name` over the whole tree, range by range (repeats possible, as above)."""
+    out = []
+    for start, end in _query_ranges(root):
+        deadline.check()
+        cursor = ts.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        out += cursor.captures(root).get(name, [])
+    return out
+
+
+_CS_DIRECTIVE = re.compile(rb"[ \t]*#[ \t]*(if|elif|else|endif)\b")
+_CS_COMPLETE = (b"{", b"}", b";", b"]")  # a line ending so ends a declaration, statement or attribute
+_CS_COMMENT = (b"//", b"/*", b"*")
+
+
+def _cs_first_branches(source: bytes) -> bytes:
+    """C# `#if` groups that open in the middle of a declaration or statement (`class X` / `#if NET6`
+    / `: IFoo` / `#endif` / `{`) defeat the grammar (the class is named NET6). Such a group is reduced to
+    its first branch, as a preprocessor defining the symbol would; directive lines and other branches
+    become spaces, so byte offsets and line numbers do not change. Groups between declarations (the
+    grammar handles those) are left alone."""
+    if b"#" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    stack: list[list[bool]] = []  # per open group: [reduced, skipping the rest of it]
+    complete = True  # whether the last code line ended a declaration or statement
+    for i, line in enumerate(lines):
+        m = _CS_DIRECTIVE.match(line)
+        word = m.group(1) if m else None
+        skipping = bool(stack) and stack[-1][1]
+        if word == b"if":
+            reduced = not complete or any(g[0] for g in stack)
+            stack.append([reduced, skipping])
+        elif word in (b"elif", b"else") and stack:
+            reduced = stack[-1][0]
+            stack[-1][1] = stack[-1][1] or reduced
+        elif word == b"endif" and stack:
+            reduced = stack.pop()[0]
+        else:
+            reduced = skipping
+            code = line.strip()
+            if not skipping and code and not code.startswith(_CS_COMMENT) and not code.startswith(b"#"):
+                complete = code.split(b"//", 1)[0].rstrip().endswith(_CS_COMPLETE)
+        if reduced or skipping:
+            lines[i] = re.sub(rb"[^\r\n]", b" ", line)
+    return b"".join(lines)
+
+
+# `class FMT_API file {`, `struct GTEST_API_ AssertionResult :`: an export macro between the keyword and the name
+_EXPORT_MACRO = re.compile(rb"\b(?:class|struct|union)\s+([A-Z][A-Z0-9]*(?:_[A-Z0-9]*)+)\s+(?=\w+\s*(?:final\s*)?[:{])")
+
+
+def _blank_export_macros(source: bytes) -> bytes:
+    """C/C++: the grammar reads `class FMT_API file {…}` as a function named `file`; the macro becomes
+    spaces (same offsets and lines) so the class keeps its name."""
+    if b"_" not in source:
+        return source
+    return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+
+
+# source rewrites before parsing, per language; each keeps every byte offset and line number
+_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+# a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
+
+
+def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bool:
+    """C/C++ prototypes that are not API: one inside a function body (`std::string name(arg);` declares a
+    local), or a macro call the grammar took for a declaration (no return type, or mis-parsed)."""
+    if language not in ("c", "cpp") or kind != "function" or node.type not in ("declaration", "field_declaration"):
+        return False
+    if _MACRO_NAME.fullmatch(name) and (node.child_by_field_name("type") is None or node.has_error):
+        return True
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "compound_statement":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _strip_quotes(text: str) -> str:
@@ -182,8 +333,13 @@ def _relative(path: str) -> str:
     return path if path.startswith(("./", "../")) else f"./{path}"
 
 
-def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE_SECONDS) -> FileFacts:
-    """Facts of one file; never raises for bad source (diagnostics say what went wrong)."""
+def parse_source(path: str, language: str, source: bytes, seconds: float | None = None) -> FileFacts:
+    """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
+    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic."""
+    seconds = PARSE_SECONDS if seconds is None else seconds
+    deadline = _Deadline(seconds)
+    if language == "c" and path.endswith(".h"):
+        language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
     spec = LANGUAGES.get(language)
     if spec is None or not spec.parsable:
@@ -193,34 +349,41 @@ def parse_source(path: str, language: str, source: bytes, seconds: float = PARSE
     except UnicodeDecodeError as err:
         facts.diagnostics.append(f"not valid UTF-8 (byte {err.start}); parsed with replacement characters")
     parser = ts.Parser(spec.grammar())
-    tree = _parse_tree(parser, source, seconds)
-    if tree is None:
-        facts.diagnostics.append(f"parse exceeded the {seconds:g}s time limit; file indexed without symbols")
-        return facts
-    if tree.root_node.has_error:
-        facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node)}; "
-                                 "symbols extracted where the parser recovered")
-    _extract(facts, tree, source, spec.query(), spec.reference_query())
+    try:
+        if prepare := _PREPARE.get(language):
+            source = prepare(source)
+        tree = _parse_tree(parser, source, deadline)
+        if tree.root_node.has_error:
+            facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
+                                     "symbols extracted where the parser recovered")
+        _extract(facts, tree, source, spec.query(), spec.reference_query(), deadline)
+    except _TimeUp:
+        facts.definitions, facts.references, facts.imports = [], [], []
+        facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
+                                 "file indexed without symbols")
     return facts
 
 
-def _first_error_line(root: ts.Node) -> int:
-    cursor = [root]
-    while cursor:
-        node = cursor.pop(0)
+def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
+    stack = [root]  # depth first, first child on top
+    while stack:
+        deadline.tick()
+        node = stack.pop()
         if node.is_error or node.is_missing:
             return node.start_point[0] + 1
-        cursor[0:0] = [c for c in node.children if c.has_error or c.is_error or c.is_missing]
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_error or c.is_missing]))
     return root.start_point[0] + 1
 
 
-def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query) -> None:
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query,
+             deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
-    references = ts.QueryCursor(ref_query).captures(tree.root_node).get("reference", [])
+    references = _captures(ref_query, tree.root_node, "reference", deadline)
     package = ""
-    for pattern, caps in ts.QueryCursor(query).matches(tree.root_node):
+    for pattern, caps in _matches(query, tree.root_node, deadline):
+        deadline.tick()
         for cap, nodes in caps.items():
             if cap.startswith("definition.") and "name" in caps:
                 scope = caps["scope"][0] if "scope" in caps else None
@@ -231,6 +394,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
                 entry[1].extend(_strip_quotes(_text(n, source)) for n in caps.get("import.module", []))
                 entry[1].extend(_relative(_strip_quotes(_text(n, source)))
                                 for n in caps.get("import.relative", []))
+                entry[1].extend(_text(n, source).strip() for n in caps.get("import.system", []))  # <stdio.h>
                 entry[2].extend(_text(n, source) for n in caps.get("import.name", []))
             elif cap == "package" and not package:
                 package = _text(nodes[0], source).replace("::", ".").replace("\\", ".")
@@ -243,12 +407,15 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
+        if _bogus_declaration(node, _text(name, source), kind, facts.language):
+            continue
         name_spans.add((name.start_byte, name.end_byte))
         ordered.append((node, name, kind, scope))
 
     prefix = package or module_name(facts.path, facts.language)
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind) of open definitions
     for node, name_node, kind, scope in ordered:
+        deadline.tick()
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
         parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
@@ -257,7 +424,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
             parent_qual = f"{base}.{scope_text}" if base else scope_text
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
-        name = _text(name_node, source)
+        name = _name(name_node, source)
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
@@ -266,6 +433,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         ))
         stack.append((node.end_byte, qual, kind))
 
+    deadline.check()
     refs = {(_text(n, source), n.start_point[0] + 1)
             for n in references if (n.start_byte, n.end_byte) not in name_spans}
     facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]

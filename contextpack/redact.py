@@ -1,7 +1,11 @@
-"""Secrets out of content before it leaves: detect-secrets' detectors on each line that is shown, and
-private key blocks whole (detection costs ~60 µs a line, so it runs only on lines that leave). Reports
-what was found (type and line), never the secret itself.
+"""Secrets out of every text that leaves (content, signatures, maps): detect-secrets' detectors on each
+line that is shown, private key blocks whole, and the shapes those detectors miss (newer provider
+prefixes, URL passwords, auth headers, literals bound to secret-like names, credential arguments). A
+secret inside a quoted literal takes the whole literal with it (escaped and doubled quotes included).
+Detection costs ~60 µs a line, so it runs only on lines that leave. Reports what was found (type and
+line), never the secret itself.
 
+    scrub("URL = 'redis://:pw0rd@cache'", "settings.py")   # the one call for any text a surface prints
     r = Redactor(lines, "config.py")
     r.line(3)          # line 3 with any secret replaced by [REDACTED]; detection runs once, on demand
     r.found            # {3: "AWS Access Key"}
@@ -10,22 +14,27 @@ what was found (type and line), never the secret itself.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import math
 import re
-
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from collections import Counter
 
 # entropy detectors flag ordinary identifiers and hashes in code; IP addresses are not credentials
 _NOISY = {"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"}
 _KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 _KEY_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
-_TOKEN = r"[^\s'\"`<>(){}\[\],;]*"
+_TOKEN_CHAR = re.compile(r"[^\s'\"`<>(){}\[\],;]")
+_QUOTES = "\"'`"
 MARK = "[REDACTED]"
 _SEEN: dict[tuple[str, str], tuple[str, str]] = {}  # (file type, line) → (redacted line, secret type or "")
 
 
 @functools.cache
 def _plugins() -> tuple:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class  # ~0.2 s: on first use
+
     mapping = get_mapping_from_secret_type_to_class()
     return tuple(cls() for name, cls in sorted((c.__name__, c) for c in mapping.values()) if name not in _NOISY)
 
@@ -36,6 +45,154 @@ def _keyword_screen() -> re.Pattern[str]:
     from detect_secrets.plugins.keyword import DENYLIST_REGEX
 
     return re.compile(DENYLIST_REGEX, re.I)
+
+
+_SECRET_NAME = (r"[\w.-]{0,40}(?:passw|passphrase|pwd|secret|token|credential|api_?key|apikey|private_?key|"
+                r"access_?key|signing_?key|client_?key)[\w.-]{0,40}")
+# shapes detect-secrets misses: (type, pattern); the group "s", or else the whole match, is the secret
+_SHAPES = [(kind, re.compile(rx)) for kind, rx in [
+    ("OpenAI Key", r"\bsk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,}"),
+    ("Anthropic Key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
+    ("Google API Key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("Hugging Face Token", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("npm Token", r"\bnpm_[A-Za-z0-9]{36}"),
+    ("Base64 Private Key", r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]*"),  # "-----BEGIN" in base64
+    ("Azure Storage Key", r"(?i)\b(?:Account|SharedAccess)Key\s*=\s*(?P<s>[A-Za-z0-9+/=]{16,})"),
+    ("URL Password", r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,20}://[^\s/:@'\"]{0,100}:(?P<s>[^\s/@'\"]{1,200})@"),
+    ("Authorization Header", r"\b(?:Bearer|Token)\s+(?P<s>[A-Za-z0-9._~+/-]{12,}=*)"),
+    ("Basic Auth Header", r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{8,}={0,2})"),
+    ("AWS Secret Key", r"(?<![A-Za-z0-9/+])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+    ("Password in Comment", r"(?i)(?:#|//|/\*|<!--|--|;)[^\n]{0,200}?\b(?:passw(?:or)?d|passphrase|pwd|secret|"
+                            r"token|api[ _-]?key)s?\b\s*(?:[:=]|\bis\b)\s*(?P<s>[^\s'\"`]{6,})"),
+]]
+# a string literal in a credential position: bound to a secret-like name, the password of an auth pair,
+# or the fallback of a secret-like environment variable; `q` marks where the literal starts
+_POSITIONS = [(kind, re.compile(rx)) for kind, rx in [
+    ("Secret Keyword", rf"(?i)(?<![\w.-])(?:{_SECRET_NAME})[\"']?\s*(?:=|:|=>|:=)\s*[rbuf]?(?P<q>[\"'`])"),
+    ("Credential Pair", r"(?i)\b\w{0,30}auth\w{0,30}\s*[=(:]\s*[(\[]?\s*([\"'])[^\"'\n]{0,200}\1\s*,\s*(?P<q>[\"'])"),
+    ("Secret Default", rf"(?i)\b(?:getenv|get|fetch|setdefault)\(\s*[\"'](?:{_SECRET_NAME})[\"']\s*,\s*(?P<q>[\"'])"),
+]]
+_RANDOM_RUN = re.compile(r"[A-Za-z0-9+/=_-]+")
+_MIN_SECRET_LEN = 8
+_MIN_ENTROPY = 3.0  # bits per character: random tokens are well above, words and names below
+_MIN_KEY_ENTROPY = 4.0  # 40 random base64 characters carry ~4.7 bits each; a path or identifier less
+_MIN_KEY_CASE = 8  # random base64 of 40 characters has ~16 of each case; a camelCase name has few capitals
+_PLACEHOLDERS = frozenset({"pass", "password", "passwd", "pw", "pwd", "secret", "token", "xxx", "xxxx"})
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _classes(text: str) -> int:
+    return sum(any(f(c) for c in text) for f in (str.islower, str.isupper, str.isdigit))
+
+
+def _plausible(kind: str, value: str) -> bool:
+    """Whether a candidate is a secret rather than ordinary code (a word, a path, a template, a URL)."""
+    if kind == "AWS Secret Key":  # no keyword around it: only a truly random run, not a path or a name
+        return (_classes(value) == 3 and value.count("/") < 3 and _entropy(value) >= _MIN_KEY_ENTROPY
+                and min(sum(map(str.isupper, value)), sum(map(str.islower, value))) >= _MIN_KEY_CASE)
+    if kind == "Authorization Header":
+        return _classes(value) == 3 and _entropy(value) >= _MIN_ENTROPY
+    if kind == "URL Password":  # documentation writes user:pass@host and <password>
+        return value.lower().strip("*") not in _PLACEHOLDERS and not any(c in value for c in "<>{}$%*")
+    if kind == "Basic Auth Header":
+        try:
+            return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+    if kind in ("Secret Keyword", "Secret Default", "Credential Pair", "Password in Comment"):
+        return (len(value) >= _MIN_SECRET_LEN if kind != "Credential Pair" else bool(value)) and \
+            not any(c in value for c in " {}$%<>") and "://" not in value and not value.startswith("/") and \
+            (kind == "Credential Pair" or (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)))
+    return True
+
+
+def _literals(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the content of each quoted literal on a line; escaped and doubled quotes stay
+    inside, and a literal left open runs to the end of the line."""
+    spans, i, n = [], 0, len(text)
+    while i < n:
+        q = text[i]
+        if q not in _QUOTES:
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if text[j] == "\\":
+                j += 2
+            elif text[j] == q and j + 1 < n and text[j + 1] == q:
+                j += 2
+            elif text[j] == q:
+                break
+            else:
+                j += 1
+        spans.append((i + 1, min(j, n)))
+        i = j + 1
+    return spans
+
+
+def _enclosing(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    return next(((a, b) for a, b in spans if a <= start and end <= b), None)
+
+
+def _token(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen to the whole token a detector matched part of ("ghp" → the full token)."""
+    while start > 0 and _TOKEN_CHAR.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _TOKEN_CHAR.match(text[end]):
+        end += 1
+    return start, end
+
+
+def _quoted_quote(text: str, span: tuple[int, int]) -> bool:
+    """Whether a literal holds an escaped or doubled quote (where a detector's value stops short)."""
+    body, q = text[span[0]:span[1]], text[span[0] - 1]
+    return "\\" + q in body or q + q in body
+
+
+def _spans_of(text: str, value: str, literals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where a detected value is, widened to its token, or to its whole literal when that holds a quote
+    the detector stopped at; occurrences inside literals first (a short value also occurs in names)."""
+    found, at = [], text.find(value)
+    while at >= 0 and value:
+        found.append((at, at + len(value)))
+        at = text.find(value, at + 1)
+    inside = [(a, b, lit) for a, b in found if (lit := _enclosing(literals, a, b))]
+    if not inside:
+        return [_token(text, a, b) for a, b in found]
+    return [lit if _quoted_quote(text, lit) else _token(text, a, b) for a, b, lit in inside]
+
+
+def _shape_spans(text: str, literals: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Secrets of the shapes detect-secrets misses, as (start, end, type)."""
+    out = []
+    for kind, rx in _SHAPES:
+        for m in rx.finditer(text):
+            group = "s" if "s" in rx.groupindex else 0
+            if _plausible(kind, m.group(group)):
+                out.append((m.start(group), m.end(group), kind))
+    for kind, rx in _POSITIONS:
+        for m in rx.finditer(text):
+            lit = _enclosing(literals, m.end("q"), m.end("q"))
+            if lit and _plausible(kind, text[lit[0]:lit[1]]):
+                out.append((*lit, kind))
+    return out
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each (merged) span replaced by the mark."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for a, b in reversed(merged):
+        text = text[:a] + MARK + text[b:]
+    return text
 
 
 class Redactor:
@@ -71,21 +228,37 @@ class Redactor:
             if kind:
                 self.found[n] = kind
         else:
-            original, kind = text, ""
-            screen = _keyword_screen().search(text) is not None
-            for plugin in _plugins():
-                if not screen and type(plugin).__name__ == "KeywordDetector":
-                    continue
-                for secret in plugin.analyze_line(filename=self.filename, line=text, line_number=n):
-                    if secret.secret_value:
-                        # widen to the whole token the detector matched part of ("ghp" → the full token)
-                        text = re.sub(_TOKEN + re.escape(secret.secret_value) + _TOKEN, MARK, text)
-                        self.found[n] = kind = secret.type
+            text, kind = self._detect(text, n)
+            if kind:
+                self.found[n] = kind
             if len(_SEEN) > 200_000:
                 _SEEN.clear()
-            _SEEN[(self._kind, original)] = (text, kind)
+            _SEEN[(self._kind, self.lines[n - 1])] = (text, kind)
         self._clean[n] = text
         return text
+
+
+    def _detect(self, text: str, n: int) -> tuple[str, str]:
+        """The line with every secret found replaced, and the type of the last one ("" if none)."""
+        literals = _literals(text)
+        spans, kind = [], ""
+        screen = _keyword_screen().search(text) is not None
+        for plugin in _plugins():
+            if not screen and type(plugin).__name__ == "KeywordDetector":
+                continue
+            for secret in plugin.analyze_line(filename=self.filename, line=text, line_number=n):
+                if secret.secret_value:
+                    spans += _spans_of(text, secret.secret_value, literals)
+                    kind = secret.type
+        for a, b, shape in _shape_spans(text, literals):
+            spans.append((a, b))
+            kind = kind or shape
+        return (_replace(text, spans), kind) if spans else (text, "")
+
+
+def scrub(text: str, filename: str = "") -> str:
+    """`text` with every secret replaced: the one function each surface calls on what it prints."""
+    return redact(text, filename)[0]
 
 
 def redact(text: str, filename: str) -> tuple[str, dict[int, str]]:

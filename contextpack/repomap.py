@@ -1,7 +1,7 @@
 """A ranked map of the repository's signatures that fits a token budget exactly (what Aider's repo map gives).
 
 Files in PageRank order (personalised when focus files are given), each with the signatures of its
-classes, functions and methods, indented by nesting. Whole file blocks are added while they fit; the
+classes, functions and methods, indented by nesting, secrets redacted. Whole file blocks are added while they fit; the
 first block that does not fit is cut at a line; the exact count of the final text is checked.
 
     text, used = repo_map(store, graph, tokenizer, budget=1024)
@@ -10,6 +10,7 @@ first block that does not fit is cut at a line; the exact count of the final tex
 from __future__ import annotations
 
 from .graph import RepoGraph
+from .redact import scrub
 from .store import DefinitionRow, Store
 from .tokens import Tokenizer
 
@@ -26,7 +27,7 @@ def file_block(path: str, defs: list[DefinitionRow]) -> str:
             continue
         level = depth.get(d.parent, -1) + 1 if d.parent else 0
         depth[d.qualname] = level
-        lines.append(f"{'  ' * (level + 1)}{d.start_line}: {d.signature}")
+        lines.append(f"{'  ' * (level + 1)}{d.start_line}: {scrub(d.signature, path)}")
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 

@@ -31,13 +31,16 @@ class RepoContext:
     js_configs: dict[str, _TsConfig] = field(default_factory=dict)  # dir of tsconfig/jsconfig.json → config
     js_packages: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name → (dir, entries)
     go_modules: dict[str, str] = field(default_factory=dict)  # module path (go.mod) → its directory
-    rust_roots: dict[str, str] = field(default_factory=dict)  # Cargo.toml dir → crate source root ("x/src")
-    rust_crates: dict[str, str] = field(default_factory=dict)  # crate name ("my_crate") → source root
+    rust_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Cargo.toml dir → its targets' dirs
+    rust_files: dict[str, str] = field(default_factory=dict)  # a target's dir → its root file (library first)
+    rust_crates: dict[str, str] = field(default_factory=dict)  # crate name ("my_crate") → library's dir
     java_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo.java" → its paths
     java_dirs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # last dir name → dirs with .java
     # C/C++, C#, Ruby, PHP (filled by _index_c_csharp_ruby_php)
     files_by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "x.h" → every path named so
+    c_include_dirs: tuple[str, ...] = ()  # include directories CMakeLists.txt files declare
     csharp_dir_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Models" → dirs with .cs
+    csharp_roots: tuple[tuple[tuple[str, ...], str], ...] = ()  # (root namespace of a .csproj, its dir)
     php_psr4: tuple[tuple[str, str], ...] = ()  # composer.json psr-4: ("App\\", "app"), longest first
 
     @classmethod
@@ -109,6 +112,14 @@ _JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts",
 # ESM TypeScript imports name the emitted file: "./x.js" means x.ts
 _JS_EMITTED = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml"})
+_CONTEXT_NAMES = _CONFIG_NAMES | {"composer.json", "CMakeLists.txt"}
+_CONTEXT_SUFFIXES = (".csproj",)
+
+
+def is_context_file(path: str) -> bool:
+    """Whether RepoContext.build reads this file: an edit to one can change how any import resolves."""
+    name = path.rsplit("/", 1)[-1]
+    return name in _CONTEXT_NAMES or name.endswith(_CONTEXT_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -311,29 +322,56 @@ def _go(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     return [f for f in ctx.files_by_dir.get(pkg_dir, ()) if f.endswith(".go") and not f.endswith("_test.go")]
 
 
+_CARGO_TARGETS = ("bin", "test", "example", "bench")  # arrays of tables with a `path` to a crate root
+
+
 def _index_cargo(ctx: RepoContext, d: str) -> None:
+    """A package's targets: the library (`[lib] path`, else src/lib.rs), then the binaries (`[[bin]] path`,
+    src/main.rs, src/bin/*.rs, src/bin/*/main.rs) and the declared tests, examples and benches; each
+    target's root file and directory."""
     try:
         data = tomllib.loads(_read_text(ctx, _join(d, "Cargo.toml")))
     except tomllib.TOMLDecodeError:
         return
     package, lib = data.get("package"), data.get("lib")
     if not isinstance(package, dict):
-        return  # a virtual workspace manifest
+        return  # a virtual workspace manifest: its members have their own Cargo.toml
     lib = lib if isinstance(lib, dict) else {}
-    lib_path = lib.get("path") if isinstance(lib.get("path"), str) else "src/lib.rs"
-    root = _norm(_join(d, posixpath.dirname(lib_path))) or _join(d, "src")
-    ctx.rust_roots[d] = root
+    lib_file = _norm(_join(d, lib["path"] if isinstance(lib.get("path"), str) else "src/lib.rs"))
+    if lib_file is None:
+        return
+    files = [lib_file, *_rust_bins(ctx, d, data)]
+    for f in files:
+        ctx.rust_files.setdefault(posixpath.dirname(f), f)
+    ctx.rust_roots[d] = tuple(dict.fromkeys(posixpath.dirname(f) for f in files))
     for name in (package.get("name"), lib.get("name")):
         if isinstance(name, str):
-            ctx.rust_crates.setdefault(name.replace("-", "_"), root)
+            ctx.rust_crates.setdefault(name.replace("-", "_"), posixpath.dirname(lib_file))
+
+
+def _rust_bins(ctx: RepoContext, d: str, manifest: dict) -> list[str]:
+    """Root files of a package's other targets: declared `[[bin]]` (`[[test]]`, …) paths, then Cargo's
+    automatic binaries."""
+    declared = [t for kind in _CARGO_TARGETS if isinstance(manifest.get(kind), list) for t in manifest[kind]]
+    files = [f for t in declared if isinstance(t, dict) and isinstance(t.get("path"), str)
+             and (f := _norm(_join(d, t["path"]))) is not None]
+    bin_dir = _join(d, "src/bin")
+    files.append(_join(d, "src/main.rs"))
+    files += [f for f in ctx.files_by_dir.get(bin_dir, ()) if f.endswith(".rs")]
+    files += [_join(sub, "main.rs") for sub in ctx.files_by_dir
+              if posixpath.dirname(sub) == bin_dir and _join(sub, "main.rs") in ctx.paths]
+    return [f for f in files if f in ctx.paths]
 
 
 def _rust_root(path: str, ctx: RepoContext) -> str:
-    """Source root of a file's crate: from its Cargo.toml, else the nearest dir with lib.rs/main.rs."""
-    up = posixpath.dirname(path)
+    """Directory of the root file of a file's crate: the deepest target directory of its package that holds
+    it (a binary in src/bin/x/ has its own crate), else the library's; without a Cargo.toml, the nearest
+    directory with lib.rs/main.rs."""
+    up, here = posixpath.dirname(path), posixpath.dirname(path)
     while True:
-        if up in ctx.rust_roots:
-            return ctx.rust_roots[up]
+        if roots := ctx.rust_roots.get(up):
+            holding = [r for r in roots if not r or here == r or here.startswith(r + "/")]
+            return max(holding, key=len) if holding else roots[0]
         if not up:
             break
         up = posixpath.dirname(up)
@@ -344,8 +382,10 @@ def _rust_root(path: str, ctx: RepoContext) -> str:
         up = posixpath.dirname(up)
 
 
-def _rust_module(path: str, root: str) -> list[str]:
+def _rust_module(path: str, root: str, ctx: RepoContext) -> list[str]:
     """Module path of a file within its crate: src/a/b.rs and src/a/b/mod.rs → ["a", "b"]."""
+    if path == ctx.rust_files.get(root):
+        return []
     rel = path[len(root) + 1:] if root and path.startswith(root + "/") else path
     parts = rel.removesuffix(".rs").split("/")
     if parts[-1] == "mod" or parts in (["lib"], ["main"]):
@@ -356,7 +396,7 @@ def _rust_module(path: str, root: str) -> list[str]:
 def _rust_file(root: str, segs: list[str], ctx: RepoContext) -> str | None:
     """The file of module `segs` of the crate at `root` (the crate root file for [])."""
     if not segs:
-        cands = [_join(root, "lib.rs"), _join(root, "main.rs")]
+        cands = [ctx.rust_files.get(root, ""), _join(root, "lib.rs"), _join(root, "main.rs")]
     else:
         base = _join(root, "/".join(segs))
         cands = [f"{base}.rs", f"{base}/mod.rs"]
@@ -368,13 +408,13 @@ def _rust_path(path: str, root: str, segs: list[str], ctx: RepoContext) -> str |
     if segs[0] == "crate":
         base, rest = [], segs[1:]
     elif segs[0] in ("self", "super"):
-        base, rest = _rust_module(path, root), segs
+        base, rest = _rust_module(path, root, ctx), segs
         while rest and rest[0] in ("self", "super"):
             base = base[:-1] if rest[0] == "super" else base
             rest = rest[1:]
     else:
         segs = segs[1:] if segs[0] == "" else segs  # `::name`: another crate
-        current = _rust_module(path, root)
+        current = _rust_module(path, root, ctx)
         if _rust_file(root, [*current, segs[0]], ctx):  # a child module (2018 paths are relative)
             base, rest = current, segs
         elif segs[0] in ctx.rust_crates:  # a crate of this workspace
@@ -393,7 +433,8 @@ def _rust(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     root = _rust_root(path, ctx)
     if imp.names == ("mod",):  # `mod foo;` → foo.rs / foo/mod.rs beside the file or in the dir named after it
         d, name = posixpath.dirname(path), posixpath.basename(path)
-        own = d if name == "mod.rs" or (d == root and name in ("lib.rs", "main.rs")) else path[:-3]
+        is_root = path == ctx.rust_files.get(root) or (d == root and name in ("lib.rs", "main.rs"))
+        own = d if name == "mod.rs" or is_root else path[:-3]
         for parent in dict.fromkeys([own, d]):  # d: a crate root elsewhere (src/bin/x.rs, tests/x.rs)
             if hit := _rust_file(parent, [imp.module], ctx):
                 return [hit]
@@ -435,6 +476,7 @@ def _java(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 
 _C_INCLUDE_DIRS = ("", "include", "inc", "src")  # probed under the including file's dir and each parent
 _VENDORED = ("vendor/", "node_modules/")
+_RUBY_LOAD_DIRS = ("lib", "test", "spec")  # what Bundler, rake and rspec put on $LOAD_PATH
 
 
 def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
@@ -442,15 +484,23 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     by_name: dict[str, list[str]] = {}
     cs_dirs: dict[str, set[str]] = {}
     composers: list[str] = []
+    projects: list[tuple[tuple[str, ...], str]] = []
+    include_dirs: list[str] = []
     for p in sorted(ctx.paths):
         d, _, name = p.rpartition("/")
         by_name.setdefault(name, []).append(p)
         if name.endswith(".cs") and d:  # "src/App.Services" and "src/App/Services" → "Services"
             cs_dirs.setdefault(re.split(r"[/.]", d)[-1], set()).add(d)
+        elif name.endswith(".csproj"):
+            projects.append((tuple(_csproj_namespace(ctx, p).split(".")), d))
+        elif name == "CMakeLists.txt":
+            include_dirs += _cmake_include_dirs(_read_text(ctx, p), d)
         elif name == "composer.json" and not p.startswith(_VENDORED) and "/vendor/" not in p:
             composers.append(p)
     ctx.files_by_name = {k: tuple(v) for k, v in by_name.items()}
     ctx.csharp_dir_names = {k: tuple(sorted(v)) for k, v in cs_dirs.items()}
+    ctx.csharp_roots = tuple(sorted(projects, key=lambda e: (-len(e[0]), e)))
+    ctx.c_include_dirs = tuple(sorted(set(include_dirs)))
     psr4: list[tuple[str, str]] = []
     for p in composers:
         try:
@@ -468,6 +518,47 @@ def _index_c_csharp_ruby_php(ctx: RepoContext) -> None:
     ctx.php_psr4 = tuple(sorted(psr4, key=lambda e: -len(e[0])))
 
 
+_CMAKE_INCLUDES = re.compile(r"\b(target_include_directories|include_directories)\s*\(", re.I)
+_CMAKE_MAX_ARGS = 4000  # an unclosed `(` repeated through a hostile file must not rescan it to its end
+_CMAKE_KEYWORDS = frozenset({"SYSTEM", "BEFORE", "AFTER", "PUBLIC", "PRIVATE", "INTERFACE"})
+_CMAKE_ROOT_VARS = ("${PROJECT_SOURCE_DIR}", "${CMAKE_SOURCE_DIR}")  # taken as the repository root
+_CMAKE_HERE_VARS = ("${CMAKE_CURRENT_SOURCE_DIR}", "${CMAKE_CURRENT_LIST_DIR}")
+
+
+def _cmake_include_dirs(text: str, d: str) -> list[str]:
+    """Repository directories named by `include_directories(…)` / `target_include_directories(…)` of the
+    CMakeLists.txt in `d` (the build interface of generator expressions; unknown variables skipped)."""
+    dirs = []
+    for m in _CMAKE_INCLUDES.finditer(text):
+        end = text.find(")", m.end(), m.end() + _CMAKE_MAX_ARGS)
+        if end < 0:
+            continue
+        words = text[m.end():end].split()[1 if m.group(1).lower().startswith("target") else 0:]
+        for word in words:
+            word = word.strip('"')
+            if word.startswith("$<BUILD_INTERFACE:") and word.endswith(">"):
+                word = word[len("$<BUILD_INTERFACE:"):-1]
+            for var in _CMAKE_ROOT_VARS:
+                word = word.replace(var, "/")
+            for var in _CMAKE_HERE_VARS:
+                word = word.replace(var, f"/{d}")
+            if word in _CMAKE_KEYWORDS or "$" in word or not word:
+                continue
+            target = _norm(word.lstrip("/")) if word.startswith("/") else _norm(_join(d, word))
+            if target is not None:
+                dirs.append(target)
+    return dirs
+
+
+def _csproj_namespace(ctx: RepoContext, path: str) -> str:
+    """A project's root namespace: its <RootNamespace>, else <AssemblyName>, else the file's stem."""
+    text = _read_text(ctx, path)
+    for tag in ("RootNamespace", "AssemblyName"):
+        if m := re.search(rf"<{tag}>\s*([\w.]+)\s*</{tag}>", text):
+            return m.group(1)
+    return posixpath.basename(path).removesuffix(".csproj")
+
+
 def _relative_hit(path: str, module: str, ctx: RepoContext, suffixes: tuple[str, ...] = ("",)) -> str | None:
     """`module` (a path) relative to the directory of `path`, with the first suffix that exists."""
     base = _norm(_join(posixpath.dirname(path), module))
@@ -481,19 +572,30 @@ def _by_suffix(rel: str, ctx: RepoContext) -> list[str]:
 
 def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """`#include "x/y.h"`: the including file's directory, then each parent up to the repository root,
-    each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the nearest file
-    ending in x/y.h; then the only file named y.h."""
+    each with its include roots (d/x/y.h, d/include/x/y.h, d/inc/…, d/src/…); then the include
+    directories of CMakeLists.txt files; then the nearest file ending in x/y.h; then the only file named
+    y.h. `#include <x/y.h>` is a system include: only the include roots of the parents (and the repository
+    root itself) and CMake's include directories are searched, never files found by name."""
     inc = imp.module
     if not inc:
         return []
+    system = inc.startswith("<") and inc.endswith(">")
+    inc = inc[1:-1] if system else inc
     d = posixpath.dirname(path)
     while True:
         for sub in _C_INCLUDE_DIRS:
+            if system and not sub and d:
+                continue  # <x.h> is not looked up next to the including file
             if (hit := _norm(_join(_join(d, sub) if sub else d, inc))) in ctx.paths:
                 return [hit]
         if not d:
             break
         d = posixpath.dirname(d)
+    for inc_dir in ctx.c_include_dirs:  # the build's include path (CMakeLists.txt)
+        if (hit := _norm(_join(inc_dir, inc))) in ctx.paths:
+            return [hit]
+    if system:
+        return []
     if cands := _by_suffix(inc.lstrip("./"), ctx):
         best = _closest(path, cands)
         return best if len(best) == 1 else []
@@ -502,15 +604,19 @@ def _c(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 
 
 def _csharp(path: str, imp: Import, ctx: RepoContext) -> list[str]:
-    """`using A.B;` → the .cs files of the directories whose path ends in A/B (or A.B, or …/B when none
-    does); `using static A.B.C;` → …/B/C.cs."""
+    """`using A.B;` → the .cs files of the directories whose path ends in A/B (or A.B), or of the directory
+    B below a project whose root namespace is A (.csproj); `using static A.B.C;` → …/B/C.cs. A namespace
+    the repository does not lay out (System.Linq) resolves to nothing, never to any folder named Linq."""
     parts = [p for p in imp.module.split(".") if p]
     if not parts:
         return []
 
     def matching(ns: list[str]) -> list[str]:
-        return [d for d in ctx.csharp_dir_names.get(ns[-1], ())
-                if re.split(r"[/.]", d)[-len(ns):] == ns]
+        found = [d for d in ctx.csharp_dir_names.get(ns[-1], ()) if re.split(r"[/.]", d)[-len(ns):] == ns]
+        for root_ns, d in ctx.csharp_roots:  # below a project: Acme.Shop.Models in Shop/Models
+            if len(ns) > len(root_ns) and tuple(ns[:len(root_ns)]) == root_ns:
+                found.append(_join(d, "/".join(ns[len(root_ns):])))
+        return sorted(set(found))
 
     def cs_files(dirs: Iterable[str]) -> list[str]:
         return [f for d in dirs for f in ctx.files_by_dir.get(d, ()) if f.endswith(".cs")]
@@ -521,24 +627,24 @@ def _csharp(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         typed = [_join(d, f"{parts[-1]}.cs") for d in matching(parts[:-1])]
         if hits := [f for f in typed if f in ctx.paths]:
             return hits
-    return cs_files(ctx.csharp_dir_names.get(parts[-1], ()))  # best effort: the last component
+    return []
 
 
 def _ruby(path: str, imp: Import, ctx: RepoContext) -> list[str]:
-    """`require_relative "x"` (module "./x", "../x") → next to the file; `require "a/b"` → lib/a/b.rb,
-    a/b.rb, then the nearest …/lib/a/b.rb, then the nearest …/a/b.rb."""
+    """`require_relative "x"` (module "./x", "../x") → next to the file; `require "a/b"` → a/b.rb in a
+    load-path directory (lib/, test/, spec/; the root's first, else the nearest). Anything else is a gem
+    or the standard library: `require "logger"` never means app/services/logger.rb."""
     module = imp.module
     suffixes = ("",) if module.endswith(".rb") else (".rb", "")
     if module.startswith(("./", "../")):
         hit = _relative_hit(path, module, ctx, suffixes)
         return [hit] if hit else []
     rel = module if module.endswith(".rb") else f"{module}.rb"
-    for cand in (f"lib/{rel}", rel):
+    for cand in (f"{d}/{rel}" for d in _RUBY_LOAD_DIRS):
         if cand in ctx.paths:
             return [cand]
-    cands = _by_suffix(rel, ctx)
-    in_lib = [c for c in cands if c.endswith(f"lib/{rel}")]
-    return _closest(path, in_lib or cands) if cands else []
+    cands = [c for c in _by_suffix(rel, ctx) if posixpath.basename(c[:-len(rel)].rstrip("/")) in _RUBY_LOAD_DIRS]
+    return _closest(path, cands) if cands else []
 
 
 def _php(path: str, imp: Import, ctx: RepoContext) -> list[str]:
@@ -553,22 +659,22 @@ def _php(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         hit = _relative_hit(path, module, ctx) or (module if module in ctx.paths else None)
         return [hit] if hit else []
     names = [f"{module}\\{n}" for n in imp.names] if imp.names else [module]
-    out = []
-    for cls in names:
-        cls = cls.lstrip("\\")
-        hit = next((f for prefix, d in ctx.php_psr4 if cls.startswith(prefix)
-                    and (f := _join(d, cls[len(prefix):].replace("\\", "/") + ".php")) in ctx.paths), None)
-        if hit is None:
-            segs = cls.split("\\")
-            for i in range(len(segs) - 1 if len(segs) > 1 else 0):  # keep a directory and the file
-                if cands := _by_suffix("/".join(segs[i:]) + ".php", ctx):
-                    hit = _closest(path, cands)[0]
-                    break
-        if hit is None and len(named := ctx.files_by_name.get(cls.rpartition("\\")[2] + ".php", ())) == 1:
-            hit = named[0]
-        if hit is not None:
-            out.append(hit)
-    return out
+    return [hit for cls in names if (hit := _php_class(path, cls.lstrip("\\"), ctx))]
+
+
+def _php_class(path: str, cls: str, ctx: RepoContext) -> str | None:
+    """The file of a class: by composer.json psr-4 when its namespace is mapped; a class outside every
+    mapped namespace is a dependency's (vendor/). Without psr-4 maps: a file ending in the namespace path,
+    its first segment (the vendor) optional."""
+    mapped = [(prefix, d) for prefix, d in ctx.php_psr4 if cls.startswith(prefix)]
+    if mapped or ctx.php_psr4:
+        return next((f for prefix, d in mapped
+                     if (f := _join(d, cls[len(prefix):].replace("\\", "/") + ".php")) in ctx.paths), None)
+    segs = cls.split("\\")
+    for i in range(min(2, len(segs) - 1)):  # keep a directory and the file
+        if cands := _by_suffix("/".join(segs[i:]) + ".php", ctx):
+            return _closest(path, cands)[0]
+    return None
 
 
 RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
@@ -587,9 +693,17 @@ RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
 }
 
 
+MAX_TARGETS = 5  # one import names at most this many files (a namespace or package: its nearest ones)
+
+
 def resolve_import(path: str, language: str, imp: Import, ctx: RepoContext) -> list[str]:
     """Repository files an import refers to (sorted, without the importing file); [] when external."""
     resolver = RESOLVERS.get(language)
     if resolver is None:
         return []
-    return sorted(set(resolver(path, imp, ctx)) - {path})
+    targets = sorted(set(resolver(path, imp, ctx)) - {path})
+    if len(targets) > MAX_TARGETS:
+        here = posixpath.dirname(path) or "."
+        nearest = sorted(targets, key=lambda t: -len(posixpath.commonpath([here, posixpath.dirname(t) or "."])))
+        targets = sorted(nearest[:MAX_TARGETS])
+    return targets

@@ -1,8 +1,11 @@
 """Walking a repository: which files count, and their identity (language, size, mtime, hash).
 
-Honours nested `.gitignore`, `.git/info/exclude` and `.contextpackignore` with git's semantics (pathspec),
-skips binary, oversized, minified/generated, vendored and secret files, never follows a symlink out of the
-root and never loops. Everything skipped for a reason a user may not expect becomes a `Diagnostic`.
+Honours nested `.gitignore`, `.git/info/exclude` (never for a file git tracks) and `.contextpackignore`
+with git's semantics (pathspec), skips binary, oversized, minified/generated, vendored and secret files
+(names matched case-insensitively), never follows a symlink out of the root, to a directory, or to a file
+those rules leave out, and never loops or recurses (any depth). Names that are not UTF-8 are skipped
+(nothing downstream could store them). Everything skipped for a reason a user may not expect becomes a
+`Diagnostic`.
 
     result = scan_repo(Path("."), ScanOptions())
     for f in result.files: print(f.path, f.language, f.size)
@@ -21,6 +24,7 @@ from pathlib import Path
 import pathspec
 
 from .errors import RepoError
+from .gitindex import Tracked, read_tracked
 from .languages import language_for
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
@@ -35,16 +39,20 @@ VENDORED_DIRS = frozenset({
 # Never descended into, vendored or not.
 _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 
-# Secret files (gitignore syntax): never indexed, never read into any output. Extend with
-# ScanOptions.secret_patterns or `secret_patterns` in .contextpack/config.toml.
+# Secret files (gitignore syntax, matched case-insensitively): never indexed, never read into any output.
+# Aimed at files that hold secrets, not at code about them (token.go, csrf_token.rb are source). Extend
+# with ScanOptions.secret_patterns or `secret_patterns` in .contextpack/config.toml. The README lists these.
 SECRET_PATTERNS = (
     ".env", ".env.*", "*.env", ".envrc",
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.asc", "*.gpg",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
     ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
-    "credentials", "credentials.*", "*credentials*.json", "*secret*.json", "*secrets*.y*ml",
-    "secrets.*", "*.secret", "*.secrets", "token", "token.*", "*.token", "*_token", "*_token.*",
-    "service-account*.json", "*.tfstate", "*.tfvars",
+    "**/.docker/config.json", "**/.kube/config", "kubeconfig", "*.kubeconfig",
+    "credentials", "credentials.*", "*credentials*.json", "*secret*.json", "*secrets*.y*ml", "secret*.y*ml",
+    "secrets.*", "*.secret", "*.secrets", "token", "*.token", "token.txt", "token.json", "*_token",
+    "*_token.txt", "*_token.json", "password*.txt",
+    "service-account*.json", "service_account*.json", "*.tfstate", "*.tfstate.backup", "*.tfvars",
+    "*.tfvars.json", "wp-config.php",
 )
 
 # Generated/minified by name; content is checked too (see _looks_minified).
@@ -89,13 +97,16 @@ class ScanResult:
 def resolve_root(repo: str | os.PathLike) -> Path:
     """The repository root as an absolute path, or a RepoError that says what is wrong with it."""
     root = Path(repo).expanduser()
-    if not root.exists():
-        raise RepoError(f"repository path does not exist: {root}")
-    if not root.is_dir():
-        raise RepoError(f"repository path is not a directory: {root}")
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise RepoError(f"repository path is not readable: {root}")
-    return root.resolve()
+    try:
+        if not root.exists():
+            raise RepoError(f"repository path does not exist: {root}")
+        if not root.is_dir():
+            raise RepoError(f"repository path is not a directory: {root}")
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise RepoError(f"repository path is not readable: {root}")
+        return root.resolve()
+    except OSError as err:  # a name too long, a loop of links: the file system refuses the path itself
+        raise RepoError(f"repository path can't be used: {err.strerror or err}") from None
 
 
 class _Spec:
@@ -129,6 +140,20 @@ def _read_ignore(path: Path) -> list[str]:
         return []
 
 
+def _is_utf8(name: str) -> bool:
+    """Whether a name from the OS decoded as UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(rel: str) -> str:
+    """A path with undecodable bytes shown as U+FFFD, for diagnostics."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _looks_minified(head: bytes) -> bool:
     """Minified or generated code: very long lines in the first 8 KiB."""
     if len(head) < 2000:
@@ -138,31 +163,46 @@ def _looks_minified(head: bytes) -> bool:
 
 
 class _AnyOf:
-    """Whether a path matches any of some gitignore-style patterns without negation.
+    """Which of some gitignore-style patterns without negation a path matches, ignoring case (`.ENV`,
+    `ID_RSA` on a case-insensitive disk are the same files).
 
     These lists are checked for every file on every refresh, so the common shapes (`*.ext`, `name`,
-    `prefix*`) become set and tuple look-ups on the base name; the rest go through a fused `_Spec`."""
+    `prefix*`) become dict and tuple look-ups on the base name; the rest go through a fused `_Spec`."""
 
     def __init__(self, patterns: Iterable[str]):
-        names, suffixes, prefixes, rest = set(), [], [], []
+        names: dict[str, str] = {}
+        suffixes, prefixes, rest = [], [], []
         for p in patterns:
-            body = p[1:] if p.startswith("*") else p
-            inner_star = "*" in body.rstrip("*") or (p.startswith("*") and "*" in body)  # `*_token.*`
-            if "/" in p or "[" in p or "?" in p or inner_star:
-                rest.append(p)
-            elif p.startswith("*"):
-                suffixes.append(body)
-            elif p.endswith("*"):
-                prefixes.append(p.rstrip("*"))
+            low = p.lower()
+            body = low[1:] if low.startswith("*") else low
+            inner_star = "*" in body.rstrip("*") or (low.startswith("*") and "*" in body)  # `*_token.*`
+            if "/" in low or "[" in low or "?" in low or inner_star:
+                rest.append((p, _Spec([low])))
+            elif low.startswith("*"):
+                suffixes.append((body, p))
+            elif low.endswith("*"):
+                prefixes.append((low.rstrip("*"), p))
             else:
-                names.add(p)
-        self._names, self._suffixes, self._prefixes = names, tuple(suffixes), tuple(prefixes)
-        self._rest = _spec(rest)
+                names.setdefault(low, p)
+        self._names, self._suffixes, self._prefixes = names, suffixes, prefixes
+        self._suffix_any = tuple(s for s, _ in suffixes)
+        self._prefix_any = tuple(s for s, _ in prefixes)
+        self._rest = rest
+        self._rest_any = _spec([p.lower() for p, _ in rest])
 
-    def __call__(self, rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1]
-        return (name in self._names or name.endswith(self._suffixes) or name.startswith(self._prefixes)
-                or (self._rest is not None and self._rest.matches(rel)))
+    def __call__(self, rel: str) -> str | None:
+        """The first pattern `rel` matches, or None."""
+        low = rel.lower()
+        name = low.rsplit("/", 1)[-1]
+        if name in self._names:
+            return self._names[name]
+        if name.endswith(self._suffix_any):
+            return next(p for s, p in self._suffixes if name.endswith(s))
+        if name.startswith(self._prefix_any):
+            return next(p for s, p in self._prefixes if name.startswith(s))
+        if self._rest_any is not None and self._rest_any.matches(low):
+            return next(p for p, spec in self._rest if spec.matches(low))
+        return None
 
 
 class _Ignores:
@@ -207,6 +247,18 @@ class ScanCache:
 
     key: tuple = ()
     records: dict[str, _DirRecord] = field(default_factory=dict)
+    tracked: tuple[tuple[int, int] | None, Tracked] | None = None  # (.git/index signature, its paths)
+
+
+def _tracked(root: Path, cache: ScanCache | None) -> Tracked:
+    """git's tracked files, parsed again only when .git/index changed since the last scan."""
+    sig = _sig(str(root / ".git" / "index"))
+    if cache is not None and cache.tracked is not None and cache.tracked[0] == sig:
+        return cache.tracked[1]
+    tracked = read_tracked(root) if sig is not None else Tracked()
+    if cache is not None:
+        cache.tracked = (sig, tracked)
+    return tracked
 
 
 def _sig(path: str) -> tuple[int, int] | None:
@@ -228,35 +280,44 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     result = ScanResult()
     secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
     generated = _AnyOf(GENERATED_PATTERNS)
-    top_files = [str(root / ".git" / "info" / "exclude"), str(root / ".contextpackignore")]
-    top = [ln for f in top_files for ln in _read_ignore(Path(f))]
+    git_exclude, own_ignore = root / ".git" / "info" / "exclude", root / ".contextpackignore"
+    top_files = [str(git_exclude), str(own_ignore)]
+    own = _spec(_read_ignore(own_ignore))
+    tracked = _tracked(root, cache)
     records: dict[str, _DirRecord] = {}
     if cache is not None:
-        key = (str(root), options, tuple(_sig(f) for f in top_files))
+        key = (str(root), options, tuple(_sig(f) for f in top_files), tracked)
         if cache.key != key:
             cache.key, cache.records = key, {}
         records = cache.records
+
+    def excluded(ignores: _Ignores, rel: str, is_dir: bool) -> bool:
+        """.contextpackignore excludes anything; git's ignore files only what git does not track."""
+        if own is not None and own.matches(rel + "/" if is_dir else rel):
+            return True
+        return rel not in (tracked.dirs if is_dir else tracked.files) and ignores.ignored(rel, is_dir)
 
     def skip(reason: str, rel: str, message: str | None = None) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
         if message:
             result.diagnostics.append(Diagnostic(rel, message))
 
-    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores, forced: bool = False) -> None:
+    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores, forced: bool) -> list[tuple[str, str, _Ignores, bool]]:
+        """Judge one directory; returns its subdirectories to walk (a stack, not recursion: any depth)."""
         gitignore = os.path.join(abs_dir, ".gitignore")
         old = records.get(rel_dir)
         try:
             mtime = os.stat(abs_dir).st_mtime_ns
         except OSError as err:
             skip("unreadable", rel_dir or ".", f"directory not readable: {err.strerror}")
-            return
+            return []
         sig = _sig(gitignore) if cache is not None else None
         if old is not None and not forced and old.mtime_ns == mtime and old.ignore_sig == sig:
             record = old
         else:
             record = _judge(abs_dir, rel_dir, ignores, mtime, sig)
             if record is None:
-                return
+                return []
             forced = forced or (old is not None and old.ignore_sig != sig)  # the rules below changed
             if cache is not None and record.mtime_ns:
                 records[rel_dir] = record
@@ -269,8 +330,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
                 skip("unreadable", rel, f"not readable: {err.strerror or err}")
                 continue
             _content(abs_path, rel, language, st)
-        for abs_path, rel in record.subdirs:
-            walk(abs_path, rel, record.ignores, forced)
+        return [(abs_path, rel, record.ignores, forced) for abs_path, rel in record.subdirs]
 
     def _judge(abs_dir: str, rel_dir: str, ignores: _Ignores, mtime: int,
                sig: tuple[int, int] | None) -> _DirRecord | None:
@@ -285,6 +345,9 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         record = _DirRecord(mtime, sig, [], [], [], ignores)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _is_utf8(entry.name):
+                record.skips.append(("bad name", _printable(rel), "skipped: name is not valid UTF-8"))
+                continue
             try:
                 if entry.is_symlink():
                     record.mtime_ns = 0  # never reuse: a symlink's target can change without a trace here
@@ -300,7 +363,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     def _directory(entry: os.DirEntry, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
         if entry.name in _VCS_DIRS:
             return
-        if ignores.ignored(rel, True):
+        if excluded(ignores, rel, True):
             record.skips.append(("ignored", rel, None))
         elif not options.include_vendored and entry.name in VENDORED_DIRS:
             record.skips.append(("vendored", rel, None))
@@ -320,8 +383,12 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if statmod.S_ISDIR(st.st_mode):  # its target inside the root is walked on its own: no cycles or dupes
             skip("symlink", rel, "symlink to a directory; not followed (its target is indexed at its path)")
         elif statmod.S_ISREG(st.st_mode):
-            if secret(os.path.relpath(target, root).replace(os.sep, "/")):  # `notes.txt -> .env`
-                skip("secret", rel)
+            target_rel = os.path.relpath(target, root).replace(os.sep, "/")
+            if (pattern := secret(target_rel)) is not None:  # `notes.txt -> .env`
+                skip("secret", rel, f"skipped: secret file (links to {target_rel}, matches {pattern})")
+                return
+            if (why := _left_out(target_rel)) is not None:
+                skip("symlink", rel, f"symlink to a file the rules leave out ({why}: {target_rel}); not followed")
                 return
             verdict = _DirRecord(0, None, [], [], [], ignores)
             _name_rules(entry.path, rel, ignores, verdict)
@@ -330,17 +397,35 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             for abs_path, crel, language in verdict.candidates:
                 _content(abs_path, crel, language, st)
 
+    def _left_out(target_rel: str) -> str | None:
+        """Why the rules leave a symlink's target out (its folders' ignore files, vendored or VCS
+        folders, generated names), or None: a link must not bring in what its target's path would not."""
+        parts = target_rel.split("/")
+        ignores = root_ignores
+        for i, part in enumerate(parts[:-1]):
+            rel = "/".join(parts[:i + 1])
+            if part in _VCS_DIRS:
+                return "version control"
+            if excluded(ignores, rel, True):
+                return "ignored"
+            if not options.include_vendored and part in VENDORED_DIRS:
+                return "vendored"
+            ignores = ignores.descend(rel, _read_ignore(root / rel / ".gitignore"))
+        if excluded(ignores, target_rel, False):
+            return "ignored"
+        return "generated" if generated(target_rel) else None
+
     def _name_rules(abs_path: str, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
         """The verdicts that depend on the path alone."""
-        if secret(rel):
-            record.skips.append(("secret", rel, None))
+        if (pattern := secret(rel)) is not None:
+            record.skips.append(("secret", rel, f"skipped: secret file (matches {pattern})"))
             return
         # cheap verdicts first: most skipped files of a big tree are of a language we don't index
         language = language_for(rel)
         name = rel.rsplit("/", 1)[-1]
         if language is None and "." in name.lstrip("."):  # only extensionless files may have a shebang
             record.skips.append(("unknown language", rel, None))
-        elif ignores.ignored(rel, False):
+        elif excluded(ignores, rel, False):
             record.skips.append(("ignored", rel, None))
         elif generated(rel):
             record.skips.append(("generated", rel, None))
@@ -373,7 +458,11 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             return
         result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
 
-    walk(str(root), "", _Ignores([]).descend("", top))
+    top_ignores = _Ignores([]).descend("", _read_ignore(git_exclude))
+    root_ignores = top_ignores.descend("", _read_ignore(root / ".gitignore"))
+    stack = [(str(root), "", top_ignores, False)]
+    while stack:
+        stack += walk(*stack.pop())
     result.files.sort(key=lambda f: f.path)
     result.diagnostics.sort(key=lambda d: (d.path, d.message))
     return result

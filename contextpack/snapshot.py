@@ -2,8 +2,10 @@
 
 A snapshot reads through its own connection, pinned to the state that was committed when it opened
 (a read transaction; WAL lets refreshes commit meanwhile), and builds the graph and lexical index from
-that same state, so every query a pack makes agrees with every other. The engine owns snapshots and
-swaps in a new one after a refresh; an old one closes when the last pack using it ends.
+that same state, so every query a pack makes agrees with every other. That derived state is loaded from
+the sidecar beside the index when it holds the same state (`derived`), else built and written there. The
+engine owns snapshots and swaps in a new one after a refresh; an old one closes when the last pack using
+it ends.
 
     snap = Snapshot.build(root, index_path, LexicalCache())
     snap.digest, snap.graph.file_rank(), snap.lexical.file_scores(["bulk"])
@@ -17,9 +19,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .derived import load_or_build
 from .graph import RepoGraph
 from .lexical import LexicalCache, LexicalIndex
-from .resolve import RepoContext
 from .store import FileRow, Store
 
 
@@ -36,14 +38,14 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(cls, root: Path, index_path: Path, cache: LexicalCache) -> Snapshot:
+    def build(cls, root: Path, index_path: Path, cache: LexicalCache, persist: bool | None = None) -> Snapshot:
+        """The snapshot of the state committed now. Its derived state comes from the sidecar beside the index
+        when that holds this state, else it is built and the sidecar written (`persist=False`: neither; None:
+        as $CONTEXTPACK_DERIVED says, on by default)."""
         store = Store.open_reader(index_path)
         try:
-            graph = RepoGraph.build(store)
-            graph.file_rank()  # builds the PageRank transition matrix now, not in the first pack
-            modules = RepoContext.build(graph.paths, lambda _p: b"").python_modules
-            lexical = LexicalIndex.build(store, root, cache)
-            return cls(root, store.meta("digest") or "", store, graph, lexical, modules)
+            d = load_or_build(store, root, index_path, cache, persist)
+            return cls(root, store.meta("digest") or "", store, d.graph, d.lexical, d.modules)
         except BaseException:
             store.close()
             raise

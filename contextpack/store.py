@@ -14,7 +14,6 @@ re-parses only those whose content hash changed.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import json
 import os
@@ -23,23 +22,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import platformdirs
 
 from .errors import IndexStateError
 from .parse import FileFacts, Import, Reference, parse_source
-from .resolve import RepoContext, resolve_import
+from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
-SCHEMA_VERSION = 2
-PARALLEL_THRESHOLD = 64
-# files whose content import resolution reads (RepoContext.build)
-CONTEXT_FILES = frozenset({"tsconfig.json", "jsconfig.json", "package.json", "go.mod", "Cargo.toml",
-                           "composer.json"})  # below this many files to parse, a process pool costs more than it saves
+SCHEMA_VERSION = 3  # 3: includes keep their brackets, more constructs extracted (older indexes are rebuilt)
+PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -159,10 +153,88 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
 
 def _die_with_parent() -> None:
     """Pool workers end when the indexer dies (even by SIGKILL) instead of waiting forever (Linux)."""
+    import ctypes
+
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+# ---- opening only what contextpack made -----------------------------------------------------------------
+
+APPLICATION_ID = 0x63707831  # "cpx1" in the SQLite header: this database was made by contextpack
+SQLITE_TIMEOUT = 5.0  # seconds to wait for another writer before "locked"
+_SQLITE_MAGIC = b"SQLite format 3\0"
+_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")
+
+
+def _is_our_index(path: Path) -> bool:
+    """False if `path` does not exist; True if it is an index contextpack made; otherwise an
+    IndexStateError that names what the file is (and never suggests deleting it)."""
+    if not os.path.lexists(path):
+        return False
+    if path.is_dir():
+        raise IndexStateError(f"index path {path} is a directory; give a file path such as {path / 'index.sqlite'}")
+    if not path.is_file():
+        raise IndexStateError(f"index path {path} is not a regular file; choose another --index path")
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+    if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
+        raise IndexStateError(f"{path} is not a contextpack index (it is not an SQLite database); "
+                              f"contextpack will not overwrite it: choose another --index path")
+    if int.from_bytes(header[68:72], "big") == APPLICATION_ID or _is_legacy_index(path):
+        return True
+    raise IndexStateError(f"{path} is an SQLite database that contextpack did not create; "
+                          f"contextpack will not change it: choose another --index path")
+
+
+def _is_legacy_index(path: Path) -> bool:
+    """An index written before the header stamp: our schema version and a `meta` row naming its root."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=SQLITE_TIMEOUT)
+        try:
+            if not 1 <= conn.execute("PRAGMA user_version").fetchone()[0] <= SCHEMA_VERSION:
+                return False
+            return conn.execute("SELECT 1 FROM meta WHERE key='root'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _create_index(path: Path) -> None:
+    """Make a stamped, empty index beside `path`, then link it into place (never over an existing file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another contextpack created it first
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def describe_db_error(path: Path | str, err: sqlite3.Error) -> str:
+    """One line naming the real cause; only a damaged index (which contextpack made) is to be deleted."""
+    text = str(err)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return f"index {path} is locked by another process ({text}); try again when it finishes"
+    if "readonly" in low or "read-only" in low:
+        return f"index {path} is read-only ({text}); make it writable or choose another --index path"
+    if "full" in low:
+        return f"no space left for index {path} ({text}); free some disk space or choose another --index path"
+    if "unable to open" in low or "i/o" in low:
+        return f"cannot open index {path} ({text}); check that its directory exists and is writable"
+    return f"index {path} is damaged ({text}); delete this file (contextpack made it) to rebuild"
 
 
 class Store:
@@ -175,9 +247,11 @@ class Store:
 
     @classmethod
     def open(cls, path: Path) -> Store:
+        """The index at `path`, created if missing. A file contextpack did not create is never changed."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if not _is_our_index(path):
+                _create_index(path)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=SQLITE_TIMEOUT)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -185,18 +259,17 @@ class Store:
                 raise IndexStateError(
                     f"index {path} was written by a newer contextpack (schema {version}); "
                     f"upgrade contextpack or delete the file")
-            if version < SCHEMA_VERSION:  # the index is a cache: an older schema is rebuilt, not migrated
-                conn.executescript("".join(
-                    f"DROP TABLE IF EXISTS {t};" for t in
-                    ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")))
+            if version < SCHEMA_VERSION:  # our own older cache: rebuilt, not migrated
+                conn.executescript("".join(f"DROP TABLE IF EXISTS {t};" for t in _TABLES))
             conn.executescript(_SCHEMA)
             for ddl in _INDEXES.values():
                 conn.execute(ddl)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")  # stamps a legacy index of ours
         except sqlite3.DatabaseError as err:
-            raise IndexStateError(f"index {path} is unusable ({err}); delete it to rebuild") from None
+            raise IndexStateError(describe_db_error(path, err)) from None
         except OSError as err:
-            raise IndexStateError(f"cannot create index at {path}: {err.strerror or err}") from None
+            raise IndexStateError(f"cannot use index at {path}: {err.strerror or err}") from None
         return cls(conn, path)
 
     @classmethod
@@ -312,6 +385,9 @@ class Store:
                 if progress:
                     progress(i, total)
             return out
+        from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
+        from multiprocessing import get_context
+
         # fork when this is the only thread (spawn/forkserver re-import the caller's __main__, which breaks
         # scripts without an `if __name__ == "__main__":` guard); a forked child of a threaded process (a
         # server) can inherit a lock some other thread held, so there the workers come from a fork server
@@ -364,8 +440,11 @@ class Store:
             except OSError:
                 return b""
 
-        # the context depends on the file set and a few config files; rebuild only when those change
-        if (paths is None or self._ctx is None or any(p.rsplit("/", 1)[-1] in CONTEXT_FILES for p in paths)):
+        # the context depends on the file set and a few config files; rebuild only when those change,
+        # and then re-resolve every import (a new module path in go.mod changes other files' targets)
+        if paths is not None and any(is_context_file(p) for p in paths):
+            paths = None
+        if paths is None or self._ctx is None:
             self._ctx = RepoContext.build(ids, read)
         ctx = self._ctx
         if paths is None:

@@ -5,40 +5,49 @@ type by explainable rules.
     q.identifiers    # ["QuerySet.bulk_create", "QuerySet", "bulk_create", "TypeError"]
     q.paths          # ["django/db/models/query.py"]
     q.type, q.type_reason
+    text = read_task(sys.stdin.buffer)   # bounded read of a file or stdin, any encoding, never raises
+
+Every pattern here is linear in the text (bounded quantifiers, no nested unbounded repeats, HTML comments
+and code fences found by plain search), so the longest task allowed is analysed in well under a second.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
 
 from .errors import RequestError
 
 TASK_TYPES = ("bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration")
 MAX_TASK_CHARS = 200_000  # longer text is cut (and the bundle says so); a task is not a corpus
+MAX_TASK_BYTES = 4 * MAX_TASK_CHARS + 4  # enough of any encoding to fill the cap and to see it was passed
+MAX_NAME = 128  # longer runs of word characters are data, not identifiers
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_UTF16_SAMPLE = 512
 
 _EXT = (r"py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|cs|rb|php|swift|scala|m|mm|sh|"
         r"toml|cfg|ini|yaml|yml|json|md|rst|txt|html|css|scss|sql|proto|gradle|xml")
-_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:{_EXT}))(?![\w/])")
-_DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
-_IDENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b")
-_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
-_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\(")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_ERROR_LINE = re.compile(r"^\s*(?:Caused by: |Exception in thread \"[^\"\n]*\" )?"  # Java's prefixes
-                         r"((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Panic))"
-                         r"(?::\s*(.+))?$", re.M)
+_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]{{1,{MAX_NAME}}}/){{0,32}}[\w.-]{{1,{MAX_NAME}}}\.(?:{_EXT}))(?![\w/])")
+_DOTTED = re.compile(rf"\b([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_NAME}}}){{1,16}})\b")
+_IDENT = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\b")
+_INLINE_CODE = re.compile(r"`([^`\n]{1,1000})`")
+_CALL = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\(")
+_ERROR_LINE = re.compile(r"^[ \t]*(?:Caused by: |Exception in thread \"[^\"\n]{0,200}\" )?"  # Java's prefixes
+                         rf"((?:[\w.]{{1,{MAX_NAME}}}\.)?[A-Z]\w{{0,{MAX_NAME}}}"
+                         r"(?:Error|Exception|Warning|Exit|Interrupt|Panic))(?::[ \t]*([^\n]{1,1000}))?$", re.M)
 
 # stack frames of five languages: (regex, groups → path, line, function)
 _FRAMES = [
-    ("python", re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')),
-    ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]+?) \()?(?:file://)?([^\s()]+?\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")),
-    ("java", re.compile(r"at ((?:[\w$]+\.)+[\w$<>]+)\(([\w$]+\.(?:java|kt|scala)):(\d+)\)")),
+    ("python", re.compile(r'File "([^"\n]{1,500})", line (\d{1,9})(?:, in ([\w<>.]{1,200}))?')),
+    ("javascript", re.compile(r"at (?:(?:async )?([\w$.<>\[\] ]{1,60}?) \()?(?:file://)?"
+                              r"([^\s()]{1,300}?\.[cm]?[jt]sx?):(\d{1,9})(?::\d{1,9})?\)?")),
+    ("java", re.compile(r"at ((?:[\w$]{1,100}\.){1,32}[\w$<>]{1,100})\(([\w$]{1,100}\.(?:java|kt|scala)):(\d{1,9})\)")),
     # a goroutine frame: optional "pkg/path.(*Type).Method(args)" line, then "\t/abs/path/file.go:17 +0x1d"
-    ("go", re.compile(r"^(?:([\w.\-/!@~]+?\.(?:\(\*?\w+\)\.)?[\w.]+)\(.*\)[ \t]*\r?\n)?"
-                      r"[ \t]*(\S+?\.go):(\d+)", re.M)),
-    ("rust", re.compile(r"(?:panicked at |at )((?:[\w.-]+/)*[\w.-]+\.rs):(\d+)(?::\d+)?")),
+    ("go", re.compile(r"^(?:([\w.\-/!@~]{1,200}?\.(?:\(\*?\w{1,100}\)\.)?[\w.]{1,100})\([^\n]{0,500}\)[ \t]*\r?\n)?"
+                      r"[ \t]*(\S{1,300}?\.go):(\d{1,9})", re.M)),
+    ("rust", re.compile(r"(?:panicked at |at )((?:[\w.-]{1,100}/){0,32}[\w.-]{1,100}\.rs):(\d{1,9})(?::\d{1,9})?")),
 ]
 
 _STOP = frozenset("""a an and are as at be but by can could did do does for from has have how i if in into is it
@@ -49,6 +58,8 @@ they this to too use used using was we were what when where which while who why 
 # "test(s)" or a test's name: test_x, x_test, TestX, XTest (case-sensitive there: "latest" is no test)
 _TEST_WORD = r"(tests?|test_\w+|\w+_tests?|(?-i:Test[A-Z0-9_]\w*|[A-Z]\w*Tests?))"
 
+_JS_LOCATION = re.compile(r"\.[cm]?[jt]sx?:\d")
+
 # rules for the task type: first match wins, and its reason is reported
 _TYPE_RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("dependency-upgrade", re.compile(r"\b(upgrade|bump|update)\b.{0,40}\b(dependenc\w*|version|package|library|"
@@ -57,7 +68,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("test-repair", re.compile(rf"\b(failing|broken|flaky|fix(es|ing)?)\b.{{0,30}}\b{_TEST_WORD}\b|"
                                rf"\b{_TEST_WORD}\b.{{0,30}}\b(fail\w*|broken|flaky)\b", re.I),
      "mentions failing or broken tests"),
-    ("bugfix", re.compile(r"\b(bug|error|exception|traceback|crash\w*|panic\w*|fail(s|ed|ing|ure)?|incorrect|"
+    ("bugfix", re.compile(r"\b(bug|fix(e[sd]|ing)?|error|exception|traceback|crash\w*|panic\w*|"
+                          r"fail(s|ed|ing|ure)?|incorrect|"
                           r"(?-i:[A-Z]\w*(Error|Exception))|wrong|unexpected\w*|regression|broken|raises?|"
                           r"should not|doesn'?t work|not work\w*)\b", re.I),
      "mentions an error or wrong behaviour"),
@@ -92,6 +104,48 @@ class TaskQuery:
     truncated: bool = False
 
 
+def decode_task(data: bytes) -> str:
+    """Task bytes in any encoding as text: a BOM names it, NULs at alternate bytes mean UTF-16, else UTF-8;
+    undecodable bytes become U+FFFD and NULs go (they are no text, and XML can't carry them)."""
+    codec = next((c for bom, c in _BOMS if data.startswith(bom)), None)
+    if codec is not None:
+        data = data[len(next(b for b, c in _BOMS if c == codec)):]
+    else:
+        head = data[:_UTF16_SAMPLE]
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        codec = "utf-16-le" if odd > len(head) // 4 > even else "utf-16-be" if even > len(head) // 4 > odd else "utf-8"
+    return data.decode(codec, errors="replace").replace("\0", "")
+
+
+def read_task(stream: BinaryIO | TextIO) -> str:
+    """At most what the length cap needs from a file or pipe (never all of /dev/zero), decoded."""
+    data = stream.read(MAX_TASK_BYTES)
+    return decode_task(data) if isinstance(data, bytes) else data.replace("\0", "")
+
+
+def _strip_html_comments(text: str) -> str:
+    """`<!-- ... -->` removed (an unclosed one stays): plain search, linear in the text."""
+    out, i = [], 0
+    while (start := text.find("<!--", i)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        out.append(text[i:start])
+        i = end + 3
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _code_blocks(text: str) -> list[str]:
+    """Bodies of ``` fenced blocks (the fence line's info string skipped): plain search, linear."""
+    blocks, i = [], 0
+    while (start := text.find("```", i)) >= 0:
+        body = text.find("\n", start + 3)
+        end = text.find("```", body + 1) if body >= 0 else -1
+        if end < 0:
+            break
+        blocks.append(text[body + 1:end])
+        i = end + 3
+    return blocks
+
+
 def split_identifier(name: str) -> list[str]:
     """Sub-words of an identifier, lower case: `bulk_createHTTPResponse2` → bulk, create, http, response2."""
     words = []
@@ -102,13 +156,15 @@ def split_identifier(name: str) -> list[str]:
 
 def lexical_terms(text: str) -> list[str]:
     """Terms for lexical matching: each identifier lower-cased whole and as sub-words, stop words out."""
+    terms_of: dict[str, list[str]] = {}  # a long task repeats its words: split each distinct one once
     out = []
     for ident in _IDENT.findall(text):
-        low = ident.lower()
-        subs = split_identifier(ident)
-        if len(subs) > 1:
-            out.append(low)
-        out += [s for s in subs if len(s) > 1 and s not in _STOP and not s.isdigit()]
+        terms = terms_of.get(ident)
+        if terms is None:
+            subs = split_identifier(ident)
+            terms = terms_of[ident] = ([ident.lower()] if len(subs) > 1 else []) + [
+                s for s in subs if len(s) > 1 and s not in _STOP and not s.isdigit()]
+        out += terms
     return out
 
 
@@ -146,9 +202,11 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     text = text[:MAX_TASK_CHARS]
 
     # issue templates hide instructions in HTML comments; they are not part of the task
-    visible = _HTML_COMMENT.sub("", text)
+    visible = _strip_html_comments(text)
     frames: list[Frame] = []
     for lang, rx in _FRAMES:
+        if lang == "javascript" and not _JS_LOCATION.search(visible):
+            continue  # each "at " would try a frame: skip them all when no script location can end one
         for m in rx.finditer(visible):
             if lang == "python":
                 frames.append(Frame(m.group(1), int(m.group(2)), m.group(3) or ""))
@@ -166,7 +224,7 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
                 frames.append(Frame(m.group(1), int(m.group(2))))
     frames = list(dict.fromkeys(frames))
 
-    code_blocks = [b.strip("\n") for b in _CODE_BLOCK.findall(visible)]
+    code_blocks = [b.strip("\n") for b in _code_blocks(visible)]
     inline = _INLINE_CODE.findall(visible)
     errors = list(dict.fromkeys(f"{m.group(1)}: {m.group(2)}".strip(": ") for m in _ERROR_LINE.finditer(visible)))
     paths = list(dict.fromkeys(p.lstrip("./") for p in _PATH.findall(visible) if not p.startswith("http")))
@@ -174,15 +232,16 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
 
     idents: list[str] = []
     code_text = "\n".join(code_blocks + inline)
-    for m in _DOTTED.finditer(visible):
-        d = m.group(1)
+    for d in dict.fromkeys(_DOTTED.findall(visible)):
         if not re.search(rf"\.(?:{_EXT})$", d) and not d.replace(".", "").isdigit():
             idents.append(d)
-    for w in _IDENT.findall(visible):
+    for w in dict.fromkeys(_IDENT.findall(visible)):
         if _looks_code(w):
             idents.append(w)
-    idents += [w for w in _CALL.findall(visible) if len(w) > 2 and w.lower() not in _STOP]  # `Case(`, `save()`
-    for w in _IDENT.findall(code_text):  # plain words of code blocks are mostly prose or data, not names
+    # `Case(`, `save()`
+    idents += [w for w in dict.fromkeys(_CALL.findall(visible)) if len(w) > 2 and w.lower() not in _STOP]
+    # plain words of code blocks are mostly prose or data, not names
+    for w in dict.fromkeys(_IDENT.findall(code_text)):
         if len(w) > 2 and w.lower() not in _STOP and (_looks_code(w) or w[0].isupper()):
             idents.append(w)
     idents += [f.function for f in frames if f.function and not f.function.startswith("<")]

@@ -29,6 +29,7 @@ from .errors import NotFoundError, RequestError
 from .ledger import record_bundle
 from .models import (
     MAX_BUDGET,
+    REPO_NAME_PATTERN,
     ExpandRequest,
     FileSlice,
     IndexStatus,
@@ -46,7 +47,7 @@ from .verify import Report, verify_repo
 MAX_ENGINES = 8  # open engines (warm graph and lexical index each); idle ones beyond this are closed
 WATCH_DEBOUNCE_MS = 200  # a burst of file events within this becomes one refresh
 WATCH_STEP_MS = 50
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_NAME = re.compile(REPO_NAME_PATTERN.removeprefix("^").removesuffix("$"))  # used with fullmatch
 MAX_CHANGED_LISTED = 200
 
 
@@ -98,15 +99,16 @@ class Workspace:
         return [self.summary(n) for n in self.names()]
 
     def summary(self, name: str) -> RepoSummary:
-        with self._use(name) as engine:
+        with self._use(name, warm=False) as engine:
             stats = engine.stats()
             return RepoSummary(name=name, root=str(engine.root), indexed=stats.digest is not None,
                                digest=stats.digest, files=stats.counts.get("files", 0),
                                watching=name in self._watchers)
 
     @contextlib.contextmanager
-    def _use(self, name: str) -> Iterator[Engine]:
-        """The engine of `name`, opened if needed, kept open (not evicted) for the block."""
+    def _use(self, name: str, warm: bool = True) -> Iterator[Engine]:
+        """The engine of `name`, opened if needed, kept open (not evicted) for the block. `warm`: the
+        caller will pack or read, so a watched workspace starts the repository's watcher now."""
         with self._lock:
             repo = self._repos.get(name)
             if repo is None:
@@ -120,7 +122,7 @@ class Workspace:
             evicted = self._evict()
         for old in evicted:
             self._close(old)
-        if self.watch and name not in self._watchers:
+        if warm and self.watch and name not in self._watchers:
             self._start_watcher(name, engine)
         try:
             yield engine
@@ -164,10 +166,18 @@ class Workspace:
         return bundle
 
     def bundle(self, bundle_id: str) -> Bundle:
-        return self.bundles.get(bundle_id)[1]
+        return self.bundles.get(bundle_id).bundle
+
+    def adopt(self, bundle_id: str) -> RepoSummary:
+        """Register the repository a kept bundle was packed for, under the same name (a one-shot command
+        expanding a bundle that another process made; a server only expands for repositories it serves)."""
+        kept = self.bundles.get(bundle_id)
+        return self.register(kept.root, kept.repo)
 
     def expand(self, bundle_id: str, req: ExpandRequest) -> Bundle:
-        repo, parent = self.bundles.get(bundle_id)
+        """A delta of a kept bundle, for a repository registered here."""
+        kept = self.bundles.get(bundle_id)
+        repo, parent = kept.repo, kept.bundle
         with self._use(repo) as engine:
             delta = engine.expand(parent, self.bundles.state(parent.repo.index_digest), self.bundles.seen(parent),
                                   req.refs, req.symbols, req.paths, req.budget)
@@ -177,13 +187,13 @@ class Workspace:
     def _keep(self, repo: str, engine: Engine, bundle: Bundle) -> None:
         digest = bundle.repo.index_digest
         shas = None if self.bundles.state(digest) is not None else engine.file_shas(digest)
-        self.bundles.put(repo, bundle, shas)
+        self.bundles.put(repo, engine.root, bundle, shas)
         record_bundle(bundle, engine.root)
 
     def verify(self, name: str, bundle_id: str, diff_text: str | None = None, base: str | None = None,
                allow_outside: bool = False, run: bool = False) -> Report:
         """Verify a patch on repository `name` against a kept bundle (see `verify.verify_repo`)."""
-        _, bundle = self.bundles.get(bundle_id)
+        bundle = self.bundles.get(bundle_id).bundle
         with self._use(name) as engine:
             root = engine.root
         return verify_repo(root, bundle, diff_text, base, allow_outside, run)
@@ -213,7 +223,8 @@ class Workspace:
             last = engine.last_change
             return IndexStatus(repo=name, root=stats.root, index_path=stats.index_path, digest=stats.digest,
                                files_by_language=stats.files_by_language, counts=stats.counts,
-                               watching=name in self._watchers, last_change=_summary(last) if last else None)
+                               watching=name in self._watchers, last_change=_summary(last) if last else None,
+                               watch_error=watcher.error if (watcher := self._watchers.get(name)) else None)
 
 
 def _summary(stats: RefreshStats) -> RefreshSummary:

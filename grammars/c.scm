@@ -1,6 +1,7 @@
 ; contextpack tags query — C (tree_sitter_c).
-; Capture convention: see python.scm. @import.relative is not used: `#include "x.h"` and `#include <x.h>`
-; both give the path as written in @import.module and the resolver tries the including file's directory first.
+; Capture convention: see python.scm. @import.relative is not used: `#include "x.h"` gives the path as
+; written in @import.module (the resolver tries the including file's directory first); `#include <x.h>` gives
+; it in @import.system, kept with its brackets ("<x.h>": a system include, resolved only under include roots).
 ; Choices:
 ;   - function definitions and prototypes (`int f(void);`, the API of a header) are both @definition.function;
 ;     the name is the identifier inside the function_declarator, through `*`/`**` pointer declarators
@@ -51,6 +52,7 @@
 
 ; typedefs, function-pointer typedefs included
 (type_definition declarator: (type_identifier) @name) @definition.type
+(type_definition declarator: (function_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
   declarator: (pointer_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
@@ -128,7 +130,8 @@
         (array_declarator declarator: (identifier) @name)])]) @definition.variable)
 
 ; includes: "local.h" and <system.h>
-(preproc_include path: (_) @import.module) @import
+(preproc_include path: (string_literal) @import.module) @import
+(preproc_include path: (system_lib_string) @import.system) @import
 
 (identifier) @reference
 (type_identifier) @reference

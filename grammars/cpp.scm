@@ -1,5 +1,5 @@
 ; contextpack tags query — C++ (tree_sitter_cpp).
-; Capture convention: see python.scm. Includes as in c.scm: the path as written in @import.module.
+; Capture convention: see python.scm. Includes as in c.scm: "x.h" in @import.module, <x.h> in @import.system.
 ; Choices:
 ;   - namespace → namespace (`namespace a::b {}` is named `b`); class → class; struct/union → struct;
 ;     enum (class) → enum, enumerators → constant; typedef and `using X = …;` → type
@@ -35,6 +35,11 @@
     (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name)
     (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name))
     (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name))]) @definition.function
+; `void Lock() GTEST_LOCK_EXCLUDED_(mu);`: the grammar takes the trailing macro for the declarator and puts the
+; real one in an ERROR; this pattern comes first so the member keeps its own name
+(field_declaration
+  (ERROR (function_declarator declarator: [(identifier) (field_identifier)] @name))
+  declarator: (function_declarator)) @definition.function
 (field_declaration
   declarator: [
     (function_declarator declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name)
@@ -62,6 +67,7 @@
 
 ; type aliases
 (type_definition declarator: (type_identifier) @name) @definition.type
+(type_definition declarator: (function_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
   declarator: (pointer_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition
@@ -163,7 +169,8 @@
         (array_declarator declarator: (identifier) @name)])]) @definition.variable)
 
 ; includes: "local.hpp" and <system>
-(preproc_include path: (_) @import.module) @import
+(preproc_include path: (string_literal) @import.module) @import
+(preproc_include path: (system_lib_string) @import.system) @import
 
 (identifier) @reference
 (type_identifier) @reference

@@ -1,7 +1,9 @@
 ; contextpack tags query — JavaScript (.js .mjs .cjs .jsx); capture convention in python.scm.
 ; Definitions: classes, functions, methods, class fields (variable); `const/let/var x = <arrow | function>`
 ;   anywhere (function); other top-level `const` (constant) and `let`/`var` (variable) bindings;
-;   top-level `exports.x = function` / `module.exports.x = () => …` (function).
+;   `a.b.x = function` / `this.x = () => …` at any depth (function, named x); `module.exports = function f`
+;   (function, named f); `key: function` / `key: () => …` in an object literal (function, named key); a named
+;   function expression passed as an argument (`app.use(function logger() {})`, function).
 ;   A declaration with several declarators yields a definition per declarator.
 ; Imports: @import.module is the source string as written ("./util", "@app/x", "react").
 ;   @import.name: the default binding, the namespace binding (`* as ns` → "ns"), the *original* name of
@@ -34,9 +36,16 @@
 (program (export_statement declaration: (variable_declaration
   (variable_declarator name: (identifier) @name) @definition.variable)))
 
-(program (expression_statement (assignment_expression
+(expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  right: (function_expression name: (identifier) @name)) @definition.function
+  (#eq? @_module "module") (#eq? @_exports "exports"))
+(expression_statement (assignment_expression
   left: (member_expression property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @definition.function))
+  right: [(arrow_function) (function_expression)]) @definition.function)
+(pair key: [(property_identifier) (string)] @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+(arguments (function_expression name: (identifier) @name) @definition.function)
 
 ; ---- imports
 (import_statement source: (string) @import.module) @import

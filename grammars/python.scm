@@ -9,6 +9,7 @@
 ;   @scope              inside a definition: the type it belongs to when declared outside it
 ;                       (Go receivers, C++ `Foo::bar`); the definition is qualified under it
 ;   @import.relative    like @import.module, for a path relative to the importing file ("./" is added)
+;   @import.system      like @import.module, kept as written with its brackets (C/C++ `#include <x.h>`)
 
 (class_definition name: (identifier) @name) @definition.class
 (function_definition name: (identifier) @name) @definition.function

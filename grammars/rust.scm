@@ -1,6 +1,7 @@
 ; contextpack tags query — Rust; capture convention in python.scm.
 ; Definitions: struct/union (struct), enum, trait, impl (named after the implementing type, so methods
-;   qualify as mod.Type.method), fn (function; method inside impl/trait), trait fn signatures, inline
+;   qualify as mod.Type.method; `impl X for &mut S` → S, `for str` → str, `for [u8]` → [u8]), fn (function;
+;   method inside impl/trait; `r#match` is named `match`), trait fn signatures, associated types (type), inline
 ;   `mod m { … }` (module), const/static (constant), type aliases (type), macro_rules! (function),
 ;   enum variants (constant), struct fields (variable). Attributes (#[derive]) count in the lines;
 ;   the `///` comment above (or above the attributes) is the doc.
@@ -21,6 +22,10 @@
 (trait_item name: (type_identifier) @name) @definition.trait
 (impl_item type: [
   (type_identifier) @name
+  (reference_type type: [(type_identifier) (primitive_type)] @name)
+  (reference_type type: (generic_type type: (type_identifier) @name))
+  (primitive_type) @name
+  (array_type) @name
   (generic_type type: (type_identifier) @name)
   (scoped_type_identifier name: (type_identifier) @name)
   (generic_type type: (scoped_type_identifier name: (type_identifier) @name))]) @definition.impl
@@ -30,6 +35,7 @@
 (const_item name: (identifier) @name) @definition.constant
 (static_item name: (identifier) @name) @definition.constant
 (type_item name: (type_identifier) @name) @definition.type
+(associated_type name: (type_identifier) @name) @definition.type
 (macro_definition name: (identifier) @name) @definition.function
 (field_declaration_list (field_declaration name: (field_identifier) @name) @definition.variable)
 

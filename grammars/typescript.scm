@@ -47,9 +47,16 @@
 (program (export_statement declaration: (variable_declaration
   (variable_declarator name: (identifier) @name) @definition.variable)))
 
-(program (expression_statement (assignment_expression
+(expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  right: (function_expression name: (identifier) @name)) @definition.function
+  (#eq? @_module "module") (#eq? @_exports "exports"))
+(expression_statement (assignment_expression
   left: (member_expression property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @definition.function))
+  right: [(arrow_function) (function_expression)]) @definition.function)
+(pair key: [(property_identifier) (string)] @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+(arguments (function_expression name: (identifier) @name) @definition.function)
 
 ; ---- imports
 (import_statement source: (string) @import.module) @import

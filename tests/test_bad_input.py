@@ -170,7 +170,8 @@ def test_corrupt_index(repo: Path, tmp_path: Path) -> None:
     proc = run("index", "--repo", repo, "--index", garbage, env_dir=tmp_path)
     assert proc.returncode == 3
     assert one_line(proc.stderr) == (
-        f"error: index {garbage} is unusable (file is not a database); delete it to rebuild")
+        f"error: {garbage} is not a contextpack index (it is not an SQLite database); "
+        f"contextpack will not overwrite it: choose another --index path")
     assert proc.stdout == ""
 
 
@@ -190,7 +191,8 @@ def test_damaged_index_pages(repo: Path, index: Path, tmp_path: Path) -> None:
     proc = run("stats", "--repo", repo, "--index", index, env_dir=tmp_path)
     assert proc.returncode == 3, proc.stdout
     assert one_line(proc.stderr) == (
-        f"error: index {index} is unusable (database disk image is malformed); delete it to rebuild")
+        f"error: index {index} is damaged (database disk image is malformed); "
+        f"delete this file (contextpack made it) to rebuild")
 
 
 # ---- permissions: the indexer runs unprivileged --------------------------------------------------

@@ -148,9 +148,9 @@ def test_references(repo: Path) -> None:
 
 def test_imports(repo: Path) -> None:
     assert facts(repo, "src/geo/point.c").imports == [
-        Import("geo/point.h", (), 1), Import("util.h", (), 2), Import("math.h", (), 3),
+        Import("geo/point.h", (), 1), Import("util.h", (), 2), Import("<math.h>", (), 3),
     ]
-    assert facts(repo, "include/geo/point.h").imports == [Import("stddef.h", (), 5)]
+    assert facts(repo, "include/geo/point.h").imports == [Import("<stddef.h>", (), 5)]
 
 
 def test_resolution(repo: Path) -> None:
@@ -167,8 +167,8 @@ def test_resolution(repo: Path) -> None:
     # not next to src/main.c nor under an include root: the only file of that name
     assert resolve("src/main.c", "util.h") == ["src/geo/util.h"]
     # system headers are not in the repository
-    assert resolve("src/geo/point.c", "math.h") == []
-    assert resolve("src/main.c", "stdio.h") == []
+    assert resolve("src/geo/point.c", "<math.h>") == []
+    assert resolve("src/main.c", "<stdio.h>") == []
     # a parent directory of the including file
     assert resolve_import("src/geo/deep/x.c", "c", Import("geo/util.h", (), 1), ctx) == ["src/geo/util.h"]
 

@@ -167,7 +167,7 @@ def test_references(repo: Path) -> None:
 
 def test_imports(repo: Path) -> None:
     assert facts(repo, "src/circle.cpp").imports == [
-        Import("shapes/circle.hpp", (), 1), Import("cmath", (), 2),
+        Import("shapes/circle.hpp", (), 1), Import("<cmath>", (), 2),
     ]
     assert facts(repo, "include/shapes/circle.hpp").imports == [Import("shapes/shape.hpp", (), 2)]
 

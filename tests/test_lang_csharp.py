@@ -89,6 +89,13 @@ public class OrdersController : Controller
     public IActionResult Pay() => Ok(Checkout.Pay(null));
 }
 """,
+    "src/Shop.Web/Shop.Web.csproj": """<Project Sdk="Microsoft.NET.Sdk.Web">
+  <PropertyGroup>
+    <TargetFramework>net8.0</TargetFramework>
+    <RootNamespace>Acme.Shop</RootNamespace>
+  </PropertyGroup>
+</Project>
+""",
 }
 
 
@@ -179,5 +186,7 @@ def test_resolution(repo: Path) -> None:
     # framework namespaces are not in the repository
     assert resolve_import(controller, "csharp", mvc, ctx) == []
     assert resolve_import(checkout, "csharp", Import("System", (), 1), ctx) == []
-    # best effort: a namespace whose directory layout differs, by its last component
+    # a namespace below a project's <RootNamespace> (Shop.Web.csproj: Acme.Shop) is a directory of the project
     assert resolve_import(checkout, "csharp", Import("Acme.Shop.Controllers", (), 1), ctx) == [controller]
+    # a namespace the repository does not lay out is not guessed from its last component
+    assert resolve_import(checkout, "csharp", Import("Other.Controllers", (), 1), ctx) == []

@@ -105,6 +105,7 @@ def test_definitions(repo: Path) -> None:
         ("CartFull", "class", f"{q}.CartFull", 7, 7),
         ("Cart", "class", f"{q}.Cart", 10, 33),
         ("MAX_ITEMS", "constant", f"{q}.Cart.MAX_ITEMS", 12, 12),
+        ("items", "method", f"{q}.Cart.items", 14, 14),  # attr_reader :items
         ("initialize", "method", f"{q}.Cart.initialize", 16, 18),
         ("add", "method", f"{q}.Cart.add", 21, 24),
         ("empty", "method", f"{q}.Cart.empty", 26, 28),

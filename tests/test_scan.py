@@ -131,8 +131,11 @@ def test_secret_files_never_listed(tmp_path: Path) -> None:
     extra = scan_repo(tmp_path, ScanOptions(secret_patterns=("deploy/*.yaml",)))
     assert [f.path for f in extra.files] == ["deploy/readme.md", "main.py"]
     assert extra.skipped.get("secret") == 8
-    # secrets are skipped silently: their names are not echoed into diagnostics either
-    assert not any("env" in d.path or "rsa" in d.path for d in extra.diagnostics)
+    # each secret file is listed with its reason (its name is no secret; its content never leaves)
+    reasons = {d.path: d.message for d in extra.diagnostics}
+    assert reasons[".env"] == "skipped: secret file (matches .env)"
+    assert reasons["settings.sh"] == "skipped: secret file (links to .env, matches .env)"
+    assert reasons["deploy/prod.yaml"] == "skipped: secret file (matches deploy/*.yaml)"
 
 
 # ---- content checks -------------------------------------------------------------------------------

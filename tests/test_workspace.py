@@ -258,3 +258,34 @@ def test_bundle_store_is_bounded(tmp_path):
             ws.bundle(ids[0])
     finally:
         ws.close()
+
+
+def test_cli_expand_a_bundle_the_cli_packed(tmp_path):
+    """`contextpack pack` keeps its bundle; `contextpack expand ID --ref R` (another process) answers with a
+    delta that repeats nothing, and exits 6 with one line once what it asks changed."""
+    import json
+
+    from conftest import run_cli
+
+    from contextpack.bundle import Bundle
+
+    root = make_shop(tmp_path / "shop")
+    packed = run_cli(["pack", "--repo", str(root), "--task", TASK, "--budget", "300", "--no-server"])
+    assert packed.returncode == 0, packed.stderr
+    parent = Bundle.model_validate_json(packed.stdout)
+    ref = parent.omitted[0]
+    got = run_cli(["expand", parent.id, "--ref", ref.ref, "--symbol", "Cart.total", "--budget", "3000"])
+    assert got.returncode == 0, got.stderr
+    delta = Bundle.model_validate(json.loads(got.stdout))
+    assert delta.parent == parent.id and delta.items and delta.budget.used <= 3000
+    check_bundle(delta, root)
+    before = _shown(parent)
+    for path, lines in _shown(delta).items():
+        assert not lines & before.get(path, set())
+    target = root / ref.path
+    target.write_text(target.read_text() + "\n# changed\n")
+    stale = run_cli(["expand", parent.id, "--ref", ref.ref])
+    assert stale.returncode == 6 and stale.stdout == ""
+    assert stale.stderr.count("\n") == 1 and "changed under bundle" in stale.stderr, stale.stderr
+    unknown = run_cli(["expand", "f" * 64, "--ref", "x"])
+    assert unknown.returncode == 4 and "no bundle" in unknown.stderr

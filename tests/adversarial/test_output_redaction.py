@@ -1,0 +1,79 @@
+"""Issue 11, item 3: `map` and `symbols` print signatures; a secret in a constant, a default argument, a
+URL or a private key block must not ride out in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write
+from hostile import cli
+
+AWS_SECRET = "q9Vt3LmR7xK2pW8nZ4bH6cJ1dF5gS0aE2yU7iO3r"
+DB_PASSWORD = "Sup3rS3cretPassw0rd"
+DEFAULT_PASSWORD = "Hunt3rHunt3r99"
+KEY_BODY = "MIIEpAIBAAKCAQEAq8Zt4Ye5mXw2bQf0Lk9JpR3sVd7NcX1uT6oHaWgE2rYiBzMn"
+OPENAI = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3i"
+SECRETS = [AWS_SECRET, DB_PASSWORD, DEFAULT_PASSWORD, KEY_BODY, OPENAI]
+NAMES = ["AWS_SECRET_ACCESS_KEY", "DATABASE_URL", "connect", "PRIVATE_KEY", "OPENAI_API_KEY", "Client"]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> tuple[Path, Path]:
+    home = tmp_path_factory.mktemp("home")
+    root = home / "repo"
+    write(root, "settings.py", f'''\
+        AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"
+        DATABASE_URL = "postgres://admin:{DB_PASSWORD}@db.internal:5432/app"
+        OPENAI_API_KEY = "{OPENAI}"
+        PRIVATE_KEY = """-----BEGIN RSA PRIVATE KEY-----
+        {KEY_BODY}
+        -----END RSA PRIVATE KEY-----"""
+
+
+        def connect(host, password="{DEFAULT_PASSWORD}"):
+            return host
+
+
+        class Client:
+            def __init__(self, url="redis://:{DB_PASSWORD}@cache:6379"):
+                self.url = url
+        ''')
+    write(root, "app.js", f'export const OPENAI_API_KEY = "{OPENAI}";\n'
+                          f'export function login(user, password = "{DEFAULT_PASSWORD}") {{ return user; }}\n')
+    assert cli("index", "--repo", root, home=home).returncode == 0
+    return root, home
+
+
+def leaks(text: bytes) -> list[str]:
+    return [s for s in SECRETS if s.encode() in text]
+
+
+def test_map_is_redacted(repo) -> None:
+    root, home = repo
+    proc = cli("map", "--repo", root, "--budget", "100000", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert b"settings.py:" in proc.stdout and b"[REDACTED" in proc.stdout
+    assert not leaks(proc.stdout + proc.stderr)
+
+
+@pytest.mark.parametrize("name", NAMES + ["login"])
+def test_symbols_are_redacted(repo, name: str) -> None:
+    root, home = repo
+    proc = cli("symbols", name, "--repo", root, home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert not leaks(proc.stdout + proc.stderr), proc.stdout
+
+
+def test_the_task_echo_is_redacted(tmp_path, monkeypatch):
+    """`git diff | contextpack pack` puts the diff into the task: its secrets must not come back out."""
+    from contextpack.engine import Engine
+
+    monkeypatch.setenv("CONTEXTPACK_INDEX_DIR", str(tmp_path / "idx"))
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "app.py").write_text("def connect():\n    return None\n")
+    secret = "AKIAIOSFODNN7EXAMPLE"
+    bundle = Engine(root).pack(f"connect fails\n+AWS_ACCESS_KEY_ID={secret}\n", 1000)
+    assert secret not in bundle.to_json()
+    assert "connect fails" in bundle.task.text
