@@ -26,7 +26,6 @@ from rich.table import Table
 from . import client
 from .bundle import FORMATS, Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
-from .engine import Engine
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .models import ExpandRequest, PackRequest
 from .redact import scrub
@@ -35,6 +34,7 @@ from .task import TASK_TYPES, decode_task, read_task
 from .tokens import DEFAULT_ENCODING
 
 if TYPE_CHECKING:
+    from .engine import Engine
     from .workspace import Workspace
 
 app = typer.Typer(
@@ -61,6 +61,8 @@ _opened: list[Engine] = []  # for main(): name the index file when SQLite finds 
 
 
 def _engine(repo: Path, index: Path | None) -> Engine:
+    from .engine import Engine  # the engine's imports: only commands that read the index pay for them
+
     engine = Engine(repo, index_path=index)
     _opened.append(engine)
     return engine

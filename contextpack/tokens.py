@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-import tiktoken
+from typing import TYPE_CHECKING
 
 from .errors import RequestError
+
+if TYPE_CHECKING:
+    import tiktoken
 
 DEFAULT_ENCODING = "cl100k_base"
 # names whose data ships inside an installed package, so they load without a network
@@ -50,6 +52,8 @@ class Tokenizer:
 @functools.cache
 def get_tokenizer(name: str = DEFAULT_ENCODING) -> Tokenizer:
     """Load an encoding by name, preferring the bundled offline copy; unknown names are a RequestError."""
+    import tiktoken  # here, not at import: a CLI talking to a server never counts tokens
+
     known = set(tiktoken.list_encoding_names())
     if name not in known:
         raise RequestError(
