@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import platformdirs
 
 from .bundle import Bundle, Range
 from .errors import NotFoundError, RequestError
+from .fileio import write_atomic
 
 MAX_BUNDLES = 2000
 MAX_STATES = 50
@@ -60,10 +60,10 @@ class BundleStore:
     def put(self, repo: str, root: Path, bundle: Bundle, file_shas: dict[str, str] | None) -> None:
         body = json.dumps({"repo": repo, "root": str(root), "bundle": bundle.model_dump(mode="json", by_alias=True)},
                           sort_keys=True, ensure_ascii=False)
-        self._write(self.root / f"{bundle.id}.json", body)
+        write_atomic(self.root / f"{bundle.id}.json", body)
         digest = bundle.repo.index_digest
         if file_shas is not None and _ID.fullmatch(digest) and not (self.root / "states" / f"{digest}.json").exists():
-            self._write(self.root / "states" / f"{digest}.json", json.dumps(file_shas, sort_keys=True))
+            write_atomic(self.root / "states" / f"{digest}.json", json.dumps(file_shas, sort_keys=True))
         self._evict()
 
     def get(self, bundle_id: str) -> Kept:
@@ -105,17 +105,6 @@ class BundleStore:
             except NotFoundError:
                 current = None
         return shown
-
-    def _write(self, path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def _evict(self) -> None:
         with self._lock:

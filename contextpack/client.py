@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ import platformdirs
 from pydantic import ValidationError
 
 from .errors import ERROR_FORMS, ContextpackError, RequestError
+from .fileio import write_atomic
 from .models import PackRequest, RegisterRequest
 from .scan import resolve_root
 
@@ -53,15 +53,7 @@ def discovery_path() -> Path:
 def write_discovery(url: str) -> Path:
     """Say where this process serves (atomically; readable by the user only)."""
     path = discovery_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".server-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"url": url, "pid": os.getpid()}, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps({"url": url, "pid": os.getpid()}))
     return path
 
 

@@ -18,13 +18,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import AccessError, RequestError
+from .fileio import write_atomic
 from .scan import resolve_root
 
 SERVER_NAME = "contextpack"
@@ -159,7 +159,7 @@ def _merge_json(path: Path, key: str, entry: dict[str, Any], force: bool) -> str
     if old == entry and not rewrite:
         return "unchanged"
     servers[SERVER_NAME] = entry
-    _write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return "added" if old is None else "updated"
 
 
@@ -189,20 +189,8 @@ def _merge_continue(path: Path, entry: dict[str, Any], force: bool) -> str:
         servers.append(new)
     else:
         servers[at] = new
-    _write(path, yaml.safe_dump(block, sort_keys=False, allow_unicode=True))
+    write_atomic(path, yaml.safe_dump(block, sort_keys=False, allow_unicode=True))
     return "added" if at is None else "updated"
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- JSON with comments (Zed settings, VS Code's mcp.json) ------------------------------------------
