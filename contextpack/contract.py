@@ -7,6 +7,7 @@ evidence of done; plus the repository's durable instruction files.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from pathlib import Path
 
@@ -160,8 +161,8 @@ def select_tests(path: str, store: Store, root: Path, names: set[str]) -> tuple[
         except OSError:
             source = None
     cases = test_cases(path, language, store.definitions(path), source)
-    lines = {r.line for r in store.references(path) if r.name in names}
-    using = [c for c in cases if any(c.start_line <= n <= c.end_line for n in lines)]
+    lines = sorted(store.reference_lines(path, names))
+    using = [c for c in cases if bisect.bisect_left(lines, c.start_line) < bisect.bisect_right(lines, c.end_line)]
     if len(using) > MAX_TESTS_PER_FILE:
         using = []
     return language, runner, using

@@ -508,6 +508,15 @@ class Store:
         return sorted((Reference(n, int(ln)) for n, lines in rows for ln in lines.split()),
                       key=lambda r: (r.line, r.name))
 
+    def reference_lines(self, path: str, names: set[str]) -> set[int]:
+        """Lines of `path` that use any of `names` (one query, whatever the size of the file)."""
+        if not names:
+            return set()
+        marks = ",".join("?" * len(names))
+        rows = self._all(f"SELECT r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? "
+                         f"AND r.name IN ({marks})", (path, *sorted(names)))
+        return {int(n) for (lines,) in rows for n in lines.split()}
+
     def imports(self, path: str) -> list[Import]:
         return [Import(m, tuple(json.loads(n)), ln) for m, n, ln in self._all(
             "SELECT i.module, i.names, i.line FROM imports i JOIN files f ON f.id=i.file_id "
