@@ -56,6 +56,7 @@ from .models import (
     SymbolHit,
     TaskType,
 )
+from .store import describe_db_error
 from .tokens import DEFAULT_ENCODING
 from .workspace import Workspace
 
@@ -304,7 +305,7 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
 
     @app.exception_handler(sqlite3.DatabaseError)
     async def _database_error(request: Request, exc: sqlite3.DatabaseError) -> Response:
-        return error_problem(IndexStateError(f"index is unusable ({exc}); delete it to rebuild"))
+        return error_problem(IndexStateError(describe_db_error("file", exc)))  # the CLI's wording
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:  # uvicorn still logs the traceback

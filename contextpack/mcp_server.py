@@ -52,6 +52,7 @@ from .models import (
     SymbolHit,
     TaskType,
 )
+from .store import describe_db_error
 from .tokens import get_tokenizer
 from .workspace import Workspace
 
@@ -122,7 +123,7 @@ def tool_error_text(tool: str, exc: BaseException) -> str:
     elif isinstance(cause, ValidationError):
         text = "invalid arguments: " + "; ".join(_field_error(e) for e in cause.errors()[:5])
     elif isinstance(cause, sqlite3.DatabaseError):  # a damaged index page, as the CLI reports it
-        text = f"{ERROR_FORMS[IndexStateError].title}: the index is unusable ({cause}); delete it to rebuild"
+        text = f"{ERROR_FORMS[IndexStateError].title}: {describe_db_error('file', cause)}"
     elif isinstance(exc, ToolError) and not isinstance(exc, UnexpectedToolError):
         text = str(exc)  # the SDK's own refusal, e.g. an unknown tool
     else:

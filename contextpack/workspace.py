@@ -28,7 +28,6 @@ from .engine import Engine, settle_heap
 from .errors import NotFoundError, RequestError
 from .ledger import record_bundle
 from .models import (
-    MAX_BUDGET,
     REPO_NAME_PATTERN,
     ExpandRequest,
     FileSlice,
@@ -211,9 +210,7 @@ class Workspace:
             return engine.read_range(path, start, end, repo_name=name)
 
     def repo_map(self, name: str, budget: int, encoding: str = DEFAULT_ENCODING) -> RepoMap:
-        if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BUDGET:
-            raise RequestError(f"budget must be an integer from 0 to {MAX_BUDGET}, got {budget!r}")
-        with self._use(name) as engine:
+        with self._use(name) as engine:  # the engine checks the budget
             text, used = engine.repo_map(budget, encoding)
         return RepoMap(repo=name, budget=budget, used=used, encoding=encoding, text=text)
 
