@@ -3,10 +3,12 @@ the installed CLI, and keeping every index out of the user's real cache dir."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,30 @@ def check_bundle(bundle, root: Path) -> None:
     paths = {it.path for it in bundle.items}
     assert set(bundle.contract.owned) <= paths
     assert set(bundle.contract.read_only) == paths - set(bundle.contract.owned)
+
+
+# -- the CLI in-process ---------------------------------------------------------------------------------
+
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def call_main(monkeypatch, capsys, args: list, stdin: str = "", env_extra: dict[str, str] | None = None) -> CliRun:
+    """`contextpack ARGS` in-process through cli.main(), as the console script runs it (stdin is not a tty)."""
+    from contextpack import cli
+
+    with monkeypatch.context() as mp:
+        for k, v in (env_extra or {}).items():
+            mp.setenv(k, v)
+        mp.setattr(sys, "argv", ["contextpack", *map(str, args)])
+        mp.setattr(sys, "stdin", io.StringIO(stdin))
+        code = 0
+        try:
+            cli.main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    out, err = capsys.readouterr()
+    return CliRun(code, out, err)

@@ -4,21 +4,16 @@ the server is gone, an explicit --server that can't be reached, and the bind and
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CONTEXTPACK, make_shop, run_cli, write
-
-from contextpack import cli
+from conftest import CONTEXTPACK, CliRun, call_main, make_shop, run_cli, write
 
 pytestmark = pytest.mark.usefixtures("isolated_index")
 
@@ -58,31 +53,13 @@ class Serve:
         return self.proc.returncode, err
 
 
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
 def main(monkeypatch, capsys):
     """`contextpack ARGS` in-process through cli.main(), as the console script runs it (the script itself
     is run where the process boundary matters: it costs a second of imports per call)."""
 
-    def run(args: list[str], env_extra: dict[str, str] | None = None) -> Run:
-        with monkeypatch.context() as mp:
-            for k, v in (env_extra or {}).items():
-                mp.setenv(k, v)
-            mp.setattr(sys, "argv", ["contextpack", *args])
-            mp.setattr(sys, "stdin", io.StringIO(""))
-            code = 0
-            try:
-                cli.main()
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+    def run(args: list[str], env_extra: dict[str, str] | None = None) -> CliRun:
+        return call_main(monkeypatch, capsys, args, env_extra=env_extra)
 
     return run
 

@@ -7,29 +7,18 @@ with argv, stdin, stdout and stderr swapped: the same code path, without paying 
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import check_bundle, file_lines, line_of, make_shop, run_cli, write
+from conftest import CliRun, call_main, check_bundle, file_lines, line_of, make_shop, run_cli, write
 
-from contextpack import cli
 from contextpack.bundle import Bundle
 
 pytestmark = pytest.mark.usefixtures("isolated_index")
 
 TASK = "apply_discount should accept a discount of exactly 100 percent"
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -41,16 +30,8 @@ def shop(tmp_path) -> Path:
 def main(monkeypatch, capsys, tmp_path):
     """Run `contextpack ARGS` in-process through cli.main(), as the console script does."""
 
-    def run(*args: str | Path, stdin: str = "") -> Run:
-        monkeypatch.setattr(sys, "argv", ["contextpack", *map(str, args)])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))  # not a tty: read as the task
-        code = 0
-        try:
-            cli.main()
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+    def run(*args: str | Path, stdin: str = "") -> CliRun:
+        return call_main(monkeypatch, capsys, list(args), stdin=stdin)
 
     return run
 
