@@ -28,7 +28,7 @@ _KEY_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 _TOKEN_CHAR = re.compile(r"[^\s'\"`<>(){}\[\],;]")
 _QUOTES = "\"'`"
 MARK = "[REDACTED]"
-_SEEN: dict[tuple[str, str], tuple[str, str]] = {}  # (file type, line) → (redacted line, secret type or "")
+MAX_CACHED_LINES = 200_000  # lines whose verdict is memoised (code repeats lines a lot, across files too)
 
 
 @functools.cache
@@ -223,37 +223,33 @@ class Redactor:
         if n in self._key_lines:
             text = re.sub(r"\S.*", "[REDACTED private key]", text, count=1)
             self.found[n] = "Private Key"
-        elif (hit := _SEEN.get((self._kind, text))) is not None:  # code repeats lines a lot
-            text, kind = hit
-            if kind:
-                self.found[n] = kind
         else:
-            text, kind = self._detect(text, n)
+            text, kind = _detect(self._kind, text)
             if kind:
                 self.found[n] = kind
-            if len(_SEEN) > 200_000:
-                _SEEN.clear()
-            _SEEN[(self._kind, self.lines[n - 1])] = (text, kind)
         self._clean[n] = text
         return text
 
 
-    def _detect(self, text: str, n: int) -> tuple[str, str]:
-        """The line with every secret found replaced, and the type of the last one ("" if none)."""
-        literals = _literals(text)
-        spans, kind = [], ""
-        screen = _keyword_screen().search(text) is not None
-        for plugin in _plugins():
-            if not screen and type(plugin).__name__ == "KeywordDetector":
-                continue
-            for secret in plugin.analyze_line(filename=self.filename, line=text, line_number=n):
-                if secret.secret_value:
-                    spans += _spans_of(text, secret.secret_value, literals)
-                    kind = secret.type
-        for a, b, shape in _shape_spans(text, literals):
-            spans.append((a, b))
-            kind = kind or shape
-        return (_replace(text, spans), kind) if spans else (text, "")
+@functools.lru_cache(maxsize=MAX_CACHED_LINES)
+def _detect(kind: str, text: str) -> tuple[str, str]:
+    """The line with every secret found replaced, and the type of the last one ("" if none). A pure
+    function of the file type (all the detectors read of the file name) and the line, so memoised."""
+    filename = f"file.{kind}" if kind else "file"
+    literals = _literals(text)
+    spans, found = [], ""
+    screen = _keyword_screen().search(text) is not None
+    for plugin in _plugins():
+        if not screen and type(plugin).__name__ == "KeywordDetector":
+            continue
+        for secret in plugin.analyze_line(filename=filename, line=text, line_number=1):
+            if secret.secret_value:
+                spans += _spans_of(text, secret.secret_value, literals)
+                found = secret.type
+    for a, b, shape in _shape_spans(text, literals):
+        spans.append((a, b))
+        found = found or shape
+    return (_replace(text, spans), found) if spans else (text, "")
 
 
 def scrub(text: str, filename: str = "") -> str:
