@@ -23,14 +23,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import client
+from . import client, discovery
 from .bundle import FORMATS, Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .models import ExpandRequest, PackRequest
 from .redact import scrub
 from .store import describe_db_error
-from .task import TASK_TYPES, decode_task, read_task
+from .task import TASK_TYPES
+from .task_input import decode_task, read_task
 from .tokens import DEFAULT_ENCODING
 
 if TYPE_CHECKING:
@@ -287,11 +288,11 @@ def serve(
         repos += list(http_api.load_repos_config(config).items())
 
     def ready(url: str) -> None:
-        client.write_discovery(url)
+        discovery.write_discovery(url)
         err.print(f"contextpack serving on {url}", highlight=False)
 
-    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(client.TOKEN_ENV) or None,
-                   mcp=mcp, on_ready=ready, on_exit=client.remove_discovery)
+    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(discovery.TOKEN_ENV) or None,
+                   mcp=mcp, on_ready=ready, on_exit=discovery.remove_discovery)
 
 
 @app.command()

@@ -2,7 +2,7 @@
 or stdin, -o, formats, --type; every bad input as one clear line on stderr, a non-zero exit, no traceback.
 
 The process boundary matters for a few cases (stdout holding exactly one document, a real pipe, a cold cache
-dir, what a crash would print), and those run the installed script. The rest call `cli.main()` in-process
+dir, what a crash would print), and those run the installed script. The rest call `launch.main()` in-process
 with argv, stdin, stdout and stderr swapped: the same code path, without paying ~1 s of imports per case."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def shop(tmp_path) -> Path:
 
 @pytest.fixture
 def main(monkeypatch, capsys, tmp_path):
-    """Run `contextpack ARGS` in-process through cli.main(), as the console script does."""
+    """Run `contextpack ARGS` in-process through launch.main(), as the console script does."""
 
     def run(*args: str | Path, stdin: str = "") -> CliRun:
         return call_main(monkeypatch, capsys, list(args), stdin=stdin)
