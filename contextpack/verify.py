@@ -531,6 +531,8 @@ def git_patch(root: Path, base: str = "HEAD") -> tuple[str, str]:
     rev = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
                check=False).decode().strip()
     if not rev:
+        if _git(root, "rev-parse", "--is-inside-work-tree", check=False).strip() != b"true":
+            raise RequestError(f"{root} is not a git work tree: give the patch as a diff")
         raise RequestError(f"{base!r} is not a commit of {root}")
     text = _git(root, "diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-relative",
                 "--src-prefix=a/", "--dst-prefix=b/", rev, "--").decode("utf-8", "replace")
