@@ -226,9 +226,11 @@ def is_loopback(host: str) -> bool:
 class ContinueOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")  # the user's config may carry options meant for others
     repo: str | None = Field(None, description="A registered repository name; default: the one at workspacePath.")
-    budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET)
+    budget: int | None = Field(None, ge=0, le=MAX_BUDGET,
+                               description=f"Default: the repository's [defaults] budget, else {DEFAULT_BUDGET}.")
     type: TaskType | None = None
-    encoding: str = Field(DEFAULT_ENCODING, max_length=64)
+    encoding: str | None = Field(None, max_length=64,
+                                 description=f"Default: the repository's [defaults] encoding, else {DEFAULT_ENCODING}.")
 
 
 class ContinueRequest(BaseModel):

@@ -37,9 +37,12 @@ class PackRequest(_Model):
 
     repo: str = Field(description="Name of a registered repository (GET /v1/repos).")
     task: str = Field(min_length=1, max_length=MAX_TASK_BYTES, description="The task: an issue, a request, a diff.")
-    budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET, description="Token budget; the bundle never exceeds it.")
+    budget: int | None = Field(None, ge=0, le=MAX_BUDGET, description=(
+        f"Token budget; the bundle never exceeds it. Default: the repository's [defaults] budget "
+        f"(.contextpack/config.toml), else {DEFAULT_BUDGET}."))
     type: TaskType | None = Field(None, description="Task type; inferred from the text when omitted.")
-    encoding: str = Field(DEFAULT_ENCODING, max_length=64, description="tiktoken encoding of the budget.")
+    encoding: str | None = Field(None, max_length=64, description=(
+        f"tiktoken encoding of the budget. Default: the repository's [defaults] encoding, else {DEFAULT_ENCODING}."))
     format: Format = Field("json", description="json: the bundle object; md or xml: the bundle rendered as text.")
     owned: list[str] | None = Field(None, max_length=MAX_EXPAND_TARGETS,
                                     description="Pin the contract's owned files: repository paths or globs.")

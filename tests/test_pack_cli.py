@@ -143,6 +143,25 @@ def test_given_type(shop, tmp_path, main):
     assert inferred["task"]["type_given"] is False and inferred["task"]["type"] != "refactor"
 
 
+def test_the_repository_defaults_apply_when_the_request_gives_no_budget_or_encoding(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    plain = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)["budget"]
+    assert (plain["limit"], plain["encoding"]) == (8000, "cl100k_base")
+    write(shop, ".contextpack/config.toml", "[defaults]\nbudget = 700\n")
+    configured = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)["budget"]
+    assert (configured["limit"], configured["encoding"]) == (700, "cl100k_base") and configured["used"] <= 700
+    given = json.loads(main(*pack_args(shop, "--task", TASK, "-b", "900", index=idx)).stdout)["budget"]
+    assert given["limit"] == 900
+    write(shop, ".contextpack/config.toml", '[defaults]\nencoding = "o200k_base"\n')  # only cl100k is offline
+    configured = main(*pack_args(shop, "--task", TASK, index=idx))
+    assert configured.returncode == 2 and "'o200k_base' is not available offline" in configured.stderr
+    given = main(*pack_args(shop, "--task", TASK, "--encoding", "cl100k_base", index=idx))
+    assert given.returncode == 0 and json.loads(given.stdout)["budget"]["encoding"] == "cl100k_base"
+    write(shop, ".contextpack/config.toml", "[defaults]\nbudget = -5\n")
+    bad = main(*pack_args(shop, "--task", TASK, index=idx))
+    assert bad.returncode == 2 and "[defaults.budget]" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
 def test_budget_zero_is_an_empty_bundle_with_a_note(shop, tmp_path, main):
     r = main(*pack_args(shop, "--task", TASK, "--budget", "0", index=tmp_path / "i.sqlite"))
     assert r.returncode == 0, r.stderr
