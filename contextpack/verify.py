@@ -380,6 +380,12 @@ def check(inp: VerifyInput) -> Report:
                                               details=["not found before the patch"]))
             continue
         name = pr.qualname.rsplit(".", 1)[-1]
+        if new is None and (base := _inherited_from(_requalify(pr.qualname, bf, af) if moved else pr.qualname, af)):
+            signatures.append(SignatureReport(pr.path, pr.qualname, "compatible", old.text(), "",
+                                              [f"now inherited from `{base}`"]))
+            findings.append(Finding("warn", "preserve_inherited", pr.path,
+                                    f"`{pr.qualname}` was removed; `{base}` defines it, so callers keep working"))
+            continue
         if new is None:
             callers = _caller_lines(pr.callers, name, inp.after_files, by_path, cache)
             signatures.append(SignatureReport(pr.path, pr.qualname, "removed", old.text(), "", ["removed"], callers))
@@ -420,6 +426,28 @@ def check(inp: VerifyInput) -> Report:
                   unchanged_owned=sorted(p for p in owned if p not in touched and not (GLOB_CHARS & set(p))),
                   stale=sorted(stale), evidence=evidence, commands=commands,
                   seconds=round(time.perf_counter() - started, 4))
+
+
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _inherited_from(qualname: str, after: FileFacts | None) -> str | None:
+    """The base class (defined in the same file after the patch) that defines the method `qualname` was
+    removed from: a method moved up to a base keeps every caller working. Bases are the names in the class
+    header after its own name (`class C(Base)`, `class C extends Base`), so this reads any language."""
+    if after is None or "." not in qualname:
+        return None
+    cls, name = qualname.rsplit(".", 1)
+    by_q = {d.qualname: d for d in after.definitions}
+    header = by_q.get(cls)
+    if header is None or header.kind != "class":
+        return None
+    words = _WORD.findall(header.signature)
+    bases = words[words.index(header.name) + 1:] if header.name in words else []
+    for d in after.definitions:
+        if d.kind == "class" and d.qualname != cls and d.name in bases and f"{d.qualname}.{name}" in by_q:
+            return d.qualname
+    return None
 
 
 def _requalify(qualname: str, before: FileFacts | None, after: FileFacts | None) -> str:

@@ -244,6 +244,7 @@ def test_what_the_quick_path_is_not_sure_of_goes_to_the_full_cli(served, shop, t
 
 def test_the_quick_path_knows_every_option_of_pack_and_its_defaults():
     import typer.main
+
     from contextpack import cli, launch
     from contextpack.models import PackRequest
 
