@@ -297,12 +297,16 @@ def _under_owned_dir(path: str, owned: list[str]) -> bool:
                for p in owned) or matches(path, owned)
 
 
-def _facts(path: str, data: bytes | None, cache: dict) -> FileFacts | None:
+def _facts(path: str, data: bytes | None, cache: dict, references: bool = False) -> FileFacts | None:
+    """The file's definitions (and with `references`, its references: only caller lines need them)."""
     key = (path, None if data is None else hashlib.sha256(data).digest())
-    if key not in cache:
+    if (key, True) in cache:
+        return cache[key, True]
+    if (key, references) not in cache:
         lang = language_for(path)
-        cache[key] = parse_source(path, lang, data) if data is not None and lang else None
-    return cache[key]
+        cache[key, references] = parse_source(path, lang, data, references=references) if data is not None and lang \
+            else None
+    return cache[key, references]
 
 
 def _touching(defs: list[Definition], lines: frozenset[int]) -> dict[str, Definition]:
@@ -463,7 +467,7 @@ def _caller_lines(callers: list[str], name: str, after_files: Mapping[str, bytes
     out = []
     for path in callers:
         data = by_path[path].after if path in by_path else after_files.get(path)
-        facts = _facts(path, data, cache)
+        facts = _facts(path, data, cache, references=True)
         lines = sorted({r.line for r in facts.references if r.name == name}) if facts else []
         out += [f"{path}:{n}" for n in lines[:2]]
         if len(out) >= MAX_CALLERS_SHOWN:
@@ -498,11 +502,13 @@ def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
         facts = _facts(t, data, cache)
         if facts is None:
             continue
-        used = {r.name for r in facts.references} & names
-        if not used:
-            continue
-        lines = {r.line for r in facts.references if r.name in used}
-        cases = test_cases(t, facts.language, facts.definitions, (data or b"").decode("utf-8", "replace"))
+        # the lines that spell a changed name (the parse is for the test cases: references cost a third more)
+        text = data.decode("utf-8", "replace")
+        spelled_at = [(n, m.group().decode()) for n, line in enumerate(data.split(b"\n"), 1)
+                      for m in spelled.finditer(line)]
+        used = {name for _, name in spelled_at}
+        lines = {n for n, _ in spelled_at}
+        cases = test_cases(t, facts.language, facts.definitions, text)
         covering = [tc for tc in cases if any(tc.start_line <= n <= tc.end_line for n in lines)]
         runner = inp.runners.get(t)
         cmd = command(runner, [(t, covering)]).display if runner else None
