@@ -500,7 +500,7 @@ class Report:
             if CP in means:
                 d = [a - b for a, b in zip(means[CP], means[BM25], strict=True)]
                 out.append(f"| {lang or '**all**'} | Δ contextpack − bm25 (points) | | "
-                           + " | ".join(f"{x:+.1f}" for x in d) + " | | | | | | |")
+                           + " | ".join(_delta(x) for x in d) + " | | | | | | |")
         return out + [""]
 
     def target_table(self, budget: int) -> list[str]:
@@ -515,8 +515,8 @@ class Report:
             cp, bm = _means(self.rows(CP, budget, lang)), _means(self.rows(BM25, budget, lang))
             dh, dl = cp[0] - bm[0], cp[2] - bm[2]
             met = "yes" if dh >= TARGET_POINTS and dl >= TARGET_POINTS else "no"
-            out.append(f"| {lang or '**all**'} | {len(self.rows(CP, budget, lang))} | {cp[0]:.1f} | {bm[0]:.1f} | "
-                       f"{dh:+.1f} | {cp[2]:.1f} | {bm[2]:.1f} | {dl:+.1f} | {met} |")
+            cells = [_fmt(cp[0], 1), _fmt(bm[0], 1), _delta(dh), _fmt(cp[2], 1), _fmt(bm[2], 1), _delta(dl), met]
+            out.append(f"| {lang or '**all**'} | {len(self.rows(CP, budget, lang))} | " + " | ".join(cells) + " |")
         return out + [""]
 
     def repo_table(self, budget: int) -> list[str]:
@@ -534,11 +534,11 @@ class Report:
                 cp = _means(self.rows(CP, budget, repo=repo))
                 lat = [r.latency_ms for r in self.results
                        if r.method == CP and r.repo == repo and r.latency_ms is not None and not r.error]
-                cells = [f"{cp[0]:.1f}", f"{bm[0]:.1f}", f"{cp[0] - bm[0]:+.1f}", f"{cp[2]:.1f}", f"{bm[2]:.1f}",
-                         f"{cp[2] - bm[2]:+.1f}", f"{cp[3]:.1f}",
+                cells = [_fmt(cp[0], 1), _fmt(bm[0], 1), _delta(cp[0] - bm[0]), _fmt(cp[2], 1), _fmt(bm[2], 1),
+                         _delta(cp[2] - bm[2]), _fmt(cp[3], 1),
                          f"{_fmt(_percentile(lat, 50), 0)} / {_fmt(_percentile(lat, 95), 0)}" if lat else "–"]
             else:
-                cells = ["–", f"{bm[0]:.1f}", "–", "–", f"{bm[2]:.1f}", "–", "–", "–"]
+                cells = ["–", _fmt(bm[0], 1), "–", "–", _fmt(bm[2], 1), "–", "–", "–"]
             out.append(f"| {run.spec.lang} | {repo} | {run.spec.pin[:10]} | {len(run.tasks)} | {run.walk.walked} | "
                        + " | ".join(cells) + " |")
         return out + [""]
@@ -623,6 +623,10 @@ class Report:
         if CP in self.methods:
             lines += self.miss_table(brk)
         return "\n".join(lines) + "\n"
+
+
+def _delta(x: float) -> str:
+    return "–" if x != x else f"{x:+.1f}"
 
 
 def _share(xs: list[dict[str, Any]], key: Any) -> str:
