@@ -90,6 +90,8 @@ def _name(node: ts.Node, source: bytes) -> str:
         return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
     if prev is not None and prev.type == "~":
         return f"~{name}"
+    if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
+        return f"operator {name}"
     return name.removeprefix(":").removeprefix("r#")
 
 
@@ -302,8 +304,38 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
+# a line that is only a macro name: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a declaration
+_LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?://[^\n]*)?\r?$")
+_DECLARATION_END = (b"{", b";", b"}", b"*/")
+
+
+def _blank_lone_macros(source: bytes) -> bytes:
+    """C/C++: a macro alone on its line between declarations expands to declarations or fields; left in,
+    the grammar glues it to the next declaration (`FMT_BEGIN_EXPORT` + `enum class color {…}` is lost, so is
+    `struct uv_req_s { UV_REQ_FIELDS };`). Such a line becomes spaces (same offsets and lines) when the code
+    line before it ends a declaration or opens a body (not an enum's: `LAST` may be its only member)."""
+    if b"_" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    prev = b";"  # the last code line, stripped (the file's start counts as a declaration's end)
+    for i, line in enumerate(lines):
+        code = line.strip()
+        if not code or code.startswith((b"//", b"/*", b"*")):
+            continue
+        if _LONE_MACRO.match(line) and (prev.startswith(b"#") or (
+                prev.endswith(_DECLARATION_END) and not (prev.endswith(b"{") and b"enum" in prev))):
+            lines[i] = re.sub(rb"[^\r\n]", b" ", line)
+            continue
+        prev = code.split(b"//", 1)[0].rstrip() or code
+    return b"".join(lines)
+
+
+def _prepare_c(source: bytes) -> bytes:
+    return _blank_lone_macros(_blank_export_macros(source))
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -321,6 +353,10 @@ def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bo
             return True
         parent = parent.parent
     return False
+
+
+# C/C++ declarations that name several things at once; every declarator is a definition
+_MULTI_DECLARATOR = frozenset({"type_definition"})
 
 
 def _strip_quotes(text: str) -> str:
@@ -404,6 +440,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     ordered = []
     for node, name, kind, _, scope in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte, d[3])):
         key = (node.start_byte, node.end_byte)
+        if node.type in _MULTI_DECLARATOR:  # `typedef struct {…} X, *PX;`: one definition per declarator
+            key += (name.start_byte,)
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
