@@ -268,14 +268,25 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]]) -> list[tuple[s
             name, pattern = tag["name"], tag.get("pattern", "")
             if "scope" not in tag and any(p == parser and k == tag["kind"] for p, k, _ in CTAGS_PACKAGE_CLAUSES):
                 continue
-            if any(p == parser and k == tag["kind"] and re.search(rx, pattern) for p, k, rx, _ in CTAGS_NOT_DEFINITIONS):
+            if name in KEYWORD_NAMES or any(
+                    p == parser and k == tag["kind"] and re.search(rx.replace("NAME", re.escape(name)), pattern)
+                    for p, k, rx, _ in CTAGS_NOT_DEFINITIONS):
+                continue
+            if any(p == parser and k == tag["kind"] and not re.search(rx.replace("NAME", re.escape(name)), pattern)
+                   for p, k, rx, _ in CTAGS_DECLARED_SO):
                 continue
             if parser == "Ruby":
                 name = _ruby_name(tag["kind"], name, pattern)
-            elif parser == "C#":  # explicit interface implementation: ctags `IList.Clear`, contextpack `Clear`
-                name = name.replace("operator ", "operator").rsplit(".", 1)[-1] if tag["kind"] != "namespace" else name
+            elif parser == "C#" and tag["kind"] != "namespace":  # explicit interface implementation: ctags
+                name = name.rsplit(".", 1)[-1]  # `IList.Clear`, contextpack `Clear`
+            name = _operator(name)
             out.append((tag["path"], int(tag.get("line", 0)), tag["kind"], name))
     return sorted(set(out))
+
+
+def _operator(name: str) -> str:
+    """`operator <<`, `operator<<` and `operator fmt::string_view` compared without spaces."""
+    return re.sub(r"\s+", "", name) if name.startswith("operator") else name
 
 
 def _ruby_name(kind: str, name: str, pattern: str) -> str:
@@ -294,13 +305,24 @@ CTAGS_NOT_DEFINITIONS = [
      "`mod x;` declares that file x.rs is a module; contextpack records it as an import of x.rs"),
     ("PHP", "namespace", r"^/\^\s*namespace\s+[\w\\]+\s*;",
      "`namespace A\\B;` is a package clause (like Go's `package`, Java's `package`, excluded too)"),
-    ("JavaScript", "class", r"^/\^.*?[\w$]+['\"]?\s*[:=]\s*\{",
-     "ctags calls an object literal (`tj: { … }`, `var headers = {`) a class"),
-    ("TypeScript", "alias", r"^/\^\s*(import|export\s*(type\s*)?\{|export\s+\*)",
-     "ctags 5.9 calls the names of an `import`/`export { … }` statement aliases (even `from`)"),
+    ("C", "function", r"^/\^\s*(?:[A-Z][A-Z0-9]*_[A-Z0-9_]*|TEST|BENCHMARK)\s*\(", "a macro that expands to a function (`TEST_IMPL(fs_copy) {…}`): "
+     "ctags names the function after the macro"),
+    ("C++", "function", r"^/\^\s*(?:[A-Z][A-Z0-9]*_[A-Z0-9_]*|TEST|TEST_F|TYPED_TEST)\s*\(", "as in C (`TEST(base_test, foo) {…}`)"),
     ("C#", "property", r"\bwhere\s+\w+\s*:",
      "ctags takes a generic constraint (`where T : JToken`) for a property"),
 ]
+# ctags tags kept only when their line declares the name so (parser, kind, regex with NAME, why)
+CTAGS_DECLARED_SO = [
+    ("JavaScript", "class", r"\b(class|function)\s+NAME\b", "ctags 5.9 calls object literals (`tj: { … }`), "
+     "objects given members (`View.prototype.render = …`, `app.set(…)`) and `this.timeout()` classes"),
+    ("JavaScript", "function", r"\bNAME\s*(\(|[:=]|$)|function\s*\*?\s*NAME\b", "ctags names a function "
+     "assigned to a member after the object (`app[method] = function`, `res.get = function` → `app`, `res`)"),
+    ("JavaScript", "method", r"\bNAME\s*(\(|[:=])|function\s*\*?\s*NAME\b", "as for functions (`this.timeout(5000)` → a method)"),
+    ("TypeScript", "alias", r"\btype\s+NAME\b", "ctags 5.9 calls the names of `import`/`export { … }` "
+     "statements aliases (even `from`)"),
+]
+# names ctags takes for definitions where it misparses a statement
+KEYWORD_NAMES = {"if", "else", "for", "while", "switch", "return", "new", "extends", "as", "from", "catch", "do"}
 # ctags tags that are package clauses when they have no enclosing scope (parser, kind, why)
 CTAGS_PACKAGE_CLAUSES = [
     ("C#", "namespace", "a file's top-level namespace is recorded by contextpack as its package (the "
@@ -341,7 +363,7 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
             continue
         if path not in lines_of:
             lines_of[path] = (tree / path).read_text("utf-8", "replace").splitlines()
-        key = name.rstrip("?!") if lang == "ruby" else name.replace("operator ", "operator")
+        key = name.rstrip("?!") if lang == "ruby" else _operator(name)
         ours[(path, key)] += _name_lines(lines_of[path], name, start, end)
     if not by_lang:
         res.note = res.note or "ctags has no parser for this language"
@@ -372,6 +394,7 @@ class _Repo:
     paths: frozenset[str]
     by_name: dict[str, list[str]]
     decls: dict[str, set[str]]  # language → declared packages / namespaces
+    file_decls: dict[str, set[str]]  # path → the packages / namespaces it declares (Java, C#, PHP)
     defs: dict[str, set[str]]  # path → defined names
     imported: dict[str, set[str]]  # path → names and last module components it imports (re-exports)
     qualnames: set[str]  # every definition's qualified name (package/namespace prefixed)
@@ -379,6 +402,11 @@ class _Repo:
 
 
 def _last(module: str) -> str:
+    """The last component of a module path: `a.b.c` → c, `./x/y.js` → y, `<uv/unix.h>` → unix."""
+    if "/" in module or module.startswith("."):
+        base = posixpath.basename(module.strip("<>\"'").rstrip("/"))
+        if base.strip("."):
+            return base.split(".")[0] if not base.startswith(".") else base.strip(".").split(".")[0]
     seg = re.split(r"::|[./\\]", module.strip("<>\"'").rstrip("/"))
     seg = [s for s in seg if s and s not in ("..", ".")]
     if not seg:
@@ -450,8 +478,14 @@ def _plausible(lang: str, imp: Import, target: str, r: _Repo) -> bool:
     d = posixpath.dirname(target)
     if stem in wanted or (stem in _STEMS_OF_DIR and posixpath.basename(d) in wanted):
         return True
-    if lang in ("go", "csharp") and (posixpath.basename(d) in wanted or re.split(r"[/.]", d)[-1:] == [last]):
-        return True  # a package / namespace directory
+    if lang == "go" and posixpath.basename(d) == last:
+        return True  # the package's directory
+    if lang == "csharp" and (imp.module in r.file_decls.get(target, ())
+                             or imp.module.rpartition(".")[0] in r.file_decls.get(target, ())):
+        return True  # a file declaring the namespace (or the type's namespace)
+    if lang in ("javascript", "typescript", "tsx") and not imp.module.startswith("."):
+        pkg = [n for n in r.ctx.js_packages if imp.module == n or imp.module.startswith(n + "/")]
+        return any(target.startswith(r.ctx.js_packages[n][0] + "/") for n in pkg)  # a workspace package's file
     if wanted & r.defs.get(target, set()) or wanted & r.imported.get(target, set()):
         return True
     if lang == "python":  # `from . import x`, `from .. import y`: the package the dots name
@@ -478,9 +512,11 @@ def compare_imports(res: Result, tree: Path, conn: sqlite3.Connection, langs: se
     for p in files:
         by_name[p.rsplit("/", 1)[-1]].append(p)
     decls: dict[str, set[str]] = {k: set() for k in _DECL}
+    file_decls: dict[str, set[str]] = {}
     for p, lang in files.items():
         if lang in _DECL:
-            decls[lang].update(m.replace("\\\\", "\\") for m in _DECL[lang].findall(read(p).decode("utf-8", "replace")))
+            file_decls[p] = set(_DECL[lang].findall(read(p).decode("utf-8", "replace")))
+            decls[lang] |= file_decls[p]
     defs: dict[str, set[str]] = collections.defaultdict(set)
     qualnames = set()
     for fid, name, qual in conn.execute("SELECT file_id, name, qualname FROM definitions"):
@@ -491,7 +527,7 @@ def compare_imports(res: Result, tree: Path, conn: sqlite3.Connection, langs: se
     for fid, module, names, _ in rows:
         imported[ids[fid]].update(json.loads(names))
         imported[ids[fid]].add(_last(module))
-    r = _Repo(frozenset(files), by_name, decls, defs, imported, qualnames, ctx)
+    r = _Repo(frozenset(files), by_name, decls, file_decls, defs, imported, qualnames, ctx)
     for fid, module, names, line in rows:
         path = ids[fid]
         lang = files[path]
@@ -610,6 +646,8 @@ def report(results: list[Result], command: str, started: str, load: str) -> str:
     out += ["", "Excluded:", ""] + [f"- {what}: {why}" for what, why in EXCLUDED_KINDS]
     out += [f"- ctags {p} `{k}` tags whose line matches `{rx}`: {why}" for p, k, rx, why in CTAGS_NOT_DEFINITIONS]
     out += [f"- ctags {p} `{k}` tags without a scope: {why}" for p, k, why in CTAGS_PACKAGE_CLAUSES]
+    out += [f"- ctags {p} `{k}` tags unless their line matches `{rx}`: {why}" for p, k, rx, why in CTAGS_DECLARED_SO]
+    out += [f"- ctags tags named after a keyword ({', '.join(sorted(KEYWORD_NAMES))}): ctags misparsed a statement"]
     out += ["", "Names compared as both tools write them, except Ruby: ctags names an accessor's writer `x=` "
             "(contextpack: the accessor `x`), names `def obj.meth` after its receiver `obj`, and drops `?`/`!` "
             "from aliases; those are compared as `x`, `meth` and without `?`/`!`. A definition's line is the "
