@@ -304,8 +304,9 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
-# a line that is only a macro name: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a declaration
-_LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?://[^\n]*)?\r?$")
+# a line that is only a macro name or call: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a
+# declaration, `FMT_PRAGMA_CLANG(diagnostic push)` between declarations
+_LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(\([^()\n]*\))?[ \t]*(?://[^\n]*)?\r?$")
 _DECLARATION_END = (b"{", b";", b"}", b"*/")
 
 
@@ -322,16 +323,35 @@ def _blank_lone_macros(source: bytes) -> bytes:
         code = line.strip()
         if not code or code.startswith((b"//", b"/*", b"*")):
             continue
-        if _LONE_MACRO.match(line) and (prev.startswith(b"#") or (
-                prev.endswith(_DECLARATION_END) and not (prev.endswith(b"{") and b"enum" in prev))):
+        if (m := _LONE_MACRO.match(line)) and (prev.startswith(b"#") or (
+                prev.endswith(_DECLARATION_END) and not (prev.endswith(b"{") and b"enum" in prev))) and not (
+                m.group(1) and _next_code(lines, i).startswith(b"{")):  # `TEST_IMPL(x)` + `{`: a function
             lines[i] = re.sub(rb"[^\r\n]", b" ", line)
             continue
         prev = code.split(b"//", 1)[0].rstrip() or code
     return b"".join(lines)
 
 
+def _next_code(lines: list[bytes], i: int) -> bytes:
+    """The next non-blank line after line i, stripped (b"" at the end)."""
+    return next((code for line in lines[i + 1:i + 4] if (code := line.strip())), b"")
+
+
+# `void F() const GTEST_LOCK_EXCLUDED_(mutex_) {`: an annotation macro between a declarator and its body
+_TRAILING_MACRO = re.compile(
+    rb"(?:\)|\bconst|\bnoexcept|\boverride)(?:[ \t]*\r?\n)?[ \t]*([A-Z][A-Z0-9]*_[A-Z0-9_]*\([^()\n]*\))(?=[ \t]*\{)")
+
+
+def _blank_trailing_macros(source: bytes) -> bytes:
+    """C/C++: an annotation macro after a function's declarator hides the function from the grammar; it
+    becomes spaces (same offsets and lines)."""
+    if b"_(" not in source and b"_ (" not in source:
+        return source
+    return _TRAILING_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+
+
 def _prepare_c(source: bytes) -> bytes:
-    return _blank_lone_macros(_blank_export_macros(source))
+    return _blank_trailing_macros(_blank_lone_macros(_blank_export_macros(source)))
 
 
 # source rewrites before parsing, per language; each keeps every byte offset and line number

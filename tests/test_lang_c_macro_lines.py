@@ -1,7 +1,7 @@
 """C/C++ definitions benchmarks/definition_recall.py found missing on libuv and fmt: a macro alone on its
 line (`UV_REQ_FIELDS` as a struct's body, `FMT_BEGIN_EXPORT` before a declaration) glued to the next
 declaration; a function-pointer typedef whose function returns a pointer; the second declarator of a
-typedef (`*PREPARSE_DATA_BUFFER`); C++ conversion operators."""
+typedef (`*PREPARSE_DATA_BUFFER`); C++ conversion operators; gtest's `F() GTEST_LOCK_EXCLUDED_(mu) {`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ enum uv_only {
 """
 
 COLOR_H = """#include <cstdint>
+FMT_PRAGMA_CLANG(diagnostic push)
 namespace fmt {
 FMT_BEGIN_EXPORT
 
@@ -69,5 +70,42 @@ def test_c_header_definitions_around_macro_lines(tmp_path: Path) -> None:
 def test_cpp_declaration_after_a_macro_line_and_conversion_operators(tmp_path: Path) -> None:
     store = cli_index(write_files(tmp_path / "repo", {"include/fmt/color.h": COLOR_H}), tmp_path / "index.sqlite")
     defs = _defs(store, "include/fmt/color.h")
-    assert {("color", "enum", 5), ("view", "struct", 9), ("operator bool", "method", 10),
-            ("operator int", "method", 11)} <= defs, defs
+    assert {("color", "enum", 6), ("view", "struct", 10), ("operator bool", "method", 11),
+            ("operator int", "method", 12)} <= defs, defs
+
+
+RANGES_H = """#include "format.h"
+FMT_PRAGMA_CLANG(diagnostic error "-Wreturn-stack-address")
+
+FMT_BEGIN_NAMESPACE
+
+FMT_EXPORT
+enum class range_format { disabled, map, set };
+FMT_END_NAMESPACE
+"""
+
+
+def test_cpp_declaration_after_a_macro_call_line(tmp_path: Path) -> None:
+    store = cli_index(write_files(tmp_path / "repo", {"include/fmt/ranges.h": RANGES_H, "src/a.cc": ""}),
+                      tmp_path / "index.sqlite")
+    assert ("range_format", "enum", 7) in _defs(store, "include/fmt/ranges.h")
+
+
+GTEST_CC = """namespace testing {
+std::string OsStackTraceGetter::CurrentStackTrace(int max_depth)
+    GTEST_LOCK_EXCLUDED_(mutex_) {
+  return "";
+}
+
+const TestSuite* UnitTest::current_test_suite() const GTEST_LOCK_EXCLUDED_(mutex_) {
+  return impl_->current_test_suite();
+}
+}  // namespace testing
+"""
+
+
+def test_cpp_function_with_an_annotation_macro_before_its_body(tmp_path: Path) -> None:
+    store = cli_index(write_files(tmp_path / "repo", {"src/gtest-all.cc": GTEST_CC}), tmp_path / "index.sqlite")
+    defs = {(d.name, d.qualname, d.start_line) for d in store.definitions("src/gtest-all.cc")}
+    assert ("CurrentStackTrace", "src.gtest-all.testing.OsStackTraceGetter.CurrentStackTrace", 2) in defs, defs
+    assert ("current_test_suite", "src.gtest-all.testing.UnitTest.current_test_suite", 7) in defs, defs
