@@ -318,8 +318,8 @@ CTAGS_DECLARED_SO = [
     ("JavaScript", "function", r"\bNAME\s*(\(|[:=]|$)|function\s*\*?\s*NAME\b", "ctags names a function "
      "assigned to a member after the object (`app[method] = function`, `res.get = function` → `app`, `res`)"),
     ("JavaScript", "method", r"\bNAME\s*(\(|[:=])|function\s*\*?\s*NAME\b", "as for functions (`this.timeout(5000)` → a method)"),
-    ("TypeScript", "alias", r"\btype\s+NAME\b", "ctags 5.9 calls the names of `import`/`export { … }` "
-     "statements aliases (even `from`)"),
+    ("TypeScript", "alias", r"^/\^\s*(export\s+)?(declare\s+)?type\s+NAME\b", "ctags 5.9 calls the names of "
+     "`import`/`export { … }` statements aliases (`import { type X }`, even `from`)"),
 ]
 # names ctags takes for definitions where it misparses a statement
 KEYWORD_NAMES = {"if", "else", "for", "while", "switch", "return", "new", "extends", "as", "from", "catch", "do"}
