@@ -379,6 +379,28 @@ def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bo
 _MULTI_DECLARATOR = frozenset({"type_definition"})
 
 
+def _inline_mod_depth(node: ts.Node) -> int:
+    """How many inline `mod x { … }` blocks of its file enclose a Rust `use`."""
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth += parent.type == "mod_item"
+        parent = parent.parent
+    return depth
+
+
+def _rust_from_inline_mod(module: str, depth: int) -> str:
+    """A `use` path inside `depth` inline modules, as seen from the file's own module: in `mod tests { use
+    super::Gitignore; }` super is the file itself (self::Gitignore), super::super its parent (super::…);
+    self:: and a path into a deeper inline module stay inside the file."""
+    segs = module.split("::")
+    supers = next((i for i, s in enumerate(segs) if s != "super"), len(segs))
+    if segs[0] == "self" or (supers and supers <= depth):
+        return "::".join(["self", *segs[supers or 1:]])
+    if supers:
+        return "::".join(["super"] * (supers - depth) + segs[supers:])
+    return module
+
+
 def _strip_quotes(text: str) -> str:
     return text.strip().strip("\"'`<>")
 
@@ -498,5 +520,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))
+        if facts.language == "rust" and (depth := _inline_mod_depth(node)):
+            modules = [_rust_from_inline_mod(m, depth) for m in modules]
         for module in dict.fromkeys(modules) or [""]:
             facts.imports.append(Import(module=module, names=uniq_names, line=line))
