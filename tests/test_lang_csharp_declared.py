@@ -9,15 +9,18 @@ from pathlib import Path
 from indexed import cli_index, edges_from, write_files
 
 FILES = {
-    "Src/Acme/Acme.csproj": "<Project><PropertyGroup><RootNamespace>Acme</RootNamespace></PropertyGroup></Project>\n",
+    "Src/Acme/Acme.csproj": (
+        "<Project><PropertyGroup><RootNamespace>Acme</RootNamespace></PropertyGroup></Project>\n"),
     # a polyfill of a platform namespace, in a folder named after something else
     "Src/Acme/Utilities/NullableAttributes.cs": (
         "namespace System.Diagnostics.CodeAnalysis\n{\n"
         "    internal sealed class NotNullWhenAttribute : System.Attribute { }\n}\n"),
-    "Src/Acme/Utilities/LinqBridge.cs": "namespace Acme.Utilities.LinqBridge\n{\n    internal static class Enumerable { }\n}\n",
+    "Src/Acme/Utilities/LinqBridge.cs": (
+        "namespace Acme.Utilities.LinqBridge\n{\n    internal static class Enumerable { }\n}\n"),
     "Src/Acme/Reader.cs": (
         "using System.Diagnostics.CodeAnalysis;\nusing Acme.Utilities.LinqBridge;\n\nnamespace Acme\n{\n"
-        "    public class Reader { public bool TryRead([NotNullWhen(true)] out string s) { s = \"\"; return true; } }\n}\n"),
+        "    public class Reader\n    {\n"
+        "        public bool TryRead([NotNullWhen(true)] out string s) { s = \"\"; return true; }\n    }\n}\n"),
     "Src/Acme.Tests/Acme.Tests.csproj": "<Project></Project>\n",
     # a type kept in a file named after another one
     "Src/Acme.Tests/TestFixtureBase.cs": (
@@ -38,4 +41,5 @@ def test_a_namespace_resolves_to_the_files_declaring_it(tmp_path: Path) -> None:
 def test_a_type_alias_resolves_to_the_file_declaring_the_type(tmp_path: Path) -> None:
     store = cli_index(write_files(tmp_path / "repo", FILES), tmp_path / "index.sqlite")
     # `using Acme;` → Reader.cs (the namespace's file); the alias → TestFixtureBase.cs; System.Linq → nothing
-    assert edges_from(store, "Src/Acme.Tests/ReaderTests.cs") == ["Src/Acme.Tests/TestFixtureBase.cs", "Src/Acme/Reader.cs"]
+    assert edges_from(store, "Src/Acme.Tests/ReaderTests.cs") == [
+        "Src/Acme.Tests/TestFixtureBase.cs", "Src/Acme/Reader.cs"]
