@@ -52,11 +52,13 @@ class RepoContext:
             if not p.endswith((".py", ".pyi")):
                 continue
             mod = module_name(p, "python")
-            # a module is importable from every package root it sits under: "src/pkg/x.py" → "pkg.x" too
+            # a module is importable from every package root it sits under: "lib/pkg/x.py" → "pkg.x" too
             parts = mod.split(".")
+            dirs = p.split("/")[:-1]  # parts[:i] is the directory dirs[:skip + i] ("src/" layouts skip it)
+            skip = len(dirs) - (len(parts) - (0 if p.rsplit("/", 1)[-1].startswith("__init__.") else 1))
             for i in range(len(parts)):
                 key = ".".join(parts[i:])
-                if key and (i == 0 or _is_root_dir(parts[:i], paths)):
+                if key and (i == 0 or _is_root_dir(dirs[:skip + i], paths)):
                     modules.setdefault(key, p)
         ctx = cls(paths=paths, python_modules=modules, read=read)
         _index_js_go_rust_java(ctx)
