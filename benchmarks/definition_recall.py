@@ -94,7 +94,8 @@ REPOS = [
     Repo("haskell", "koalaman/shellcheck", "764802b7c023e9fdc191c12f57c418f186ad76ae"),
     Repo("zig", "zigtools/zls", "113f79a1d120cfda4cf758bc41273d8d15b4e46a"),
     Repo("dart", "dart-lang/http", "a0d49cb2f80eae038c835394014aadcae8a95c8b"),
-    Repo("ocaml", "ocaml-community/yojson", "772d66b70c0ce1319f9ed9fe9087b4187f43ceb5"),
+    Repo("ocaml", "ocaml-community/yojson", "772d66b70c0ce1319f9ed9fe9087b4187f43ceb5",
+         ("ocaml", "ocaml_interface")),
     Repo("objc", "SDWebImage/SDWebImage", "36e79ba485e9bb4d3cd4e3318908866dac5e7b51"),
     Repo("solidity", "OpenZeppelin/openzeppelin-contracts", "fddac901ccdbdb06be90536822936ea765dd9218"),
 ]
@@ -107,7 +108,8 @@ CTAGS_LANGUAGE = {
     "python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TypeScript",
     "go": "Go", "rust": "Rust", "java": "Java", "c": "C", "cpp": "C++", "csharp": "C#", "ruby": "Ruby",
     "php": "PHP", "kotlin": "Kotlin", "lua": "Lua", "bash": "Sh", "shell": "Sh", "elixir": "Elixir",
-    "haskell": "Haskell", "ocaml": "OCaml", "objc": "ObjectiveC", "objective_c": "ObjectiveC",
+    "haskell": "Haskell", "ocaml": "OCaml", "ocaml_interface": "OCaml",
+    "objc": "ObjectiveC", "objective_c": "ObjectiveC",
     "objectivec": "ObjectiveC",
 }
 
@@ -279,6 +281,8 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]]) -> list[tuple[s
                 name = _ruby_name(tag["kind"], name, pattern)
             elif parser == "C#" and tag["kind"] != "namespace":  # explicit interface implementation: ctags
                 name = name.rsplit(".", 1)[-1]  # `IList.Clear`, contextpack `Clear`
+            elif parser == "Lua":  # ctags: `histories.History:new`, contextpack: `new` (in its table)
+                name = re.split(r"[.:]", name)[-1]
             name = _operator(name)
             out.append((tag["path"], int(tag.get("line", 0)), tag["kind"], name))
     return sorted(set(out))
@@ -401,6 +405,8 @@ class _Repo:
     defs: dict[str, set[str]]  # path → defined names
     imported: dict[str, set[str]]  # path → names and last module components it imports (re-exports)
     qualnames: set[str]  # every definition's qualified name (package/namespace prefixed)
+    stems: set[str]  # file names without extension, of parsed files
+    dir_names: set[str]  # directory names holding parsed files
     ctx: RepoContext
 
 
@@ -468,7 +474,9 @@ def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
         full = [f"{m}\\{n}" for n in imp.names] if imp.names else [m]  # a class, function or namespace
         return any(f.lstrip("\\") in r.decls["php"] or f.lstrip("\\").replace("\\", ".") in r.qualnames
                    for f in full)
-    return False
+    # any other language: the import's last component names a file (by stem) or a directory of the repository
+    last = _last(m)
+    return bool(last) and (last in r.stems or last in r.dir_names)
 
 
 def _plausible(lang: str, imp: Import, target: str, r: _Repo) -> bool:
@@ -534,7 +542,10 @@ def compare_imports(res: Result, tree: Path, conn: sqlite3.Connection, langs: se
     for fid, module, names, _ in rows:
         imported[ids[fid]].update(json.loads(names))
         imported[ids[fid]].add(_last(module))
-    r = _Repo(frozenset(files), by_name, decls, file_decls, defs, imported, qualnames, ctx)
+    parsed = [p for p, lang in files.items() if LANGUAGES.get(lang) is not None and LANGUAGES[lang].parsable]
+    stems = {posixpath.basename(p).split(".")[0] for p in parsed}
+    dir_names = {posixpath.basename(posixpath.dirname(p)) for p in parsed} - {""}
+    r = _Repo(frozenset(files), by_name, decls, file_decls, defs, imported, qualnames, stems, dir_names, ctx)
     for fid, module, names, line in rows:
         path = ids[fid]
         lang = files[path]
@@ -661,7 +672,9 @@ def report(results: list[Result], command: str, started: str, load: str) -> str:
     out += [f"- ctags tags named after a keyword ({', '.join(sorted(KEYWORD_NAMES))}): ctags misparsed a statement"]
     out += ["", "Names compared as both tools write them, except Ruby: ctags names an accessor's writer `x=` "
             "(contextpack: the accessor `x`), names `def obj.meth` after its receiver `obj`, and drops `?`/`!` "
-            "from aliases; those are compared as `x`, `meth` and without `?`/`!`. A definition's line is the "
+            "from aliases; those are compared as `x`, `meth` and without `?`/`!`. ctags' qualified Lua names "
+            "(`M.Obj:new`) and C# explicit interface members (`IList.Clear`) are compared by their last part, "
+            "operator names without spaces. A definition's line is the "
             "line of its name (contextpack's start line includes decorators and attributes above it).", ""]
     out += ["", "## Misses, per repository", ""]
     for r in results:
