@@ -47,7 +47,7 @@ from _provenance import project_version  # noqa: E402
 
 from contextpack.engine import Engine  # noqa: E402
 from contextpack.languages import LANGUAGES  # noqa: E402
-from contextpack.parse import Import  # noqa: E402
+from contextpack.parse import Import, module_name  # noqa: E402
 from contextpack.resolve import RESOLVERS, RepoContext, resolve_import  # noqa: E402
 
 CTAGS = "/usr/bin/ctags"
@@ -449,11 +449,10 @@ def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
             return True
         first = m.split("::")[0]
         return first in ("crate", "self", "super") or first in r.ctx.rust_crates
-    if lang == "java":
-        segs = m.split(".")
+    if lang == "java":  # a package some file declares (`.*`), else a class some file defines (or its member)
         if "*" in imp.names:
             return m in r.decls["java"]
-        return any(".".join(segs[:i]) in r.decls["java"] for i in (len(segs) - 1, len(segs) - 2) if i > 0)
+        return m in r.qualnames or m.rpartition(".")[0] in r.qualnames
     if lang in ("c", "cpp"):
         inc = m.strip("<>\"")
         name = inc.rsplit("/", 1)[-1]
@@ -499,8 +498,9 @@ def _plausible(lang: str, imp: Import, target: str, r: _Repo) -> bool:
         return any(target.startswith(r.ctx.js_packages[n][0] + "/") for n in pkg)  # a workspace package's file
     if wanted & r.defs.get(target, set()) or wanted & r.imported.get(target, set()):
         return True
-    if lang == "python":  # `from . import x`, `from .. import y`: the package the dots name
-        return not imp.module.strip(".") and stem == "__init__"
+    if lang == "python":  # the package or module the (relative) path names: `from . import x`, `.a.b`
+        tail = imp.module.lstrip(".")
+        return module_name(target, "python").endswith(tail) if tail else stem == "__init__"
     if lang == "rust":  # `use super::*`, `use crate::…`, `extern crate dep`: the module file the path names,
         if (last in ("super", "self", "crate") and not names) or (
                 last in r.ctx.rust_crates and stem in ("lib", "main")):
