@@ -614,10 +614,10 @@ def _mark(ok: bool) -> str:
     return "" if ok else " ✗"
 
 
-def report(results: list[Result], command: str, started: str, load: str) -> str:
+def report(results: list[Result], command: str, started: str, load: str, version: str) -> str:
     out = ["# Definition recall, import resolution and cold index speed\n",
            f"`{command}`\n",
-           f"{started} · contextpack {project_version(PROJECT)} · {_ctags_version()} · load before the run: "
+           f"{started} · contextpack {version} · {_ctags_version()} · load before the run: "
            f"{load}\n",
            f"Targets: ≥ {TARGETS['recall']:g} % of ctags' structural definitions (same file, same name, start "
            f"line ±{LINE_SLACK}), ≥ {TARGETS['imports']:g} % of internal imports resolved, fan-out ≤ "
@@ -739,6 +739,7 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join([".venv/bin/python", "benchmarks/definition_recall.py", *(argv or sys.argv[1:])])
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    version = project_version(PROJECT)  # at the start: the code this run imports is the code it measures
     results = []
     for repo in repos:
         print(f"{repo.slug} ({repo.language}) …", file=sys.stderr, flush=True)
@@ -752,7 +753,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_pct(res.import_rate)}, false {len(res.false)}, fan-out {res.max_fan_out}",
                   file=sys.stderr, flush=True)
         results.append(res)
-    text = report(results, command, started, load)
+    text = report(results, command, started, load, version)
     print(text)
     if args.out:
         args.out.write_text(text)
