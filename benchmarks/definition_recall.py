@@ -655,7 +655,7 @@ def report(results: list[Result], command: str, started: str, load: str, version
     for lang, rs in by_lang.items():
         ok = [r for r in rs if r.supported]
         if not ok:
-            out.append(f"| {lang} | {len(rs)} | – | not supported | – | – | – | – |")
+            out.append(f"| {lang} | {len(rs)} | – | {rs[0].note or 'not supported'} | – | – | – | – |")
             continue
         f, c = sum(r.found for r in ok), sum(r.ctags_defs for r in ok)
         ri, ii = sum(r.resolved_internal for r in ok), sum(r.internal for r in ok)
