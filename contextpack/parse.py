@@ -90,6 +90,8 @@ def _name(node: ts.Node, source: bytes) -> str:
         return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
     if prev is not None and prev.type == "~":
         return f"~{name}"
+    if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
+        return f"operator {name}"
     return name.removeprefix(":").removeprefix("r#")
 
 
@@ -302,8 +304,58 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
+# a line that is only a macro name or call: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a
+# declaration, `FMT_PRAGMA_CLANG(diagnostic push)` between declarations
+_LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(\([^()\n]*\))?[ \t]*(?://[^\n]*)?\r?$")
+_DECLARATION_END = (b"{", b";", b"}", b"*/")
+
+
+def _blank_lone_macros(source: bytes) -> bytes:
+    """C/C++: a macro alone on its line between declarations expands to declarations or fields; left in,
+    the grammar glues it to the next declaration (`FMT_BEGIN_EXPORT` + `enum class color {…}` is lost, so is
+    `struct uv_req_s { UV_REQ_FIELDS };`). Such a line becomes spaces (same offsets and lines) when the code
+    line before it ends a declaration or opens a body (not an enum's: `LAST` may be its only member)."""
+    if b"_" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    prev = b";"  # the last code line, stripped (the file's start counts as a declaration's end)
+    for i, line in enumerate(lines):
+        code = line.strip()
+        if not code or code.startswith((b"//", b"/*", b"*")):
+            continue
+        if (m := _LONE_MACRO.match(line)) and (prev.startswith(b"#") or (
+                prev.endswith(_DECLARATION_END) and not (prev.endswith(b"{") and b"enum" in prev))) and not (
+                m.group(1) and _next_code(lines, i).startswith(b"{")):  # `TEST_IMPL(x)` + `{`: a function
+            lines[i] = re.sub(rb"[^\r\n]", b" ", line)
+            continue
+        prev = code.split(b"//", 1)[0].rstrip() or code
+    return b"".join(lines)
+
+
+def _next_code(lines: list[bytes], i: int) -> bytes:
+    """The next non-blank line after line i, stripped (b"" at the end)."""
+    return next((code for line in lines[i + 1:i + 4] if (code := line.strip())), b"")
+
+
+# `void F() const GTEST_LOCK_EXCLUDED_(mutex_) {`: an annotation macro between a declarator and its body
+_TRAILING_MACRO = re.compile(
+    rb"(?:\)|\bconst|\bnoexcept|\boverride)(?:[ \t]*\r?\n)?[ \t]*([A-Z][A-Z0-9]*_[A-Z0-9_]*\([^()\n]*\))(?=[ \t]*\{)")
+
+
+def _blank_trailing_macros(source: bytes) -> bytes:
+    """C/C++: an annotation macro after a function's declarator hides the function from the grammar; it
+    becomes spaces (same offsets and lines)."""
+    if b"_(" not in source and b"_ (" not in source:
+        return source
+    return _TRAILING_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+
+
+def _prepare_c(source: bytes) -> bytes:
+    return _blank_trailing_macros(_blank_lone_macros(_blank_export_macros(source)))
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -321,6 +373,32 @@ def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bo
             return True
         parent = parent.parent
     return False
+
+
+# C/C++ declarations that name several things at once; every declarator is a definition
+_MULTI_DECLARATOR = frozenset({"type_definition"})
+
+
+def _inline_mod_depth(node: ts.Node) -> int:
+    """How many inline `mod x { … }` blocks of its file enclose a Rust `use`."""
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth += parent.type == "mod_item"
+        parent = parent.parent
+    return depth
+
+
+def _rust_from_inline_mod(module: str, depth: int) -> str:
+    """A `use` path inside `depth` inline modules, as seen from the file's own module: in `mod tests { use
+    super::Gitignore; }` super is the file itself (self::Gitignore), super::super its parent (super::…);
+    self:: and a path into a deeper inline module stay inside the file."""
+    segs = module.split("::")
+    supers = next((i for i, s in enumerate(segs) if s != "super"), len(segs))
+    if segs[0] == "self" or (supers and supers <= depth):
+        return "::".join(["self", *segs[supers or 1:]])
+    if supers:
+        return "::".join(["super"] * (supers - depth) + segs[supers:])
+    return module
 
 
 def _strip_quotes(text: str) -> str:
@@ -406,6 +484,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     ordered = []
     for node, name, kind, _, scope in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte, d[3])):
         key = (node.start_byte, node.end_byte)
+        if node.type in _MULTI_DECLARATOR:  # `typedef struct {…} X, *PX;`: one definition per declarator
+            key += (name.start_byte,)
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
@@ -442,5 +522,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))
+        if facts.language == "rust" and (depth := _inline_mod_depth(node)):
+            modules = [_rust_from_inline_mod(m, depth) for m in modules]
         for module in dict.fromkeys(modules) or [""]:
             facts.imports.append(Import(module=module, names=uniq_names, line=line))
