@@ -20,6 +20,7 @@ from typing import NamedTuple
 import tree_sitter as ts
 
 from .languages import LANGUAGES, header_language
+from .sfc import SFC_LANGUAGES, script_source
 
 PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
 _QUERY_CHUNK_BYTES = 64 * 1024  # queries run over runs of top-level nodes this large, the clock read between
@@ -110,7 +111,8 @@ def _clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#)\s?", "", line).removesuffix("*/").strip()
+        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#|--\s?[|^]|--|\(\*\*?)\s?", "", line)  # --: Haskell, (*: OCaml
+        line = line.removesuffix("*/").removesuffix("*)").strip()
         lines.append(line)
     return "\n".join(lines).strip()
 
@@ -132,13 +134,17 @@ def _doc(node: ts.Node, language: str, source: bytes) -> str:
         prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
     if prev is None and node.parent is not None and node.parent.type == "body_statement":
         prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
-    while prev is not None and "comment" in prev.type and prev.end_point[0] >= line - 1:
+    while prev is not None and _is_comment(prev) and prev.end_point[0] >= line - 1:
         before = prev.prev_named_sibling
-        if before is not None and "comment" not in before.type and before.end_point[0] == prev.start_point[0]:
+        if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
             break  # a trailing comment of the code before it: `}  // namespace x`
         comments.append(_text(prev, source))
         prev, line = prev.prev_named_sibling, prev.start_point[0]
     return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
+
+
+def _is_comment(node: ts.Node) -> bool:
+    return "comment" in node.type or node.type == "haddock"  # haddock: Haskell's `-- |` doc comments
 
 
 def _outer(node: ts.Node) -> ts.Node:
@@ -302,8 +308,31 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
+# `typedef NS_ENUM(NSInteger, SDOpt) {` (also NS_OPTIONS, NS_CLOSED_ENUM, NS_ERROR_ENUM): the macro's type
+# argument and the `typedef` go, `enum SDOpt {` stays at the same offsets
+_OBJC_ENUM_MACRO = re.compile(
+    rb"\btypedef(\s+)NS_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM|TYPED_ENUM|TYPED_EXTENSIBLE_ENUM)\s*\(([^,()]*,)?\s*"
+    rb"(\w+)\s*\)")
+
+
+def _objc_enum_macros(source: bytes) -> bytes:
+    """Objective-C: the grammar does not know Foundation's enum macros; `typedef NS_ENUM(T, Name) {…}`
+    becomes `enum Name {…}` padded with spaces (same offsets and lines), so the enum and its values are
+    definitions."""
+    if b"NS_" not in source:
+        return source
+
+    def rewrite(m: re.Match[bytes]) -> bytes:
+        head = source[m.start():m.start(3)]
+        kept = b"enum" + re.sub(rb"[^\r\n]", b" ", head[4:])
+        return kept + m.group(3) + b" " * (m.end() - m.end(3))
+
+    return _OBJC_ENUM_MACRO.sub(rewrite, source)
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros,
+            "objc": _objc_enum_macros}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -341,7 +370,10 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
     if language == "c" and path.endswith(".h"):
         language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
-    spec = LANGUAGES.get(language)
+    grammar = language
+    if language in SFC_LANGUAGES:  # Vue/Svelte: the script blocks, as JavaScript/TypeScript
+        source, grammar = script_source(source)
+    spec = LANGUAGES.get(grammar)
     if spec is None or not spec.parsable:
         return facts
     try:
@@ -357,6 +389,8 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
                                      "symbols extracted where the parser recovered")
         _extract(facts, tree, source, spec.query(), spec.reference_query(), deadline)
+        if finish := _FINISH.get(language):
+            finish(facts)
     except _TimeUp:
         facts.definitions, facts.references, facts.imports = [], [], []
         facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
@@ -442,3 +476,36 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         uniq_names = tuple(dict.fromkeys(names))
         for module in dict.fromkeys(modules) or [""]:
             facts.imports.append(Import(module=module, names=uniq_names, line=line))
+
+
+# ---- per-language finishing of extracted facts (Haskell, OCaml) -------------------------------------------
+
+def _merge_clauses(facts: FileFacts) -> None:
+    """Haskell: a type signature and the equations after it (`f :: …`, `f [] = …`, `f (x:xs) = …`) are
+    one definition, spanning them all, with the signature's text."""
+    merged: list[Definition] = []
+    for d in facts.definitions:
+        last = merged[-1] if merged else None
+        if last is not None and last.qualname == d.qualname and last.kind == d.kind == "function":
+            merged[-1] = Definition(last.name, last.kind, last.qualname, last.start_line,
+                                    max(last.end_line, d.end_line), last.signature, last.doc, last.parent)
+        else:
+            merged.append(d)
+    facts.definitions = merged
+
+
+def _ocaml_uses(facts: FileFacts) -> None:
+    """OCaml: each module the file names is one import (the first use), and a module the file defines
+    itself (`module Cart = struct … end`, then `Cart.make`) is not another file's."""
+    own = {d.name for d in facts.definitions if d.kind in ("module", "interface")}
+    seen: set[str] = set()
+    kept = []
+    for imp in facts.imports:
+        if imp.module in seen or imp.module.split(".", 1)[0] in own:
+            continue
+        seen.add(imp.module)
+        kept.append(imp)
+    facts.imports = kept
+
+
+_FINISH = {"haskell": _merge_clauses, "ocaml": _ocaml_uses, "ocaml_interface": _ocaml_uses}
