@@ -176,7 +176,8 @@ def header_language(source: bytes) -> str:
 
 
 # Objective-C in a `.h`: class and protocol declarations, forward declarations, `#import`
-_OBJC_SIGNALS = re.compile(rb"^[ \t]*(?:@(?:interface|protocol|class|implementation)\b|#[ \t]*import[ \t]*[\"<])", re.M)
+# (searched with strings removed: `#import "x.h"` is `#import` then a blank)
+_OBJC_SIGNALS = re.compile(rb"^[ \t]*(?:@(?:interface|protocol|class|implementation)\b|#[ \t]*import\b)", re.M)
 
 
 def language_for(path: str, head: bytes = b"") -> str | None:

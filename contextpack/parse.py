@@ -311,23 +311,36 @@ def _blank_export_macros(source: bytes) -> bytes:
 # `typedef NS_ENUM(NSInteger, SDOpt) {` (also NS_OPTIONS, NS_CLOSED_ENUM, NS_ERROR_ENUM): the macro's type
 # argument and the `typedef` go, `enum SDOpt {` stays at the same offsets
 _OBJC_ENUM_MACRO = re.compile(
-    rb"\btypedef(\s+)NS_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM|TYPED_ENUM|TYPED_EXTENSIBLE_ENUM)\s*\(([^,()]*,)?\s*"
+    rb"\btypedef(\s+)(?:NS|CF)_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM)\s*\(([^,()]*,)?\s*"
     rb"(\w+)\s*\)")
 
 
+# Apple's annotation macros (availability, Swift names, nullability regions, designated initialisers),
+# with their arguments (two levels of parentheses): the grammar takes them for declarations
+_OBJC_ANNOTATION = re.compile(
+    rb"\b(?:NS_(?:SWIFT_\w+|REFINED_FOR_SWIFT|DESIGNATED_INITIALIZER|UNAVAILABLE|ASSUME_NONNULL_(?:BEGIN|END)"
+    rb"|(?:EXTENSIBLE_)?STRING_ENUM|TYPED_(?:EXTENSIBLE_)?ENUM|REQUIRES_SUPER|RETURNS_\w+|NOESCAPE"
+    rb"|FORMAT_FUNCTION|(?:CLASS_|ENUM_)?AVAILABLE\w*|(?:CLASS_|ENUM_)?DEPRECATED\w*|EXTENSION_UNAVAILABLE\w*"
+    rb"|HEADER_AUDIT_\w+)|API_(?:AVAILABLE|UNAVAILABLE|DEPRECATED\w*)|UI_APPEARANCE_SELECTOR|CF_RETURNS_\w+"
+    rb"|CF_SWIFT_\w+|__attribute__)\b(?:[ \t]*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
+_BLANK = re.compile(rb"[^\r\n]")
+
+
 def _objc_enum_macros(source: bytes) -> bytes:
-    """Objective-C: the grammar does not know Foundation's enum macros; `typedef NS_ENUM(T, Name) {…}`
-    becomes `enum Name {…}` padded with spaces (same offsets and lines), so the enum and its values are
-    definitions."""
-    if b"NS_" not in source:
+    """Objective-C: the grammar knows neither Foundation's enum macros nor its annotation macros.
+    `typedef NS_ENUM(T, Name) {…}` becomes `enum Name {…}` and annotations (`NS_SWIFT_NAME(x)`,
+    `API_AVAILABLE(ios(13))`, `NS_ASSUME_NONNULL_BEGIN`) become spaces: same offsets and lines, and the
+    enums, classes and methods around them are definitions again."""
+    if b"NS_" not in source and b"API_" not in source and b"__attribute__" not in source:
         return source
 
     def rewrite(m: re.Match[bytes]) -> bytes:
         head = source[m.start():m.start(3)]
-        kept = b"enum" + re.sub(rb"[^\r\n]", b" ", head[4:])
+        kept = b"enum" + _BLANK.sub(b" ", head[4:])
         return kept + m.group(3) + b" " * (m.end() - m.end(3))
 
-    return _OBJC_ENUM_MACRO.sub(rewrite, source)
+    source = _OBJC_ENUM_MACRO.sub(rewrite, source)
+    return _OBJC_ANNOTATION.sub(lambda m: _BLANK.sub(b" ", m.group(0)), source)
 
 
 # source rewrites before parsing, per language; each keeps every byte offset and line number

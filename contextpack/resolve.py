@@ -702,7 +702,8 @@ _DUNE_UNWRAPPED = re.compile(r"\(wrapped\s+false\)")
 _ZIG_MODULE = re.compile(
     r"(?:(?:const|var)\s+(\w+)\s*=\s*)?\b\w+\.(?:addModule\(\s*\"([\w.-]+)\"\s*,|createModule\()\s*\.\{"
     r"[^;]{0,800}?\.(?:root_)?source_file\s*=\s*(?:\w+\.path\(|\.\{\s*\.path\s*=\s*)\"([^\"]+)\"", re.S)
-_ZIG_ADD_IMPORT = re.compile(r"\.addImport\(\s*\"([\w.-]+)\"\s*,\s*(\w+)\s*\)")
+_ZIG_ADD_IMPORT = re.compile(  # `.addImport("name", module)`, `.imports = &.{ .{ .name = "name", .module = module } }`
+    r"\.addImport\(\s*\"([\w.-]+)\"\s*,\s*(\w+)\s*\)|\.name\s*=\s*\"([\w.-]+)\"\s*,\s*\.module\s*=\s*(\w+)\s*[,}]")
 _SOL_REMAPPING = re.compile(r"^\s*(?:[\w.-]+:)?([^=\s\"']+)=([^\s\"',\]]+)", re.M)
 
 
@@ -719,7 +720,7 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
     for p in sorted(ctx.paths):
         d, _, name = p.rpartition("/")
         if name.endswith((".ml", ".mli")) and name[:1].isalpha():
-            units.setdefault(_ocaml_module(name.rpartition(".")[0]), []).append(p)
+            units.setdefault(_ocaml_module(name.split(".", 1)[0]), []).append(p)
         elif name.endswith(".cabal") or name == "package.yaml":
             text = _read_text(ctx, p)
             for m in (_CABAL_DIRS if name.endswith(".cabal") else _HPACK_DIRS).finditer(text):
@@ -737,8 +738,9 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
                 if m.group(2):
                     ctx.zig_modules.setdefault(m.group(2), target)
             for m in _ZIG_ADD_IMPORT.finditer(text):
-                if m.group(2) in by_var:
-                    ctx.zig_modules.setdefault(m.group(1), by_var[m.group(2)])
+                name, var = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+                if var in by_var:
+                    ctx.zig_modules.setdefault(name, by_var[var])
         elif name == "pubspec.yaml":
             if m := _PUBSPEC_NAME.search(_read_text(ctx, p)):
                 ctx.dart_packages.setdefault(m.group(1), d)
@@ -817,12 +819,12 @@ def _dart(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 def _ocaml(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """A module path → the compilation unit its first name stands for (foo.ml defines Foo), only when that
     is unambiguous: the unit beside the importing file, else the only one in the repository. `Mylib.Foo`
-    of a wrapped dune library Mylib → its foo.ml. The implementation (.ml) is preferred to the interface."""
+    of a wrapped dune library Mylib → the foo.ml in the library's directory. The implementation (.ml)
+    is preferred to the interface."""
     parts = imp.module.split(".")
     if len(parts) > 1 and parts[0] in ctx.dune_libraries:
         lib_dir = ctx.dune_libraries[parts[0]]
-        inside = [u for u in ctx.ocaml_units.get(parts[1], ()) if u.startswith(_join(lib_dir, ""))
-                  or posixpath.dirname(u) == lib_dir]
+        inside = [u for u in ctx.ocaml_units.get(parts[1], ()) if posixpath.dirname(u) == lib_dir]
         return _ocaml_pick(inside, path)
     return _ocaml_pick(list(ctx.ocaml_units.get(parts[0], ())), path)
 

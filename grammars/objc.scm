@@ -3,7 +3,7 @@
 ; objc grammar keeps C's node names).
 ; Definitions: `@interface X` / `@interface X (Category)` / `@implementation X` (class), `@protocol P`
 ;   (interface), method declarations and definitions (method, named by the selector's first keyword:
-;   `- (void)storeImage:(UIImage *)i forKey:(NSString *)k` is `storeImage`), `@property` (variable); C
+;   `- (void)storeImage:(UIImage *)i forKey:(NSString *)k` is `storeImage`), `@property` (variable), block typedefs (type); C
 ;   functions, structs, enums, typedefs, macros and file-scope variables as in c.scm.
 ; Imports: `#import "x.h"` / `#include "x.h"` (@import.module), `#import <F/x.h>` (@import.system);
 ;   `@import Module;` names a framework module, never a repository file, and is not captured.
@@ -18,6 +18,10 @@
   (identifier) @name
   (pointer_declarator declarator: (identifier) @name)
   (block_pointer_declarator declarator: (identifier) @name)]))) @definition.variable
+
+(type_definition
+  declarator: (function_declarator
+    declarator: (parenthesized_declarator (block_pointer_declarator declarator: (type_identifier) @name)))) @definition.type
 
 ; ---- C definitions (as in c.scm)
 ; functions: definitions and prototypes, name behind up to two pointer declarators
@@ -70,61 +74,9 @@
 (preproc_def name: (identifier) @name value: (_)) @definition.constant
 (preproc_function_def name: (identifier) @name) @definition.function
 
-; file-scope variables (header guards and #if blocks included); `const int X = …;` is a constant
+; file-scope variables, outside #if blocks only, `const` ones too (c.scm's patterns for those cost the objc
+; grammar a second to compile, and every index worker compiles its query under the parse deadline)
 (translation_unit
-  (declaration
-    (type_qualifier) @_const
-    declarator: (init_declarator declarator: (identifier) @name)
-    (#eq? @_const "const")) @definition.constant)
-(preproc_ifdef
-  (declaration
-    (type_qualifier) @_const
-    declarator: (init_declarator declarator: (identifier) @name)
-    (#eq? @_const "const")) @definition.constant)
-(preproc_if
-  (declaration
-    (type_qualifier) @_const
-    declarator: (init_declarator declarator: (identifier) @name)
-    (#eq? @_const "const")) @definition.constant)
-(preproc_else
-  (declaration
-    (type_qualifier) @_const
-    declarator: (init_declarator declarator: (identifier) @name)
-    (#eq? @_const "const")) @definition.constant)
-(translation_unit
-  (declaration
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
-      (init_declarator declarator: [
-        (identifier) @name
-        (pointer_declarator declarator: (identifier) @name)
-        (array_declarator declarator: (identifier) @name)])]) @definition.variable)
-(preproc_ifdef
-  (declaration
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
-      (init_declarator declarator: [
-        (identifier) @name
-        (pointer_declarator declarator: (identifier) @name)
-        (array_declarator declarator: (identifier) @name)])]) @definition.variable)
-(preproc_if
-  (declaration
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
-      (init_declarator declarator: [
-        (identifier) @name
-        (pointer_declarator declarator: (identifier) @name)
-        (array_declarator declarator: (identifier) @name)])]) @definition.variable)
-(preproc_else
   (declaration
     declarator: [
       (identifier) @name

@@ -1,7 +1,7 @@
 ; contextpack tags query — OCaml implementations (.ml); capture convention in python.scm. Interfaces (.mli)
 ; use ocaml_interface.scm (the interface grammar has no `let`).
 ; Definitions: top-level and module-level `let` bindings (function when they take parameters or are a
-;   `fun`/`function`, else variable; `let rec … and …` gives one per binding), `external` (function), types
+;   `fun`/`function`, else variable; `let rec … and …` gives one per binding; an operator `let ( >>= ) …` is named `>>=`), `external` (function), types
 ;   (type; each of `type a … and b`), exceptions (type), modules (module), module types (interface), classes
 ;   (class) and their methods (method), `val` specifications in signatures (function).
 ; Imports: OCaml has no import statement: a file uses another compilation unit by naming its module.
@@ -12,9 +12,11 @@
 
 ; ---- definitions
 (compilation_unit (value_definition (let_binding pattern: (value_name) @name (parameter)) @definition.function))
+(compilation_unit (value_definition (let_binding pattern: (parenthesized_operator (_) @name)) @definition.function))
 (compilation_unit (value_definition (let_binding pattern: (value_name) @name body: [(function_expression) (fun_expression)]) @definition.function))
 (compilation_unit (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
 (structure (value_definition (let_binding pattern: (value_name) @name (parameter)) @definition.function))
+(structure (value_definition (let_binding pattern: (parenthesized_operator (_) @name)) @definition.function))
 (structure (value_definition (let_binding pattern: (value_name) @name body: [(function_expression) (fun_expression)]) @definition.function))
 (structure (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
 (external (value_name) @name) @definition.function
