@@ -27,7 +27,7 @@ class LanguageSpec:
     module: str | None = None  # grammar wheel module; None = text only
     function: str = "language"
     shebangs: tuple[str, ...] = ()
-    query_file: str = ""  # grammars/<query_file>.scm; default: the language's name
+    query_file: str = ""  # grammars/<query_file>.scm ("a+b": both files); default: the language's name
 
     @property
     def parsable(self) -> bool:
@@ -53,7 +53,8 @@ def _grammar(module: str, function: str) -> ts.Language:
 
 @functools.cache
 def _queries(name: str, module: str, function: str) -> tuple[ts.Query, ts.Query]:
-    text = importlib.resources.files("contextpack.grammars").joinpath(f"{name}.scm").read_text("utf-8")
+    grammars = importlib.resources.files("contextpack.grammars")
+    text = "\n".join(grammars.joinpath(f"{part}.scm").read_text("utf-8") for part in name.split("+"))
     patterns = split_patterns(text)
     refs = [p for p in patterns if "@reference" in p]
     main = [p for p in patterns if "@reference" not in p]
@@ -141,6 +142,13 @@ _SPECS += [
     LanguageSpec("cabal", (".cabal",)),  # manifests the resolvers read (cabal source dirs); dune is by name
 ]
 _NAMES_B = {"dune": "text", "dune-project": "text"}
+# the grammars of Vue/Svelte script blocks: JavaScript/TypeScript with grammars/sfc.scm added
+SFC_GRAMMARS = {
+    "javascript": LanguageSpec("sfc-javascript", (), "tree_sitter_javascript", query_file="javascript+sfc"),
+    "typescript": LanguageSpec("sfc-typescript", (), "tree_sitter_typescript", "language_typescript",
+                               query_file="typescript+sfc"),
+    "tsx": LanguageSpec("sfc-tsx", (), "tree_sitter_typescript", "language_tsx", query_file="typescript+sfc"),
+}
 
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .languages import LANGUAGES, header_language
+from .languages import LANGUAGES, SFC_GRAMMARS, header_language
 from .sfc import SFC_LANGUAGES, script_source
 
 PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
@@ -383,10 +383,10 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
     if language == "c" and path.endswith(".h"):
         language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
-    grammar = language
+    spec = LANGUAGES.get(language)
     if language in SFC_LANGUAGES:  # Vue/Svelte: the script blocks, as JavaScript/TypeScript
         source, grammar = script_source(source)
-    spec = LANGUAGES.get(grammar)
+        spec = SFC_GRAMMARS[grammar]
     if spec is None or not spec.parsable:
         return facts
     try:

@@ -49,6 +49,7 @@ class RepoContext:
     ocaml_units: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo" → foo.ml/Foo.ml paths
     dune_libraries: dict[str, str] = field(default_factory=dict)  # wrapped library module ("Mylib") → dir
     sol_remappings: tuple[tuple[str, str], ...] = ()  # "@oz/contracts/" → repo dir, longest prefix first
+    sveltekit_aliases: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # root → ($x, dir)
 
     @classmethod
     def build(cls, paths: Iterable[str], read: Callable[[str], bytes]) -> RepoContext:
@@ -688,8 +689,11 @@ def _php_class(path: str, cls: str, ctx: RepoContext) -> str | None:
 # ---- Haskell, Zig, Dart, OCaml, Objective-C, Solidity, Vue/Svelte ---------------------------------------
 
 # manifests these resolvers read (they reach the index as text: .cabal, yaml, dune, toml, txt, zig)
+_SVELTE_CONFIGS = frozenset({"svelte.config.js", "svelte.config.mjs", "svelte.config.cjs", "svelte.config.ts"})
 _CONTEXT_NAMES_B = frozenset({"package.yaml", "pubspec.yaml", "build.zig", "dune", "foundry.toml",
-                              "remappings.txt"})
+                              "remappings.txt"}) | _SVELTE_CONFIGS
+# svelte.config.js `kit: { alias: { "$x": "src/x", "$y/*": "y/*" } }` entries; `$lib` is src/lib by default
+_SVELTE_ALIAS = re.compile(r"""["']?(\$?[\w-]+)(?:/\*)?["']?\s*:\s*["'](?:\./)?([\w./-]+?)(?:/\*)?["']""")
 _HASKELL_EXTENSIONS = (".hs", ".lhs", ".hsc")
 _CABAL_DIRS = re.compile(r"^\s*hs-source-dirs\s*:\s*(.+(?:\n[ \t]+[^:\n]+$)*)", re.M | re.I)
 _HPACK_DIRS = re.compile(r"^\s*source-dirs\s*:\s*(\[[^\]]*\]|.+(?:\n\s*-\s*.+)*)", re.M)
@@ -748,6 +752,12 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
             for lib in _DUNE_LIBRARY.finditer(_read_text(ctx, p)):
                 if (m := _DUNE_NAME.search(lib.group(1))) and not _DUNE_UNWRAPPED.search(lib.group(1)):
                     ctx.dune_libraries.setdefault(_ocaml_module(m.group(1)), d)
+        elif name in _SVELTE_CONFIGS:
+            text = _read_text(ctx, p)
+            block = re.search(r"\balias\s*:\s*\{([^{}]*)\}", text)
+            aliases = {"$lib": "src/lib", **dict(_SVELTE_ALIAS.findall(block.group(1) if block else ""))}
+            ctx.sveltekit_aliases[d] = tuple(sorted(((k, _join(d, v)) for k, v in aliases.items()),
+                                                    key=lambda e: -len(e[0])))
         elif name == "remappings.txt" or name == "foundry.toml":
             text = _read_text(ctx, p)
             if name == "foundry.toml":
@@ -852,6 +862,21 @@ def _solidity(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     return [hit] if hit in ctx.paths else []
 
 
+def _sveltekit(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """In a SvelteKit project (a svelte.config.js above the file): `$lib/x` → src/lib/x, and the project's
+    own `kit.alias` entries; anything else as JavaScript/TypeScript."""
+    spec = imp.module
+    if spec.startswith("$") and ctx.sveltekit_aliases:
+        d = posixpath.dirname(path)
+        while d not in ctx.sveltekit_aliases and d:
+            d = posixpath.dirname(d)
+        for alias, target in ctx.sveltekit_aliases.get(d, ()):
+            if spec == alias or spec.startswith(alias + "/"):
+                hit = _js_probe(_norm(target + spec[len(alias):]), ctx)
+                return [hit] if hit else []
+    return _js(path, imp, ctx)
+
+
 RESOLVERS_B: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
     "haskell": _haskell,
     "zig": _zig,
@@ -861,7 +886,11 @@ RESOLVERS_B: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
     "objc": _c,  # `#import "x.h"` is `#include` that includes once
     "solidity": _solidity,
     "vue": _js,  # the script blocks' imports, as JavaScript/TypeScript
-    "svelte": _js,
+    "svelte": _sveltekit,
+    # SvelteKit's `$lib` reaches plain modules too; outside a SvelteKit project this is _js
+    "javascript": _sveltekit,
+    "typescript": _sveltekit,
+    "tsx": _sveltekit,
 }
 
 RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
