@@ -134,6 +134,9 @@ def _doc(node: ts.Node, language: str, source: bytes) -> str:
         prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
     if prev is None and node.parent is not None and node.parent.type == "body_statement":
         prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
+    if prev is None and node.parent is not None and node.parent.type == "declarations":
+        imports = node.parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
+        prev = imports.named_children[-1] if imports is not None and imports.named_children else None
     while prev is not None and _is_comment(prev) and prev.end_point[0] >= line - 1:
         before = prev.prev_named_sibling
         if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
