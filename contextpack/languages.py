@@ -151,6 +151,8 @@ SFC_GRAMMARS = {
 }
 
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
+# languages whose files are code (ranking and contracts treat the others as docs, manifests, data)
+CODE_LANGUAGES = frozenset({s.name for s in _SPECS if s.parsable} | {"vue", "svelte"})
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
 _BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
             "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml", **_NAMES_B}
