@@ -48,6 +48,7 @@ class RepoContext:
     dart_packages: dict[str, str] = field(default_factory=dict)  # pubspec.yaml name → its directory
     ocaml_units: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo" → foo.ml/Foo.ml paths
     dune_libraries: dict[str, str] = field(default_factory=dict)  # wrapped library module ("Mylib") → dir
+    dune_deps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dune dir → its libraries' names
     sol_remappings: tuple[tuple[str, str], ...] = ()  # "@oz/contracts/" → repo dir, longest prefix first
     sveltekit_aliases: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # root → ($x, dir)
 
@@ -701,6 +702,7 @@ _PUBSPEC_NAME = re.compile(r"^name\s*:\s*['\"]?([\w]+)", re.M)
 _DUNE_LIBRARY = re.compile(r"\(library\b(.*?)(?=\(library\b|\Z)", re.S)
 _DUNE_NAME = re.compile(r"\(name\s+([\w]+)\)")
 _DUNE_UNWRAPPED = re.compile(r"\(wrapped\s+false\)")
+_DUNE_DEPS = re.compile(r"\(libraries\s+([^()]*)\)")
 # build.zig: `b.addModule("name", .{ .root_source_file = b.path("src/x.zig") … })`, or a module made by
 # addModule/createModule bound to a name and given to `.addImport("name", module)`
 _ZIG_MODULE = re.compile(
@@ -720,6 +722,7 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
     dune libraries, Solidity remappings (remappings.txt, foundry.toml): the manifests read once."""
     hs_dirs: set[str] = set()
     units: dict[str, list[str]] = {}
+    all_libraries: dict[str, str] = {}  # dune library name → its directory, wrapped or not
     remaps: list[tuple[str, str]] = []
     for p in sorted(ctx.paths):
         d, _, name = p.rpartition("/")
@@ -749,9 +752,13 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
             if m := _PUBSPEC_NAME.search(_read_text(ctx, p)):
                 ctx.dart_packages.setdefault(m.group(1), d)
         elif name == "dune":
-            for lib in _DUNE_LIBRARY.finditer(_read_text(ctx, p)):
+            text = _read_text(ctx, p)
+            for lib in _DUNE_LIBRARY.finditer(text):
                 if (m := _DUNE_NAME.search(lib.group(1))) and not _DUNE_UNWRAPPED.search(lib.group(1)):
                     ctx.dune_libraries.setdefault(_ocaml_module(m.group(1)), d)
+                if m:
+                    all_libraries.setdefault(m.group(1), d)
+            ctx.dune_deps[d] = tuple(w for m in _DUNE_DEPS.finditer(text) for w in m.group(1).split())
         elif name in _SVELTE_CONFIGS:
             text = _read_text(ctx, p)
             block = re.search(r"\balias\s*:\s*\{([^{}]*)\}", text)
@@ -769,6 +776,9 @@ def _index_haskell_zig_dart_ocaml_solidity(ctx: RepoContext) -> None:
     ctx.haskell_source_dirs = tuple(sorted(hs_dirs))
     ctx.ocaml_units = {k: tuple(v) for k, v in units.items()}
     ctx.sol_remappings = tuple(sorted(set(remaps), key=lambda e: (-len(e[0]), e)))
+    # a dune directory's dependencies as directories: where an ambiguous module name is looked for first
+    ctx.dune_deps = {d: tuple(all_libraries[n] for n in names if n in all_libraries)
+                     for d, names in ctx.dune_deps.items()}
 
 
 def _ocaml_module(stem: str) -> str:
@@ -832,19 +842,30 @@ def _ocaml(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     of a wrapped dune library Mylib → the foo.ml in the library's directory. The implementation (.ml)
     is preferred to the interface."""
     parts = imp.module.split(".")
-    if len(parts) > 1 and parts[0] in ctx.dune_libraries:
+    if parts[0].endswith("__") and parts[0][:-2] in ctx.dune_libraries:  # dune's alias module `Mylib__`
+        parts[0] = parts[0][:-2]
+    if parts[0] in ctx.dune_libraries:
         lib_dir = ctx.dune_libraries[parts[0]]
-        inside = [u for u in ctx.ocaml_units.get(parts[1], ()) if posixpath.dirname(u) == lib_dir]
-        return _ocaml_pick(inside, path)
-    return _ocaml_pick(list(ctx.ocaml_units.get(parts[0], ())), path)
+        if len(parts) > 1:
+            inside = [u for u in ctx.ocaml_units.get(parts[1], ()) if posixpath.dirname(u) == lib_dir]
+            if hit := _ocaml_pick(inside, path, ctx):
+                return hit
+        # the library's own main module (lib/mylib.ml), when it writes one
+        return _ocaml_pick([u for u in ctx.ocaml_units.get(parts[0], ()) if posixpath.dirname(u) == lib_dir],
+                           path, ctx)
+    return _ocaml_pick(list(ctx.ocaml_units.get(parts[0], ())), path, ctx)
 
 
-def _ocaml_pick(units: list[str], path: str) -> list[str]:
+def _ocaml_pick(units: list[str], path: str, ctx: RepoContext) -> list[str]:
+    """The one unit among `units`: beside the file, else in a library its dune file depends on, else the
+    only one."""
     here = posixpath.dirname(path)
-    beside = [u for u in units if posixpath.dirname(u) == here]
-    units = beside or units
-    impls = [u for u in units if u.endswith(".ml")] or units
-    return impls if len(impls) == 1 else []
+    deps = ctx.dune_deps.get(here, ())
+    for keep in (lambda u: posixpath.dirname(u) == here, lambda u: posixpath.dirname(u) in deps, lambda u: True):
+        if chosen := [u for u in units if keep(u)]:
+            impls = [u for u in chosen if u.endswith(".ml")] or chosen
+            return impls if len(impls) == 1 else []
+    return []
 
 
 def _solidity(path: str, imp: Import, ctx: RepoContext) -> list[str]:

@@ -105,6 +105,16 @@ def test_ambiguous_module_has_no_edge(tmp_path: Path) -> None:
     assert edges_from(store, "tools/report.ml") == []
 
 
+def test_ambiguous_module_of_a_dune_dependency(tmp_path: Path) -> None:
+    """The same name in several directories: the one in a library the file's dune stanza depends on;
+    `Shop__.Item` (dune's alias module of the wrapped library) is lib/item.ml."""
+    files = {**FILES, "tools/dune": "(executable\n (name report)\n (libraries shop yojson))\n",
+             "tools/report.ml": "let () = print_int (Util.clamp (Shop__.Item.price x))\n"}
+    repo = write_files(tmp_path / "repo", files)
+    store = cli_index(repo, tmp_path / "index.sqlite")
+    assert edges_from(store, "tools/report.ml") == ["lib/item.ml", "lib/util.ml"]
+
+
 def test_symbols_and_pack(tmp_path: Path) -> None:
     repo = write_files(tmp_path / "repo", FILES)
     index = tmp_path / "index.sqlite"
