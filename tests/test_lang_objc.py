@@ -69,7 +69,12 @@ NSInteger SHPTotal(SHPCart *cart) {
     return cart.items.count;
 }
 """,
-    "Shop/SHPItem.h": "#import <Foundation/Foundation.h>\n\n@interface SHPItem : NSObject\n@property NSInteger price;\n@end\n",
+    "Shop/SHPItem.h": (
+        "#import <Foundation/Foundation.h>\n"
+        "\n"
+        "@interface SHPItem : NSObject\n"
+        "@property NSInteger price;\n"
+        "@end\n"),
     "Shop/Private/SHPLog.h": "#define SHPLog(msg) NSLog(msg)\nvoid SHPLogFlush(void);\n",
     "Shop/plain.h": "struct point { int x; int y; };\nint area(struct point p);\n",
 }

@@ -47,9 +47,16 @@ function checkout(): void {
 .cart { color: red; }
 </style>
 """,
-    "src/components/ItemRow.vue": "<template><li>{{ item.name }}</li></template>\n<script setup>\ndefineProps(['item'])\n</script>\n",
+    "src/components/ItemRow.vue": (
+        "<template><li>{{ item.name }}</li></template>\n"
+        "<script setup>\n"
+        "defineProps(['item'])\n"
+        "</script>\n"),
     "src/composables/useCart.ts": "export function useCart() {\n  return { items: [], clear() {} }\n}\n",
-    "src/utils/money.ts": "export function formatTotal(cents: number): string {\n  return (cents / 100).toFixed(2)\n}\n",
+    "src/utils/money.ts": (
+        "export function formatTotal(cents: number): string {\n"
+        "  return (cents / 100).toFixed(2)\n"
+        "}\n"),
 }
 
 SVELTE = {
@@ -82,7 +89,9 @@ SVELTE = {
 </div>
 """,
     "src/lib/components/Row.svelte": "<script>\n  export let price;\n</script>\n<p>{price}</p>\n",
-    "src/routes/+page.ts": "import { createCart } from '$lib/cart.svelte.js';\nexport const load = () => createCart();\n",
+    "src/routes/+page.ts": (
+        "import { createCart } from '$lib/cart.svelte.js';\n"
+        "export const load = () => createCart();\n"),
 }
 
 

@@ -60,10 +60,28 @@ function toPrice(uint256 x) pure returns (Price) {
     return Price.wrap(uint128(x));
 }
 """,
-    "src/interfaces/IERC20.sol": "pragma solidity ^0.8.24;\n\ninterface IERC20 {\n    function transfer(address to, uint256 amount) external returns (bool);\n}\n",
-    "src/utils/Math.sol": "pragma solidity ^0.8.24;\n\nlibrary MathLib {\n    function add(uint256 a, uint256 b) internal pure returns (uint256) {\n        return a + b;\n    }\n}\n",
-    "lib/solmate/src/auth/Owned.sol": "pragma solidity ^0.8.0;\n\nabstract contract Owned {\n    constructor(address o) {}\n}\n",
-    "test/Token.t.sol": 'pragma solidity ^0.8.24;\n\nimport "src/Token.sol";\n\ncontract TokenTest {\n    function testTransfer() public {}\n}\n',
+    "src/interfaces/IERC20.sol": (
+        "pragma solidity ^0.8.24;\n"
+        "\n"
+        "interface IERC20 {\n"
+        "    function transfer(address to, uint256 amount) external returns (bool);\n"
+        "}\n"),
+    "src/utils/Math.sol": (
+        "pragma solidity ^0.8.24;\n"
+        "\n"
+        "library MathLib {\n"
+        "    function add(uint256 a, uint256 b) internal pure returns (uint256) {\n"
+        "        return a + b;\n"
+        "    }\n"
+        "}\n"),
+    "lib/solmate/src/auth/Owned.sol": (
+        "pragma solidity ^0.8.0;\n"
+        "\n"
+        "abstract contract Owned {\n"
+        "    constructor(address o) {}\n"
+        "}\n"),
+    "test/Token.t.sol": ('pragma solidity ^0.8.24;\n\nimport "src/Token.sol";\n\n'
+                         'contract TokenTest {\n    function testTransfer() public {}\n}\n'),
 }
 
 

@@ -81,7 +81,8 @@ test "empty inventory totals zero" {
 def test_definitions_and_imports(tmp_path: Path) -> None:
     repo = write_files(tmp_path / "repo", FILES)
     store = cli_index(repo, tmp_path / "index.sqlite")
-    assert [(d.name, d.kind, d.qualname, d.start_line, d.end_line) for d in store.definitions("src/store/root.zig")] == [
+    defs = store.definitions("src/store/root.zig")
+    assert [(d.name, d.kind, d.qualname, d.start_line, d.end_line) for d in defs] == [
         ("Item", "constant", "src.store.root.Item", 2, 2),
         ("Inventory", "struct", "src.store.root.Inventory", 5, 18),
         ("items", "variable", "src.store.root.Inventory.items", 6, 6),
