@@ -21,6 +21,8 @@
 (structure (value_definition (let_binding pattern: (value_name) @name) @definition.variable))
 (external (value_name) @name) @definition.function
 (value_specification (value_name) @name) @definition.function
+(value_specification (parenthesized_operator (_) @name)) @definition.function
+(external (parenthesized_operator (_) @name)) @definition.function
 (type_binding name: (type_constructor) @name) @definition.type
 (exception_definition (constructor_declaration (constructor_name) @name)) @definition.type
 (module_binding (module_name) @name) @definition.module

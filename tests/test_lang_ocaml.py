@@ -52,6 +52,7 @@ let () = Receipt.print (empty "x")
 
 val empty : string -> t
 val total : Item.t list -> int
+val ( +! ) : t -> Item.t -> t
 """,
     "lib/item.ml": "type t = { name : string; cents : int }\n\nlet price i = i.cents\n",
     "lib/util.ml": "let clamp x = max 0 x\n",
@@ -87,7 +88,7 @@ def test_definitions_and_imports(tmp_path: Path) -> None:
         ("incr", "method", "lib.cart.counter.incr", 32, 32),
     ]
     assert [(d.name, d.kind) for d in store.definitions("lib/cart.mli")] == [
-        ("t", "type"), ("empty", "function"), ("total", "function")]
+        ("t", "type"), ("empty", "function"), ("total", "function"), ("+!", "function")]
     # each module named once; Receipt is the file's own module, Printf the standard library's
     assert [i.module for i in store.imports("lib/cart.ml")] == ["Printf", "Item"]
     assert edges_from(store, "lib/cart.ml") == ["lib/item.ml"]
