@@ -107,6 +107,15 @@ def test_package_uri_needs_pubspec(tmp_path: Path) -> None:
     assert edges_from(store, "lib/src/cart.dart") == ["lib/src/cart.g.dart", "lib/src/pricing.dart"]
 
 
+def test_pubspec_edit_re_resolves(tmp_path: Path) -> None:
+    """pubspec.yaml is read in a real index run, and an edit to it re-resolves every import."""
+    repo = write_files(tmp_path / "repo", FILES)
+    index = tmp_path / "index.sqlite"
+    assert edges_from(cli_index(repo, index), "test/cart_test.dart") == ["lib/shop.dart"]
+    (repo / "pubspec.yaml").write_text("name: storefront\n", encoding="utf-8")
+    assert edges_from(cli_index(repo, index), "test/cart_test.dart") == []
+
+
 def test_symbols_and_pack(tmp_path: Path) -> None:
     repo = write_files(tmp_path / "repo", FILES)
     index = tmp_path / "index.sqlite"

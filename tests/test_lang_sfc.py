@@ -106,6 +106,19 @@ def test_script_source_keeps_offsets() -> None:
     assert script_source(b'<script type="application/ld+json">{"a": 1}</script>')[0].strip() == b""
 
 
+def test_components_without_script(tmp_path: Path) -> None:
+    """A template-only component, an empty one and an unterminated script block index without error."""
+    repo = write_files(tmp_path / "repo", {
+        "src/Plain.vue": "<template><p>hi</p></template>\n",
+        "src/Empty.svelte": "",
+        "src/Broken.svelte": "<script>\n  function dangling() {}\n",  # no </script>
+    })
+    store = cli_index(repo, tmp_path / "index.sqlite")
+    assert store.definitions("src/Plain.vue") == [] and store.definitions("src/Empty.svelte") == []
+    assert [d.name for d in store.definitions("src/Broken.svelte")] == ["dangling"]
+    assert {f.path for f in store.files()} == {"src/Plain.vue", "src/Empty.svelte", "src/Broken.svelte"}
+
+
 def test_vue_definitions_and_imports(tmp_path: Path) -> None:
     repo = write_files(tmp_path / "repo", VUE)
     store = cli_index(repo, tmp_path / "index.sqlite")
