@@ -109,6 +109,16 @@ def test_definitions_and_imports(tmp_path: Path) -> None:
     assert edges_from(store, "test/Spec.hs") == ["src/Config.hs", "src/Shop/Cart.hs"]
 
 
+def test_hpack_source_dirs(tmp_path: Path) -> None:
+    """A stack project's package.yaml (hpack) gives the source directories instead of a .cabal file."""
+    files = {k: v for k, v in FILES.items() if k != "shop.cabal"}
+    files["package.yaml"] = ("name: shop\nlibrary:\n  source-dirs: src\ntests:\n  spec:\n    main: Spec.hs\n"
+                             "    source-dirs:\n      - test\n      - test-support\n")
+    repo = write_files(tmp_path / "repo", files)
+    store = cli_index(repo, tmp_path / "index.sqlite")
+    assert edges_from(store, "test/Spec.hs") == ["src/Config.hs", "src/Shop/Cart.hs"]
+
+
 def test_without_cabal_a_single_name_module_is_not_guessed(tmp_path: Path) -> None:
     files = {k: v for k, v in FILES.items() if k != "shop.cabal"}
     repo = write_files(tmp_path / "repo", files)
