@@ -25,6 +25,7 @@ RULE_FILES = ("AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md", "CONTRIBUTING.rst", "
               ".github/copilot-instructions.md", ".cursorrules", ".contextpack/rules.md")
 _MAX_OWNED = 3
 MAX_EVIDENCE = 8  # evidence test files listed
+RESHAPING_TYPES = frozenset({"refactor"})  # task types whose named definitions are not preserved
 MAX_TESTS_PER_FILE = 25  # more cases than this in one file using owned code: the command runs the whole file
 MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests are calls) up to this size
 
@@ -122,6 +123,8 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     read_only = sorted({f.path for f, _ in packed.items} - owned_set)
     shown = {f.path: sel.ranges for f, sel in packed.items}
     preserve: list[Preserve] = []
+    # a refactoring that names a definition is there to change it: its signature is the work, not the contract
+    reshaped = {i.rsplit(".", 1)[-1] for i in query.identifiers} if query.type in RESHAPING_TYPES else set()
     evidence: dict[str, list[str]] = {}
     for path in owned:
         users_of = graph.users_of(path)
@@ -136,7 +139,8 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
             visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
             # public: not private by name, and not local to a function (a nested helper has no callers)
             local = kind_of.get(d.parent or "") in ("function", "method")
-            if callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local:
+            if (callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local
+                    and d.name not in reshaped):
                 preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
         for t in graph.tests_of(path):

@@ -378,9 +378,11 @@ def _relative(path: str) -> str:
     return path if path.startswith(("./", "../")) else f"./{path}"
 
 
-def parse_source(path: str, language: str, source: bytes, seconds: float | None = None) -> FileFacts:
+def parse_source(path: str, language: str, source: bytes, seconds: float | None = None,
+                 references: bool = True) -> FileFacts:
     """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
-    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic."""
+    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic.
+    `references=False` skips the references (a third of the work) for callers that need definitions only."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     deadline = _Deadline(seconds)
     if language == "c" and path.endswith(".h"):
@@ -404,7 +406,7 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
         if tree.root_node.has_error:
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
                                      "symbols extracted where the parser recovered")
-        _extract(facts, tree, source, spec.query(), spec.reference_query(), deadline)
+        _extract(facts, tree, source, spec.query(), spec.reference_query() if references else None, deadline)
         if finish := _FINISH.get(language):
             finish(facts)
     except _TimeUp:
@@ -425,12 +427,12 @@ def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
     return root.start_point[0] + 1
 
 
-def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query,
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query | None,
              deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
-    references = _captures(ref_query, tree.root_node, "reference", deadline)
+    references = _captures(ref_query, tree.root_node, "reference", deadline) if ref_query is not None else []
     package = ""
     for pattern, caps in _matches(query, tree.root_node, deadline):
         deadline.tick()
