@@ -15,6 +15,7 @@ from .bundle import Contract, Evidence, Preserve, Rule
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .evidence import Runner, TestCase, command, detect_runner, test_cases
 from .graph import RepoGraph, is_test_path
+from .languages import CODE_LANGUAGES
 from .pack import PackResult
 from .redact import redact
 from .store import Store
@@ -30,8 +31,7 @@ MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests a
 
 
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
-_CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp",
-                             "csharp", "ruby", "php"})
+_CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
 _OWNED_FLOOR = 0.2  # a ranked file scoring under this share of the top one is never owned by rank alone
 _NAMED_FLOOR = 0.5  # … or under this share, when the task already named the files it is about
 _STRONG = ("mentioned in task", "in stack trace")  # the task names the file
