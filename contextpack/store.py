@@ -34,6 +34,10 @@ from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 3  # 3: includes keep their brackets, more constructs extracted (older indexes are rebuilt)
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
+# A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
+# again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
+# Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
+RACY_SLACK_NS = 2_000_000_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -149,6 +153,13 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
         facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
         facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
         return rel, sha, _Rows.of(facts), None
+
+
+def _sha_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _die_with_parent() -> None:
@@ -293,10 +304,17 @@ class Store:
     # ---- refresh -------------------------------------------------------------------------------
 
     def refresh(self, root: Path, options: ScanOptions | None = None,
-                progress: Callable[[int, int], None] | None = None) -> RefreshStats:
-        """Bring the index in line with the tree on disk; one transaction; returns what it did."""
+                progress: Callable[[int, int], None] | None = None, recheck: Iterable[str] = ()) -> RefreshStats:
+        """Bring the index in line with the tree on disk; one transaction; returns what it did.
+
+        A file whose size and mtime match its row is taken as unchanged, unless it is racily clean (its
+        mtime not older than the scan that indexed it, less RACY_SLACK_NS) or named in `recheck` (a pack
+        saw its content differ): those are hashed again, so an edit that keeps size and mtime is found."""
         options = options or ScanOptions()
         started = time.perf_counter()
+        scan_started_ns = time.time_ns()
+        racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
+        recheck = set(recheck)
         known = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT path, id, size, mtime_ns, sha256 FROM files")}
         scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()}, self._scan_cache)
@@ -304,11 +322,14 @@ class Store:
         current = {f.path: f for f in scan.files}
         deleted = sorted(set(known) - set(current))
         jobs, stat_only = [], []
+        racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
         for f in scan.files:
             old = known.get(f.path)
             if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
-                stats.unchanged += 1
-                continue
+                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[3]:
+                    stats.unchanged += 1
+                    racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
+                    continue
             jobs.append((str(root / f.path), f.path, f.language, old[3] if old else None))
         results = self._run(jobs, progress)
         parsed: list[tuple[FileStat, str, _Rows]] = []
@@ -331,9 +352,13 @@ class Store:
         if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
                 tuple(r) for r in self.conn.execute(
                     "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
+            if racy:  # confirmed clean: from now on only files newer than this scan are racy
+                with self._transaction():
+                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
+                                      (str(scan_started_ns),))
             stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
             stats.seconds = time.perf_counter() - started
-            return stats  # nothing changed: no write, no WAL growth
+            return stats  # nothing changed: no write (but that one mark), no WAL growth
 
         with self._transaction():
             c = self.conn
@@ -367,6 +392,7 @@ class Store:
             ).encode()).hexdigest()
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("root", str(root)), ("digest", digest), ("refreshed_at", str(time.time())),
+                ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
