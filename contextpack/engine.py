@@ -106,7 +106,8 @@ class Engine:
         with self._write_lock:
             return self._refresh(progress)
 
-    def _refresh(self, progress: Callable[[int, int], None] | None = None, recheck: tuple[str, ...] = ()) -> RefreshStats:
+    def _refresh(self, progress: Callable[[int, int], None] | None = None,
+                 recheck: tuple[str, ...] = ()) -> RefreshStats:
         stats = self.store.refresh(self.root, self.options, progress, recheck)
         self._refreshes += 1
         if stats.changed:
