@@ -14,6 +14,8 @@ those rules leave out, and never loops or recurses (any depth). Names that are n
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import stat as statmod
@@ -235,19 +237,54 @@ class _DirRecord:
     skips: list[tuple[str, str, str | None]]  # (reason, rel, diagnostic message)
     candidates: list[tuple[str, str, str | None]]  # (abs path, rel, language by name) of files to stat
     subdirs: list[tuple[str, str]]  # (abs path, rel) to descend into
-    ignores: _Ignores  # the ignore stack for the entries (after this directory's .gitignore)
+    # the ignore stack for the entries (after this directory's .gitignore); None when the record was
+    # loaded from the index: rebuilt from the ignore files above if a directory below must be judged
+    ignores: _Ignores | None
 
 
 @dataclass
 class ScanCache:
-    """Directory records kept between scans of one root with the same options (a long-lived Store).
+    """Directory records kept between scans of one root with the same options (a long-lived Store, and
+    across processes through the index: `dump` / `load`).
 
     With it, a refresh of an unchanged tree stats directories and candidate files instead of listing
     and judging every entry again."""
 
-    key: tuple = ()
+    key: str = ""
     records: dict[str, _DirRecord] = field(default_factory=dict)
     tracked: tuple[tuple[int, int] | None, Tracked] | None = None  # (.git/index signature, its paths)
+    changed: set[str] = field(default_factory=set)  # directories judged since the last `dump`
+    reset: bool = False  # the key changed since the last `dump`: every stored record is void
+
+    def dump(self, root: Path, everything: bool = False) -> tuple[bool, list[tuple[str, str]]]:
+        """(whether every stored record is void, [(directory, record as JSON)] judged since the last dump,
+        or all of them)."""
+        prefix = len(str(root)) + 1
+        rows = []
+        for rel in sorted(self.records if everything else self.changed):
+            r = self.records.get(rel)
+            if r is not None:
+                rows.append((rel, json.dumps([r.mtime_ns, r.ignore_sig, r.skips,
+                                              [(rel_, lang) for _, rel_, lang in r.candidates],
+                                              [a[prefix:] for a, _ in r.subdirs]], separators=(",", ":"))))
+        reset, self.reset, self.changed = self.reset, False, set()
+        return reset, rows
+
+    def load(self, root: Path, key: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Records `dump` wrote for the scan state `key`; anything malformed loads nothing (a full scan)."""
+        base = str(root)
+        try:
+            records = {}
+            for rel, text in rows:
+                mtime, sig, skips, cands, subs = json.loads(text)
+                records[str(rel)] = _DirRecord(
+                    int(mtime), tuple(map(int, sig)) if sig is not None else None,
+                    [(str(a), str(b), c if c is None else str(c)) for a, b, c in skips],
+                    [(os.path.join(base, str(r)), str(r), lang if lang is None else str(lang)) for r, lang in cands],
+                    [(os.path.join(base, str(r)), str(r)) for r in subs], None)
+        except (ValueError, TypeError):
+            return
+        self.key, self.records, self.changed, self.reset = key, records, set(), False
 
 
 def _tracked(root: Path, cache: ScanCache | None) -> Tracked:
@@ -286,9 +323,10 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     tracked = _tracked(root, cache)
     records: dict[str, _DirRecord] = {}
     if cache is not None:
-        key = (str(root), options, tuple(_sig(f) for f in top_files), tracked)
+        key = hashlib.sha256(repr((str(root), options, [_sig(f) for f in top_files],
+                                   _sig(str(root / ".git" / "index")))).encode()).hexdigest()
         if cache.key != key:
-            cache.key, cache.records = key, {}
+            cache.key, cache.records, cache.changed, cache.reset = key, {}, set(), True
         records = cache.records
 
     def excluded(ignores: _Ignores, rel: str, is_dir: bool) -> bool:
@@ -302,7 +340,17 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if message:
             result.diagnostics.append(Diagnostic(rel, message))
 
-    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores, forced: bool) -> list[tuple[str, str, _Ignores, bool]]:
+    def _ignores_above(rel_dir: str) -> _Ignores:
+        """The ignore stack in force for `rel_dir` itself: the ignore files of the folders above it."""
+        parts = rel_dir.split("/")[:-1]
+        ignores = root_ignores
+        for i in range(len(parts)):
+            rel = "/".join(parts[:i + 1])
+            ignores = ignores.descend(rel, _read_ignore(root / rel / ".gitignore"))
+        return ignores
+
+    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores | None,
+             forced: bool) -> list[tuple[str, str, _Ignores | None, bool]]:
         """Judge one directory; returns its subdirectories to walk (a stack, not recursion: any depth)."""
         gitignore = os.path.join(abs_dir, ".gitignore")
         old = records.get(rel_dir)
@@ -315,12 +363,14 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if old is not None and not forced and old.mtime_ns == mtime and old.ignore_sig == sig:
             record = old
         else:
-            record = _judge(abs_dir, rel_dir, ignores, mtime, sig)
+            record = _judge(abs_dir, rel_dir, ignores if ignores is not None else _ignores_above(rel_dir),
+                            mtime, sig)
             if record is None:
                 return []
             forced = forced or (old is not None and old.ignore_sig != sig)  # the rules below changed
             if cache is not None and record.mtime_ns:
                 records[rel_dir] = record
+                cache.changed.add(rel_dir)
         for reason, rel, message in record.skips:
             skip(reason, rel, message)
         for abs_path, rel, language in record.candidates:

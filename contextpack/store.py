@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS imports (
     file_id INTEGER NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, line INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
+-- the scanner's verdicts per directory (scan.ScanCache), valid for the scan state named by meta 'scan_key'
+CREATE TABLE IF NOT EXISTS scan_dirs (rel TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 
 
@@ -177,7 +179,7 @@ def _die_with_parent() -> None:
 APPLICATION_ID = 0x63707831  # "cpx1" in the SQLite header: this database was made by contextpack
 SQLITE_TIMEOUT = 5.0  # seconds to wait for another writer before "locked"
 _SQLITE_MAGIC = b"SQLite format 3\0"
-_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")
+_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs")
 
 
 def _is_our_index(path: Path) -> bool:
@@ -317,6 +319,8 @@ class Store:
         recheck = set(recheck)
         known = {row[0]: row[1:] for row in self.conn.execute(
             "SELECT path, id, size, mtime_ns, sha256 FROM files")}
+        if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
+            self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
         scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()}, self._scan_cache)
         stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         current = {f.path: f for f in scan.files}
@@ -352,10 +356,12 @@ class Store:
         if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
                 tuple(r) for r in self.conn.execute(
                     "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
-            if racy:  # confirmed clean: from now on only files newer than this scan are racy
+            if racy or self._scan_cache.changed or self._scan_cache.reset:
                 with self._transaction():
-                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
-                                      (str(scan_started_ns),))
+                    self._save_scan_cache(root)
+                    if racy:  # confirmed clean: from now on only files newer than this scan are racy
+                        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
+                                          (str(scan_started_ns),))
             stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
             stats.seconds = time.perf_counter() - started
             return stats  # nothing changed: no write (but that one mark), no WAL growth
@@ -381,6 +387,7 @@ class Store:
             paths_changed = bool(deleted or unreadable or stats.added)
             to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
             self._resolve(root, to_resolve)
+            self._save_scan_cache(root)
             c.execute("DELETE FROM diagnostics WHERE stage='scan'")
             c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
                           [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in parsed])
@@ -399,6 +406,17 @@ class Store:
         stats.seconds = time.perf_counter() - started
         stats.finished_at = time.time()
         return stats
+
+    def _save_scan_cache(self, root: Path) -> None:
+        """Store the directory verdicts judged since the last save (in the caller's transaction), so the
+        next process's refresh need not judge them again."""
+        cache = self._scan_cache
+        stored = self.conn.execute("SELECT value FROM meta WHERE key='scan_key'").fetchone()
+        reset, rows = cache.dump(root, everything=stored is None or stored[0] != cache.key)
+        if reset or stored is None or stored[0] != cache.key:
+            self.conn.execute("DELETE FROM scan_dirs")
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
+        self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
     def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
         total = len(jobs)
