@@ -22,6 +22,7 @@ import stat as statmod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pathspec
 
@@ -73,9 +74,9 @@ class ScanOptions:
     secret_patterns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FileStat:
-    """A file that counts, before hashing: what an incremental refresh compares."""
+class FileStat(NamedTuple):
+    """A file that counts, before hashing: what an incremental refresh compares (a tuple: a refresh makes
+    one per file of the tree)."""
 
     path: str  # posix, relative to the root
     language: str
@@ -280,8 +281,11 @@ class ScanCache:
                 records[str(rel)] = _DirRecord(
                     int(mtime), tuple(map(int, sig)) if sig is not None else None,
                     [(str(a), str(b), c if c is None else str(c)) for a, b, c in skips],
-                    [(os.path.join(base, str(r)), str(r), lang if lang is None else str(lang)) for r, lang in cands],
-                    [(os.path.join(base, str(r)), str(r)) for r in subs], None)
+                    [(f"{base}/{r}", r, lang) for r, lang in cands],
+                    [(f"{base}/{r}", r) for r in subs], None)
+                if not all(isinstance(r, str) and isinstance(lang, (str, type(None))) for r, lang in cands) or \
+                        not all(isinstance(r, str) for r in subs):
+                    raise TypeError("not a directory record")
         except (ValueError, TypeError):
             return
         self.key, self.records, self.changed, self.reset = key, records, set(), False
@@ -307,10 +311,10 @@ def _sig(path: str) -> tuple[int, int] | None:
 
 
 def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
-              known: dict[str, tuple[int, int]] | None = None, cache: ScanCache | None = None) -> ScanResult:
+              known: dict[str, tuple] | None = None, cache: ScanCache | None = None) -> ScanResult:
     """Every file of the repository that counts, sorted by path, with diagnostics for surprises.
 
-    `known` maps paths already indexed to their (size, mtime_ns): those files, unchanged, were
+    `known` maps paths already indexed to their (size, mtime_ns, …): those files, unchanged, were
     judged text and not minified when indexed, so their heads are not read again. `cache` lets a
     directory whose entries did not change skip its listing and the name-based rules."""
     known = known or {}
@@ -373,13 +377,19 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
                 cache.changed.add(rel_dir)
         for reason, rel, message in record.skips:
             skip(reason, rel, message)
+        files, limit = result.files, options.max_file_bytes
         for abs_path, rel, language in record.candidates:
             try:
                 st = os.stat(abs_path, follow_symlinks=False)
             except OSError as err:
                 skip("unreadable", rel, f"not readable: {err.strerror or err}")
                 continue
-            _content(abs_path, rel, language, st)
+            size, mtime = st.st_size, st.st_mtime_ns
+            k = known.get(rel)
+            if k is not None and k[0] == size and k[1] == mtime and language is not None and size <= limit:
+                files.append(FileStat(rel, language, size, mtime))  # _content's verdict, the common case
+            else:
+                _content(abs_path, rel, language, st)
         return [(abs_path, rel, record.ignores, forced) for abs_path, rel in record.subdirs]
 
     def _judge(abs_dir: str, rel_dir: str, ignores: _Ignores, mtime: int,
@@ -487,7 +497,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
             return
-        if language is not None and known.get(rel) == (st.st_size, st.st_mtime_ns):
+        if language is not None and (k := known.get(rel)) is not None and k[:2] == (st.st_size, st.st_mtime_ns):
             result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
             return
         try:

@@ -317,24 +317,25 @@ class Store:
         scan_started_ns = time.time_ns()
         racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
         recheck = set(recheck)
-        known = {row[0]: row[1:] for row in self.conn.execute(
-            "SELECT path, id, size, mtime_ns, sha256 FROM files")}
+        known = {row[0]: row[1:] for row in self.conn.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
         if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
             self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
-        scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()}, self._scan_cache)
+        scan = scan_repo(root, options, known, self._scan_cache)
         stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         current = {f.path: f for f in scan.files}
-        deleted = sorted(set(known) - set(current))
+        deleted = sorted(known.keys() - current.keys())
         jobs, stat_only = [], []
         racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
+        unchanged = 0
         for f in scan.files:
             old = known.get(f.path)
-            if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
-                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[3]:
-                    stats.unchanged += 1
+            if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
+                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[2]:
+                    unchanged += 1
                     racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
                     continue
-            jobs.append((str(root / f.path), f.path, f.language, old[3] if old else None))
+            jobs.append((str(root / f.path), f.path, f.language, old[2] if old else None))
+        stats.unchanged = unchanged
         results = self._run(jobs, progress)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
