@@ -59,7 +59,7 @@ MB = 1024 * 1024
 SIZES = {"10k": 10_000, "50k": 50_000, "200k": 200_000}
 FILES_PER_DIR = 40
 OTHER_LANGUAGE_EVERY = 20  # one file in this many is not Python
-GENERATOR_VERSION = "2"  # bump when the generator's output changes
+GENERATOR_VERSION = "3"  # bump when the generator's output changes
 
 # issue 11's targets at 200k files
 TARGETS = {"cold_index_s": 30.0, "noop_s": 1.0, "warm_pack_s": 2.0, "cold_pack_s": 10.0, "rss_mb": 600.0}
@@ -104,7 +104,7 @@ def _python(rng: random.Random, mod: str, peers: list[str]) -> str:
 
 def _other(rng: random.Random, i: int) -> tuple[str, str]:
     noun, verb = rng.choice(_NOUNS), rng.choice(_VERBS)
-    kind = (i // OTHER_LANGUAGE_EVERY) % 4
+    kind = i % 4
     if kind == 0:
         return "js", (f"import {{ {verb} }} from './util{i % 7}.js';\n\n"
                       f"export class {_camel(noun)}View {{\n  render(x) {{ return {verb}(x); }}\n}}\n")
@@ -129,7 +129,7 @@ def generate(root: Path, n: int) -> None:
     rng = random.Random(f"contextpack-scale-{n}")
     dirs = max(1, n // FILES_PER_DIR)
     packages = max(1, int(dirs ** 0.5))
-    written = 0
+    written = others = 0
     for d in range(dirs):
         pkg, sub = f"pkg{d % packages}", f"sub{d // packages}"
         folder = root / "src" / pkg / sub
@@ -143,7 +143,8 @@ def generate(root: Path, n: int) -> None:
         for j in range(count - 1):
             i = written
             if i % OTHER_LANGUAGE_EVERY == 0:
-                ext, text = _other(rng, i)
+                ext, text = _other(rng, others)
+                others += 1
                 (folder / f"mod{j}.{ext}").write_text(text)
             else:
                 (folder / f"mod{j}.py").write_text(_python(rng, f"{pkg}.{sub}.mod{j}", peers))
