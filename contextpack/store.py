@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import signal
 import sqlite3
 import threading
@@ -38,6 +39,7 @@ PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs 
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
 RACY_SLACK_NS = 2_000_000_000
+WRITE_BATCH_FILES = 2000  # files whose rows are unpacked and inserted together
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -118,11 +120,11 @@ class DefinitionRow:
 
 @dataclass(frozen=True)
 class _Rows:
-    """One file's facts as the rows the store writes: cheap to pickle back from a worker process."""
+    """One file's facts as the rows the store writes, packed into one pickled string: cheap to send back
+    from a worker process, and compact while a cold index holds every file's rows until it writes them
+    (as tuples, 200k files' rows took gigabytes)."""
 
-    definitions: list[tuple]
-    refs: list[tuple[str, int, str]]  # (name, uses, "line line …")
-    imports: list[tuple[str, str, int]]  # (module, names as JSON, line)
+    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
     diagnostics: list[str]
     line_count: int
 
@@ -131,12 +133,15 @@ class _Rows:
         lines: dict[str, list[str]] = {}
         for r in facts.references:
             lines.setdefault(r.name, []).append(str(r.line))
-        return cls(
-            [(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
-             for d in facts.definitions],
-            [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
-            [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports],
-            list(facts.diagnostics), facts.line_count)
+        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
+                 for d in facts.definitions],
+                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
+                [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count)
+
+    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
+        """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
+        return pickle.loads(self.packed)
 
 
 def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
@@ -380,8 +385,7 @@ class Store:
             self._delete_facts(gone_ids + changed_ids)
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            for f, sha, rows in parsed:
-                self._write_file(f, sha, rows)
+            self._write_files(parsed)
             if bulk:
                 for ddl in _INDEXES.values():
                     c.execute(ddl)
@@ -460,18 +464,43 @@ class Store:
         for table in ("definitions", "refs", "imports", "import_targets"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
-    def _write_file(self, f: FileStat, sha: str, rows: _Rows) -> None:
+    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> None:
+        """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
+        the same rows, in the same order, with the same ids as file by file."""
         c = self.conn
-        c.execute(
+        c.executemany(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
             "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
-            (f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count))
-        fid = c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
-        c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
-                      "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", [(fid, *d) for d in rows.definitions])
-        c.executemany("INSERT INTO refs VALUES (?,?,?,?)", [(fid, *r) for r in rows.refs])
-        c.executemany("INSERT INTO imports VALUES (?,?,?,?)", [(fid, *i) for i in rows.imports])
+            [(f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count) for f, sha, rows in parsed])
+        if len(parsed) > 1000:
+            ids = dict(c.execute("SELECT path, id FROM files"))
+        else:
+            ids = {f.path: c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
+                   for f, _, _ in parsed}
+        # in batches: the rows of a cold index are millions, never all unpacked at once
+        defs: list[tuple] = []
+        refs: list[tuple] = []
+        imps: list[tuple] = []
+
+        def flush() -> None:
+            c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
+                          "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
+            c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
+            c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
+            defs.clear()
+            refs.clear()
+            imps.clear()
+
+        for n, (f, _, rows) in enumerate(parsed, 1):
+            fid = ids[f.path]
+            d, r, i = rows.unpack()
+            defs.extend((fid, *x) for x in d)
+            refs.extend((fid, *x) for x in r)
+            imps.extend((fid, *x) for x in i)
+            if n % WRITE_BATCH_FILES == 0:
+                flush()
+        flush()
 
     def _resolve(self, root: Path, paths: list[str] | None) -> None:
         """Recompute import targets: of every file when the file set changed, else of `paths` only."""
