@@ -285,7 +285,7 @@ def _fmt(v: float, unit: str) -> str:
 
 def table(results: dict[str, dict[str, float]]) -> str:
     names = list(results)
-    synth = [n for n in names if n in SIZES]
+    synth = sorted((n for n in names if n in SIZES), key=SIZES.__getitem__)
     head = ["step", *names]
     if len(synth) >= 2:
         head.append(f"growth {synth[0]}→{synth[-1]} (files ×{SIZES[synth[-1]] / SIZES[synth[0]]:.0f})")
