@@ -543,8 +543,9 @@ class Store:
             return self.conn.execute(sql, params).fetchall()
 
     def meta(self, key: str) -> str | None:
-        rows = self._all("SELECT value FROM meta WHERE key=?", (key,))
-        return rows[0][0] if rows else None
+        """One value of the (handful of) meta rows, read from the table itself, not through its key
+        index: a damaged index page would answer "no such key" (an index that is not indexed yet)."""
+        return dict(self._all("SELECT key, value FROM meta")).get(key)
 
     def is_empty_index(self) -> bool:
         return self.meta("digest") is None
