@@ -107,18 +107,22 @@ class Engine:
         with self._write_lock:
             return self._refresh(progress)
 
-    def _refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
-        stats = self.store.refresh(self.root, self.options, progress)
+    def _refresh(self, progress: Callable[[int, int], None] | None = None,
+                 recheck: tuple[str, ...] = ()) -> RefreshStats:
+        stats = self.store.refresh(self.root, self.options, progress, recheck)
         self._refreshes += 1
         if stats.changed:
             self.last_change = stats
         return stats
 
-    def _refresh_unless_done_since(self, seen: int) -> None:
-        """Refresh, unless another thread finished a refresh since `seen` (its result serves us too)."""
+    def _refresh_unless_done_since(self, seen: int, changed: _Changed) -> None:
+        """Refresh, hashing again the file a pack found changed (its size and mtime may be the same: `cp -p`),
+        unless another thread finished a refresh since `seen` that picked up that change (its result serves
+        us too)."""
+        path = changed.args[0]
         with self._write_lock:
-            if self._refreshes == seen:
-                self._refresh()
+            if self._refreshes == seen or self.last_change is None or path not in self.last_change.changed:
+                self._refresh(recheck=(path,))
 
     def committed_digest(self) -> str | None:
         """The digest of the latest committed index state; None if never indexed."""
@@ -181,8 +185,8 @@ class Engine:
                 with self.snapshot() as snap:
                     return self._pack(snap, query, budget, tokenizer, tolerate_changes=attempt == STALE_RETRIES,
                                       owned=owned)
-            except _Changed:
-                self._refresh_unless_done_since(seen)
+            except _Changed as changed:
+                self._refresh_unless_done_since(seen, changed)
         raise AssertionError("unreachable: the last attempt tolerates changes")
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
@@ -277,8 +281,8 @@ class Engine:
                             f"({', '.join(changed[:5])}); pack again")
                     return self._delta(snap, parent, targets, notes, seen, budget, tokenizer,
                                        tolerate_changes=attempt == STALE_RETRIES)
-            except _Changed:
-                self._refresh_unless_done_since(seen_refreshes)
+            except _Changed as changed:
+                self._refresh_unless_done_since(seen_refreshes, changed)
         raise AssertionError("unreachable: the last attempt tolerates changes")
 
     def _expand_targets(self, snap: Snapshot, parent: Bundle, by_ref: dict[str, Omitted], refs: list[str],

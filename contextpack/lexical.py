@@ -15,6 +15,7 @@ document in Python, which took ~5 s for Django's 40k chunks, on every index stat
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,8 +55,14 @@ class LexicalCache:
             self.entries.update(pending())
 
     def ids(self, terms: list[str]) -> np.ndarray:
+        """Term ids, new terms numbered in order of first appearance."""
         vocab = self.vocab
-        return np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int32)
+        out = list(map(vocab.get, terms))
+        if None in out:
+            for i, v in enumerate(out):
+                if v is None:
+                    out[i] = vocab.setdefault(terms[i], len(vocab))
+        return np.array(out, dtype=np.int32)
 
     def make_room(self, needed: int) -> None:
         if len(self.entries) + needed > MAX_CACHED_FILES:
@@ -81,10 +88,7 @@ def _terms_of_identifier(ident: str) -> tuple[str, ...]:
 
 def terms_of(text: str) -> list[str]:
     """Index terms of source text: each identifier lower-cased whole and as sub-words."""
-    out: list[str] = []
-    for ident in _IDENT.findall(text):
-        out += _terms_of_identifier(ident)
-    return out
+    return list(itertools.chain.from_iterable(map(_terms_of_identifier, _IDENT.findall(text))))
 
 
 def _chunks_of(path: str, language: str, lines: list[str], defs: list[DefinitionRow]) -> list[Chunk]:
@@ -93,24 +97,22 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
     if not spans:
         return [Chunk(path, s, min(s + _WINDOW - 1, n), "", "text", ((s, min(s + _WINDOW - 1, n)),))
                 for s in range(1, n + 1, _WINDOW)] if n else []
-    owner = [None] * (n + 2)  # innermost chunk definition that owns each line
-    for d in sorted(spans, key=lambda d: (d.start_line, -d.end_line)):
-        for ln in range(max(d.start_line, 1), min(d.end_line, n) + 1):
-            owner[ln] = d
+    spans.sort(key=lambda d: (d.start_line, -d.end_line))
+    owner = [-1] * (n + 1)  # per line: the innermost chunk definition that owns it (an index of spans)
+    for i, d in enumerate(spans):
+        a, b = max(d.start_line, 1), min(d.end_line, n)
+        if a <= b:
+            owner[a:b + 1] = [i] * (b - a + 1)
     out: list[Chunk] = []
-    groups: dict[object, list[int]] = {}
-    for ln in range(1, n + 1):
-        groups.setdefault(owner[ln], []).append(ln)
-    for d, lns in groups.items():
-        ranges, start, prev = [], lns[0], lns[0]
-        for ln in lns[1:]:
-            if ln != prev + 1:
-                ranges.append((start, prev))
-                start = ln
-            prev = ln
-        ranges.append((start, prev))
+    groups: dict[object, list[tuple[int, int]]] = {}  # owner → its runs of lines, in order of first line
+    ln = 1
+    for i, run in itertools.groupby(owner[1:]):
+        end = ln + sum(1 for _ in run) - 1
+        groups.setdefault(spans[i] if i >= 0 else None, []).append((ln, end))
+        ln = end + 1
+    for d, ranges in groups.items():
         if d is None:
-            out.append(Chunk(path, lns[0], lns[-1], "", "module", tuple(ranges)))
+            out.append(Chunk(path, ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
         else:
             out.append(Chunk(path, d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
     out.sort(key=lambda c: (c.start, c.end, c.name))
@@ -183,12 +185,14 @@ class LexicalIndex:
             defs = {f.path: store.definitions(f.path) for f in missing}
         chunks, chunk_terms, paths, file_terms = [], [], [], []
         variable_chunks: list[tuple[str, int]] = []
+        root_dir = str(root)
         for f in files:
             key = (f.path, f.sha256)
             entry = cache.entries.get(key)
             if entry is None:
                 try:
-                    text = (root / f.path).read_text("utf-8", errors="replace")
+                    with open(f"{root_dir}/{f.path}", encoding="utf-8", errors="replace") as fh:
+                        text = fh.read()
                 except OSError:
                     continue
                 lines = text.split("\n")

@@ -14,12 +14,15 @@ those rules leave out, and never loops or recurses (any depth). Names that are n
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import stat as statmod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pathspec
 
@@ -71,9 +74,9 @@ class ScanOptions:
     secret_patterns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FileStat:
-    """A file that counts, before hashing: what an incremental refresh compares."""
+class FileStat(NamedTuple):
+    """A file that counts, before hashing: what an incremental refresh compares (a tuple: a refresh makes
+    one per file of the tree)."""
 
     path: str  # posix, relative to the root
     language: str
@@ -235,19 +238,57 @@ class _DirRecord:
     skips: list[tuple[str, str, str | None]]  # (reason, rel, diagnostic message)
     candidates: list[tuple[str, str, str | None]]  # (abs path, rel, language by name) of files to stat
     subdirs: list[tuple[str, str]]  # (abs path, rel) to descend into
-    ignores: _Ignores  # the ignore stack for the entries (after this directory's .gitignore)
+    # the ignore stack for the entries (after this directory's .gitignore); None when the record was
+    # loaded from the index: rebuilt from the ignore files above if a directory below must be judged
+    ignores: _Ignores | None
 
 
 @dataclass
 class ScanCache:
-    """Directory records kept between scans of one root with the same options (a long-lived Store).
+    """Directory records kept between scans of one root with the same options (a long-lived Store, and
+    across processes through the index: `dump` / `load`).
 
     With it, a refresh of an unchanged tree stats directories and candidate files instead of listing
     and judging every entry again."""
 
-    key: tuple = ()
+    key: str = ""
     records: dict[str, _DirRecord] = field(default_factory=dict)
     tracked: tuple[tuple[int, int] | None, Tracked] | None = None  # (.git/index signature, its paths)
+    changed: set[str] = field(default_factory=set)  # directories judged since the last `dump`
+    reset: bool = False  # the key changed since the last `dump`: every stored record is void
+
+    def dump(self, root: Path, everything: bool = False) -> tuple[bool, list[tuple[str, str]]]:
+        """(whether every stored record is void, [(directory, record as JSON)] judged since the last dump,
+        or all of them)."""
+        prefix = len(str(root)) + 1
+        rows = []
+        for rel in sorted(self.records if everything else self.changed):
+            r = self.records.get(rel)
+            if r is not None:
+                rows.append((rel, json.dumps([r.mtime_ns, r.ignore_sig, r.skips,
+                                              [(rel_, lang) for _, rel_, lang in r.candidates],
+                                              [a[prefix:] for a, _ in r.subdirs]], separators=(",", ":"))))
+        reset, self.reset, self.changed = self.reset, False, set()
+        return reset, rows
+
+    def load(self, root: Path, key: str, rows: Iterable[tuple[str, str]]) -> None:
+        """Records `dump` wrote for the scan state `key`; anything malformed loads nothing (a full scan)."""
+        base = str(root)
+        try:
+            records = {}
+            for rel, text in rows:
+                mtime, sig, skips, cands, subs = json.loads(text)
+                records[str(rel)] = _DirRecord(
+                    int(mtime), tuple(map(int, sig)) if sig is not None else None,
+                    [(str(a), str(b), c if c is None else str(c)) for a, b, c in skips],
+                    [(f"{base}/{r}", r, lang) for r, lang in cands],
+                    [(f"{base}/{r}", r) for r in subs], None)
+                if not all(isinstance(r, str) and isinstance(lang, (str, type(None))) for r, lang in cands) or \
+                        not all(isinstance(r, str) for r in subs):
+                    raise TypeError("not a directory record")
+        except (ValueError, TypeError):
+            return
+        self.key, self.records, self.changed, self.reset = key, records, set(), False
 
 
 def _tracked(root: Path, cache: ScanCache | None) -> Tracked:
@@ -270,10 +311,10 @@ def _sig(path: str) -> tuple[int, int] | None:
 
 
 def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
-              known: dict[str, tuple[int, int]] | None = None, cache: ScanCache | None = None) -> ScanResult:
+              known: dict[str, tuple] | None = None, cache: ScanCache | None = None) -> ScanResult:
     """Every file of the repository that counts, sorted by path, with diagnostics for surprises.
 
-    `known` maps paths already indexed to their (size, mtime_ns): those files, unchanged, were
+    `known` maps paths already indexed to their (size, mtime_ns, …): those files, unchanged, were
     judged text and not minified when indexed, so their heads are not read again. `cache` lets a
     directory whose entries did not change skip its listing and the name-based rules."""
     known = known or {}
@@ -286,9 +327,10 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     tracked = _tracked(root, cache)
     records: dict[str, _DirRecord] = {}
     if cache is not None:
-        key = (str(root), options, tuple(_sig(f) for f in top_files), tracked)
+        key = hashlib.sha256(repr((str(root), options, [_sig(f) for f in top_files],
+                                   _sig(str(root / ".git" / "index")))).encode()).hexdigest()
         if cache.key != key:
-            cache.key, cache.records = key, {}
+            cache.key, cache.records, cache.changed, cache.reset = key, {}, set(), True
         records = cache.records
 
     def excluded(ignores: _Ignores, rel: str, is_dir: bool) -> bool:
@@ -302,7 +344,17 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if message:
             result.diagnostics.append(Diagnostic(rel, message))
 
-    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores, forced: bool) -> list[tuple[str, str, _Ignores, bool]]:
+    def _ignores_above(rel_dir: str) -> _Ignores:
+        """The ignore stack in force for `rel_dir` itself: the ignore files of the folders above it."""
+        parts = rel_dir.split("/")[:-1]
+        ignores = root_ignores
+        for i in range(len(parts)):
+            rel = "/".join(parts[:i + 1])
+            ignores = ignores.descend(rel, _read_ignore(root / rel / ".gitignore"))
+        return ignores
+
+    def walk(abs_dir: str, rel_dir: str, ignores: _Ignores | None,
+             forced: bool) -> list[tuple[str, str, _Ignores | None, bool]]:
         """Judge one directory; returns its subdirectories to walk (a stack, not recursion: any depth)."""
         gitignore = os.path.join(abs_dir, ".gitignore")
         old = records.get(rel_dir)
@@ -315,21 +367,29 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if old is not None and not forced and old.mtime_ns == mtime and old.ignore_sig == sig:
             record = old
         else:
-            record = _judge(abs_dir, rel_dir, ignores, mtime, sig)
+            record = _judge(abs_dir, rel_dir, ignores if ignores is not None else _ignores_above(rel_dir),
+                            mtime, sig)
             if record is None:
                 return []
             forced = forced or (old is not None and old.ignore_sig != sig)  # the rules below changed
             if cache is not None and record.mtime_ns:
                 records[rel_dir] = record
+                cache.changed.add(rel_dir)
         for reason, rel, message in record.skips:
             skip(reason, rel, message)
+        files, limit = result.files, options.max_file_bytes
         for abs_path, rel, language in record.candidates:
             try:
                 st = os.stat(abs_path, follow_symlinks=False)
             except OSError as err:
                 skip("unreadable", rel, f"not readable: {err.strerror or err}")
                 continue
-            _content(abs_path, rel, language, st)
+            size, mtime = st.st_size, st.st_mtime_ns
+            k = known.get(rel)
+            if k is not None and k[0] == size and k[1] == mtime and language is not None and size <= limit:
+                files.append(FileStat(rel, language, size, mtime))  # _content's verdict, the common case
+            else:
+                _content(abs_path, rel, language, st)
         return [(abs_path, rel, record.ignores, forced) for abs_path, rel in record.subdirs]
 
     def _judge(abs_dir: str, rel_dir: str, ignores: _Ignores, mtime: int,
@@ -437,7 +497,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
             return
-        if language is not None and known.get(rel) == (st.st_size, st.st_mtime_ns):
+        if language is not None and (k := known.get(rel)) is not None and k[:2] == (st.st_size, st.st_mtime_ns):
             result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
             return
         try:

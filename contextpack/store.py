@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import signal
 import sqlite3
 import threading
@@ -34,6 +35,11 @@ from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 3  # 3: includes keep their brackets, more constructs extracted (older indexes are rebuilt)
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
+# A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
+# again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
+# Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
+RACY_SLACK_NS = 2_000_000_000
+WRITE_BATCH_FILES = 2000  # files whose rows are unpacked and inserted together
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +57,8 @@ CREATE TABLE IF NOT EXISTS imports (
     file_id INTEGER NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, line INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
+-- the scanner's verdicts per directory (scan.ScanCache), valid for the scan state named by meta 'scan_key'
+CREATE TABLE IF NOT EXISTS scan_dirs (rel TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 
 
@@ -112,11 +120,11 @@ class DefinitionRow:
 
 @dataclass(frozen=True)
 class _Rows:
-    """One file's facts as the rows the store writes: cheap to pickle back from a worker process."""
+    """One file's facts as the rows the store writes, packed into one pickled string: cheap to send back
+    from a worker process, and compact while a cold index holds every file's rows until it writes them
+    (as tuples, 200k files' rows took gigabytes)."""
 
-    definitions: list[tuple]
-    refs: list[tuple[str, int, str]]  # (name, uses, "line line …")
-    imports: list[tuple[str, str, int]]  # (module, names as JSON, line)
+    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
     diagnostics: list[str]
     line_count: int
 
@@ -125,12 +133,15 @@ class _Rows:
         lines: dict[str, list[str]] = {}
         for r in facts.references:
             lines.setdefault(r.name, []).append(str(r.line))
-        return cls(
-            [(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
-             for d in facts.definitions],
-            [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
-            [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports],
-            list(facts.diagnostics), facts.line_count)
+        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
+                 for d in facts.definitions],
+                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
+                [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count)
+
+    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
+        """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
+        return pickle.loads(self.packed)
 
 
 def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
@@ -151,6 +162,13 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
         return rel, sha, _Rows.of(facts), None
 
 
+def _sha_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _die_with_parent() -> None:
     """Pool workers end when the indexer dies (even by SIGKILL) instead of waiting forever (Linux)."""
     import ctypes
@@ -166,7 +184,7 @@ def _die_with_parent() -> None:
 APPLICATION_ID = 0x63707831  # "cpx1" in the SQLite header: this database was made by contextpack
 SQLITE_TIMEOUT = 5.0  # seconds to wait for another writer before "locked"
 _SQLITE_MAGIC = b"SQLite format 3\0"
-_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics")
+_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs")
 
 
 def _is_our_index(path: Path) -> bool:
@@ -293,23 +311,36 @@ class Store:
     # ---- refresh -------------------------------------------------------------------------------
 
     def refresh(self, root: Path, options: ScanOptions | None = None,
-                progress: Callable[[int, int], None] | None = None) -> RefreshStats:
-        """Bring the index in line with the tree on disk; one transaction; returns what it did."""
+                progress: Callable[[int, int], None] | None = None, recheck: Iterable[str] = ()) -> RefreshStats:
+        """Bring the index in line with the tree on disk; one transaction; returns what it did.
+
+        A file whose size and mtime match its row is taken as unchanged, unless it is racily clean (its
+        mtime not older than the scan that indexed it, less RACY_SLACK_NS) or named in `recheck` (a pack
+        saw its content differ): those are hashed again, so an edit that keeps size and mtime is found."""
         options = options or ScanOptions()
         started = time.perf_counter()
-        known = {row[0]: row[1:] for row in self.conn.execute(
-            "SELECT path, id, size, mtime_ns, sha256 FROM files")}
-        scan = scan_repo(root, options, {p: (k[1], k[2]) for p, k in known.items()}, self._scan_cache)
+        scan_started_ns = time.time_ns()
+        racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
+        recheck = set(recheck)
+        known = {row[0]: row[1:] for row in self.conn.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
+        if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
+            self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
+        scan = scan_repo(root, options, known, self._scan_cache)
         stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
         current = {f.path: f for f in scan.files}
-        deleted = sorted(set(known) - set(current))
+        deleted = sorted(known.keys() - current.keys())
         jobs, stat_only = [], []
+        racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
+        unchanged = 0
         for f in scan.files:
             old = known.get(f.path)
-            if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
-                stats.unchanged += 1
-                continue
-            jobs.append((str(root / f.path), f.path, f.language, old[3] if old else None))
+            if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
+                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[2]:
+                    unchanged += 1
+                    racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
+                    continue
+            jobs.append((str(root / f.path), f.path, f.language, old[2] if old else None))
+        stats.unchanged = unchanged
         results = self._run(jobs, progress)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
@@ -331,9 +362,15 @@ class Store:
         if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
                 tuple(r) for r in self.conn.execute(
                     "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
+            if racy or self._scan_cache.changed or self._scan_cache.reset:
+                with self._transaction():
+                    self._save_scan_cache(root)
+                    if racy:  # confirmed clean: from now on only files newer than this scan are racy
+                        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
+                                          (str(scan_started_ns),))
             stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
             stats.seconds = time.perf_counter() - started
-            return stats  # nothing changed: no write, no WAL growth
+            return stats  # nothing changed: no write (but that one mark), no WAL growth
 
         with self._transaction():
             c = self.conn
@@ -348,14 +385,14 @@ class Store:
             self._delete_facts(gone_ids + changed_ids)
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            for f, sha, rows in parsed:
-                self._write_file(f, sha, rows)
+            self._write_files(parsed)
             if bulk:
                 for ddl in _INDEXES.values():
                     c.execute(ddl)
             paths_changed = bool(deleted or unreadable or stats.added)
             to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
             self._resolve(root, to_resolve)
+            self._save_scan_cache(root)
             c.execute("DELETE FROM diagnostics WHERE stage='scan'")
             c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
                           [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in parsed])
@@ -367,12 +404,24 @@ class Store:
             ).encode()).hexdigest()
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("root", str(root)), ("digest", digest), ("refreshed_at", str(time.time())),
+                ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
         stats.seconds = time.perf_counter() - started
         stats.finished_at = time.time()
         return stats
+
+    def _save_scan_cache(self, root: Path) -> None:
+        """Store the directory verdicts judged since the last save (in the caller's transaction), so the
+        next process's refresh need not judge them again."""
+        cache = self._scan_cache
+        stored = self.conn.execute("SELECT value FROM meta WHERE key='scan_key'").fetchone()
+        reset, rows = cache.dump(root, everything=stored is None or stored[0] != cache.key)
+        if reset or stored is None or stored[0] != cache.key:
+            self.conn.execute("DELETE FROM scan_dirs")
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
+        self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
     def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
         total = len(jobs)
@@ -415,18 +464,43 @@ class Store:
         for table in ("definitions", "refs", "imports", "import_targets"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
-    def _write_file(self, f: FileStat, sha: str, rows: _Rows) -> None:
+    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> None:
+        """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
+        the same rows, in the same order, with the same ids as file by file."""
         c = self.conn
-        c.execute(
+        c.executemany(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
             "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
-            (f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count))
-        fid = c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
-        c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
-                      "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", [(fid, *d) for d in rows.definitions])
-        c.executemany("INSERT INTO refs VALUES (?,?,?,?)", [(fid, *r) for r in rows.refs])
-        c.executemany("INSERT INTO imports VALUES (?,?,?,?)", [(fid, *i) for i in rows.imports])
+            [(f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count) for f, sha, rows in parsed])
+        if len(parsed) > 1000:
+            ids = dict(c.execute("SELECT path, id FROM files"))
+        else:
+            ids = {f.path: c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
+                   for f, _, _ in parsed}
+        # in batches: the rows of a cold index are millions, never all unpacked at once
+        defs: list[tuple] = []
+        refs: list[tuple] = []
+        imps: list[tuple] = []
+
+        def flush() -> None:
+            c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
+                          "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
+            c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
+            c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
+            defs.clear()
+            refs.clear()
+            imps.clear()
+
+        for n, (f, _, rows) in enumerate(parsed, 1):
+            fid = ids[f.path]
+            d, r, i = rows.unpack()
+            defs.extend((fid, *x) for x in d)
+            refs.extend((fid, *x) for x in r)
+            imps.extend((fid, *x) for x in i)
+            if n % WRITE_BATCH_FILES == 0:
+                flush()
+        flush()
 
     def _resolve(self, root: Path, paths: list[str] | None) -> None:
         """Recompute import targets: of every file when the file set changed, else of `paths` only."""
@@ -469,8 +543,9 @@ class Store:
             return self.conn.execute(sql, params).fetchall()
 
     def meta(self, key: str) -> str | None:
-        rows = self._all("SELECT value FROM meta WHERE key=?", (key,))
-        return rows[0][0] if rows else None
+        """One value of the (handful of) meta rows, read from the table itself, not through its key
+        index: a damaged index page would answer "no such key" (an index that is not indexed yet)."""
+        return dict(self._all("SELECT key, value FROM meta")).get(key)
 
     def is_empty_index(self) -> bool:
         return self.meta("digest") is None
