@@ -83,14 +83,14 @@ def _text(node: ts.Node, source: bytes) -> str:
 
 def _name(node: ts.Node, source: bytes) -> str:
     """A definition's name as written, without the marks around it: Ruby's symbol colon (`:name`), Rust's
-    raw-identifier prefix (`r#match`); C# operators and destructors take their keyword (`operator+`, `~X`)."""
+    raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators and destructors take their keyword (`operator+`, `~X`)."""
     name = _text(node, source)
     prev = node.prev_sibling
     if prev is not None and prev.type == "operator":
         return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
     if prev is not None and prev.type == "~":
         return f"~{name}"
-    return name.removeprefix(":").removeprefix("r#")
+    return name.removeprefix(":").removeprefix("r#").strip("`")
 
 
 def _signature(node: ts.Node, source: bytes) -> str:
@@ -302,8 +302,23 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
+# Kotlin: a line of annotations alone (`@Test`, `@Target(CLASS,\n FUNCTION)`); nested parentheses one deep
+_KOTLIN_ANNOTATION_LINES = re.compile(
+    rb"^(?:@[\w.:]+(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[ \t]*)+(?:\r?$)", re.M)
+
+
+def _blank_kotlin_annotations(source: bytes) -> bytes:
+    """Kotlin: the grammar misreads an annotation on its own line before a top-level declaration
+    (`@JvmField` / `const val X = 1` becomes an assignment) or before a constructor; such lines become
+    spaces (same offsets and lines): a definition then starts at its keyword line."""
+    if b"@" not in source:
+        return source
+    return _KOTLIN_ANNOTATION_LINES.sub(lambda m: re.sub(rb"[^\r\n]", b" ", m.group(0)), source)
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros,
+            "kotlin": _blank_kotlin_annotations}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -331,6 +346,46 @@ def _relative(path: str) -> str:
     """An `@import.relative` path (relative to the importing file) as a module: "util" → "./util"."""
     path = path.lstrip("/")  # PHP: __DIR__ . '/x.php'
     return path if path.startswith(("./", "../")) else f"./{path}"
+
+
+# ---- Scala import clauses -------------------------------------------------------------------------
+
+_SCALA_WILDCARDS = frozenset({"_", "*", "given"})
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    """`text` split at `sep` outside braces."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "{") - (ch == "}")
+        if ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _scala_import(text: str) -> list[tuple[str, list[str]]]:
+    """`import a.b.C, d.e.{F, G => H}` → [("a.b.C", ["C"]), ("d.e", ["F", "G"])]; wildcards name "*"."""
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.S).strip().removeprefix("import")
+    out = []
+    for clause in _split_top_level(text, ","):
+        path, _, selectors = clause.partition("{")
+        path = re.sub(r"\s+as\s+\S+\s*$", "", path.strip())  # `import a.b.C as D`
+        path = re.sub(r"\s+", "", path).rstrip(".")
+        if selectors:
+            names = [re.split(r"=>|\sas\s", s.strip())[0].strip() for s in selectors.rstrip("} \n").split(",")]
+            names = ["*" if n.split(" ")[0] in _SCALA_WILDCARDS else n for n in names if n]
+        else:
+            head, _, last = path.rpartition(".")
+            path, names = (head, ["*"]) if last in _SCALA_WILDCARDS else (path, [last])
+        if path:
+            out.append((path, list(dict.fromkeys(names))))
+    return out
+
+
+# @import.clause captures: the statement's text → (module, names) per imported path
+_IMPORT_CLAUSES = {"scala": _scala_import}
 
 
 def parse_source(path: str, language: str, source: bytes, seconds: float | None = None) -> FileFacts:
@@ -396,6 +451,10 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
                                 for n in caps.get("import.relative", []))
                 entry[1].extend(_text(n, source).strip() for n in caps.get("import.system", []))  # <stdio.h>
                 entry[2].extend(_text(n, source) for n in caps.get("import.name", []))
+                for n in caps.get("import.clause", []):  # Scala: the statement's text, split here
+                    for module, clause_names in _IMPORT_CLAUSES[facts.language](_text(n, source)):
+                        entry[1].append(module)
+                        entry[2].extend(clause_names)
             elif cap == "package" and not package:
                 package = _text(nodes[0], source).replace("::", ".").replace("\\", ".")
 
