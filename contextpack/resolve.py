@@ -701,6 +701,7 @@ _JVM_DECLARATION = re.compile(
     r"implicit|lazy|case|override|opaque|transparent|fun)[ \t]+)*"
     r"(?:fun|va[lr]|class|object|interface|typealias|def|trait|type|enum|given)[ \t]+(?:<[^>\n]*>[ \t]*)?"
     r"(?:[\w.]+(?:<[^>\n]*>)?\??\.)?`?(\w+)`?", re.M)
+_SCALA_PACKAGE_OBJECT = re.compile(r"^[ \t]*package[ \t]+object[ \t]+(\w+)", re.M)
 _ELIXIR_MODULE = re.compile(r"^([ \t]*)(?:defmodule|defprotocol)[ \t]+([A-Z][\w.]*)[ \t]+do\b", re.M)
 _SWIFT_TARGET = re.compile(r"\.(target|executableTarget|testTarget|macro|plugin)\(\s*name:\s*\"([^\"]+)\"")
 _SWIFT_PATH = re.compile(r"\bpath:\s*\"([^\"]+)\"")
@@ -720,6 +721,8 @@ def _index_kotlin_scala_swift_elixir(ctx: RepoContext) -> None:
             head = _read_text(ctx, p)[:_JVM_HEAD_BYTES]
             segs = [m.group(1).replace("`", "") for m in _JVM_PACKAGE.finditer(head)]
             packages.setdefault(".".join(segs), []).append(p)  # Scala chains clauses: package a; package b
+            for m in _SCALA_PACKAGE_OBJECT.finditer(head):  # its members belong to package <package>.<name>
+                packages.setdefault(".".join([*segs, m.group(1)]), []).append(p)
         elif name.endswith(_ELIXIR_EXTENSIONS):
             stack: list[tuple[int, str]] = []  # (indent, module) of the enclosing defmodules
             for m in _ELIXIR_MODULE.finditer(_read_text(ctx, p)):
@@ -775,7 +778,7 @@ def _kotlin_scala(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     if "*" in imp.names and (files := ctx.jvm_packages.get(".".join(segs))):
         return list(files)
     names = [n for n in imp.names if n != "*"]
-    if names and names != [segs[-1]]:  # Scala `import a.b.{C, D}`: module a.b, each name in it
+    if names and names != [segs[-1]] and ".".join(segs) in ctx.jvm_packages:  # Scala `import a.b.{C, D}`
         return [hit for n in names for hit in _jvm_name(path, ".".join(segs), n, ctx)]
     for i in range(len(segs) - 1, 0, -1):  # the longest package prefix that declares the next segment
         if ".".join(segs[:i]) in ctx.jvm_packages and (hits := _jvm_name(path, ".".join(segs[:i]), segs[i], ctx)):
@@ -816,13 +819,13 @@ def _lua(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 _SH_SCRIPT_DIR = re.compile(
     r'^(?:\$\((?:cd\s+)?"?\$\(dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\)"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?)?\)'
     r'|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\})/')
-_SH_VARIABLE = re.compile(r"^(?:\$\w+|\$\{\w+\})/")  # `$ROOT/` or `${ROOT}/`
+_SH_VARIABLE = re.compile(r"^(?:(?:\$\w+|\$\{\w+\})/)+")  # `$ROOT/`, `${ROOT}/$LIBDIR/`
 
 
 def _shell(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """`source lib/x.sh` → beside the script, else from the repository root; `. "$(dirname "$0")/x.sh"`
-    → beside the script; `source "$ROOT/lib/x.sh"` → beside the script, else the one file whose path
-    ends in lib/x.sh (two segments at least). Anything else computed at run time: no edge."""
+    → beside the script; `source "$ROOT/$LIB/lib/x.sh"` → lib/x.sh beside the script, else the one
+    file whose path ends in lib/x.sh (two segments at least). Anything else computed at run time: no edge."""
     module = imp.module.strip("\"'")
     here = posixpath.dirname(path)
     if m := _SH_SCRIPT_DIR.match(module):

@@ -1,7 +1,7 @@
 ; contextpack tags query — Lua (tree_sitter_lua); capture convention in python.scm.
 ; Definitions: `function f()` and `local function f()` (function); `function M.f()` (function named `f`
 ;   with @scope `M`: qualname ….M.f); `function M:f()` (method, @scope `M`); `M.f = function` and
-;   `local f = function` assignments (function, same naming).
+;   `local f = function` assignments and table fields `{ f = function() … end }` (function, same naming).
 ; Imports: `require "a.b"` / `require("a.b")` / `require('a.b')` → module "a.b" (a/b.lua or a/b/init.lua
 ;   on the package path).
 
@@ -16,6 +16,7 @@
 (assignment_statement
   (variable_list . name: (dot_index_expression table: (_) @scope field: (identifier) @name))
   (expression_list . value: (function_definition))) @definition.function
+(field name: (identifier) @name value: (function_definition)) @definition.function
 
 ; ---- imports
 (function_call
