@@ -307,13 +307,21 @@ _KOTLIN_ANNOTATION_LINES = re.compile(
     rb"^(?:@[\w.:]+(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[ \t]*)+(?:\r?$)", re.M)
 
 
+def _kotlin_annotation_comment(m: re.Match[bytes]) -> bytes:
+    """An annotation line (starting at column 0) → a block comment as long, newlines kept."""
+    text = m.group(0)
+    blank, end = re.sub(rb"[^\r\n]", b" ", text), len(text.rstrip(b"\r"))
+    return blank if end < 4 else b"/*" + blank[2:end - 2] + b"*/" + blank[end:]
+
+
 def _blank_kotlin_annotations(source: bytes) -> bytes:
-    """Kotlin: the grammar misreads an annotation on its own line before a top-level declaration
-    (`@JvmField` / `const val X = 1` becomes an assignment) or before a constructor; such lines become
-    spaces (same offsets and lines): a definition then starts at its keyword line."""
+    """Kotlin: the grammar misreads an annotation line before a top-level declaration (`@JvmField` /
+    `const val X = 1` becomes an assignment). Such a line at the start of a line becomes an empty block
+    comment of the same length (same offsets and lines; a doc comment above still reaches the
+    definition, which starts at its keyword line)."""
     if b"@" not in source:
         return source
-    return _KOTLIN_ANNOTATION_LINES.sub(lambda m: re.sub(rb"[^\r\n]", b" ", m.group(0)), source)
+    return _KOTLIN_ANNOTATION_LINES.sub(_kotlin_annotation_comment, source)
 
 
 # source rewrites before parsing, per language; each keeps every byte offset and line number
