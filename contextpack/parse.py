@@ -83,7 +83,8 @@ def _text(node: ts.Node, source: bytes) -> str:
 
 def _name(node: ts.Node, source: bytes) -> str:
     """A definition's name as written, without the marks around it: Ruby's symbol colon (`:name`), Rust's
-    raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators and destructors take their keyword (`operator+`, `~X`)."""
+    raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators
+    and destructors take their keyword (`operator+`, `~X`)."""
     name = _text(node, source)
     prev = node.prev_sibling
     if prev is not None and prev.type == "operator":
@@ -442,7 +443,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
              deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
-    imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
+    # (start byte, clause) → (statement node, modules, names); clause > 0: a path of an @import.clause
+    imports: dict[tuple[int, int], tuple[ts.Node, list[str], list[str]]] = {}
     references = _captures(ref_query, tree.root_node, "reference", deadline)
     package = ""
     for pattern, caps in _matches(query, tree.root_node, deadline):
@@ -451,18 +453,18 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
             if cap.startswith("definition.") and "name" in caps:
                 scope = caps["scope"][0] if "scope" in caps else None
                 raw_defs.append((nodes[0], caps["name"][0], cap.split(".", 1)[1], pattern, scope))
+            elif cap == "import" and "import.clause" in caps:  # Scala: the statement's text, split here
+                node = nodes[0]
+                for i, (module, clause_names) in enumerate(_IMPORT_CLAUSES[facts.language](_text(node, source))):
+                    imports[(node.start_byte, i + 1)] = (node, [module], clause_names)
             elif cap == "import":
                 node = nodes[0]
-                entry = imports.setdefault(node.start_byte, (node, [], []))
+                entry = imports.setdefault((node.start_byte, 0), (node, [], []))
                 entry[1].extend(_strip_quotes(_text(n, source)) for n in caps.get("import.module", []))
                 entry[1].extend(_relative(_strip_quotes(_text(n, source)))
                                 for n in caps.get("import.relative", []))
                 entry[1].extend(_text(n, source).strip() for n in caps.get("import.system", []))  # <stdio.h>
                 entry[2].extend(_text(n, source) for n in caps.get("import.name", []))
-                for n in caps.get("import.clause", []):  # Scala: the statement's text, split here
-                    for module, clause_names in _IMPORT_CLAUSES[facts.language](_text(n, source)):
-                        entry[1].append(module)
-                        entry[2].extend(clause_names)
             elif cap == "package" and not package:
                 package = _text(nodes[0], source).replace("::", ".").replace("\\", ".")
 
@@ -504,7 +506,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     refs = {(_text(n, source), n.start_point[0] + 1)
             for n in references if (n.start_byte, n.end_byte) not in name_spans}
     facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
-    for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
+    for _, (node, modules, names) in sorted(imports.items(), key=lambda e: e[0]):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))
         for module in dict.fromkeys(modules) or [""]:
