@@ -111,7 +111,8 @@ def _clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#)\s?", "", line).removesuffix("*/").strip()
+        # `--`/`---`: Lua comments and LuaDoc
+        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#|---?)\s?", "", line).removesuffix("*/").strip()
         lines.append(line)
     return "\n".join(lines).strip()
 
