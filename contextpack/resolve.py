@@ -817,7 +817,7 @@ def _lua(path: str, imp: Import, ctx: RepoContext) -> list[str]:
 # the script's own directory, as scripts spell it: $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"),
 # $(cd "$(dirname …)" && pwd), ${BASH_SOURCE%/*}, ${0%/*}
 _SH_SCRIPT_DIR = re.compile(
-    r'^(?:\$\((?:cd\s+)?"?\$\(dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\)"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?)?\)'
+    r'^(?:(?:\$\(\s*cd\s+"?)?\$\(dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\)"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*\))?'
     r'|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\})/')
 _SH_VARIABLE = re.compile(r"^(?:(?:\$\w+|\$\{\w+\})/)+")  # `$ROOT/`, `${ROOT}/$LIBDIR/`
 
