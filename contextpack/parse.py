@@ -310,10 +310,10 @@ _KOTLIN_ANNOTATION_LINES = re.compile(
 
 
 def _kotlin_annotation_comment(m: re.Match[bytes]) -> bytes:
-    """An annotation line (starting at column 0) → a block comment as long, newlines kept."""
-    text = m.group(0)
-    blank, end = re.sub(rb"[^\r\n]", b" ", text), len(text.rstrip(b"\r"))
-    return blank if end < 4 else b"/*" + blank[2:end - 2] + b"*/" + blank[end:]
+    """Annotation lines (from column 0) → each line a block comment as long (spaces when shorter than
+    `/**/`), newlines kept."""
+    return b"\n".join(b"/*" + b" " * (len(line) - 4) + b"*/" if len(line) >= 4 else b" " * len(line)
+                      for line in m.group(0).split(b"\n"))
 
 
 def _blank_kotlin_annotations(source: bytes) -> bytes:

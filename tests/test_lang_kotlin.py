@@ -81,7 +81,11 @@ data class Order(val id: String, val cents: Long, val status: OrderStatus = Orde
 enum class OrderStatus { NEW, PAID }
 """,
     # top-level functions in a file not named after them
-    f"{MAIN}/util/Formatting.kt": """package com.acme.shop.util
+    f"{MAIN}/util/Formatting.kt": """@file:Suppress(
+  "unused",
+)
+
+package com.acme.shop.util
 
 fun formatCents(cents: Long): String = "%d.%02d".format(cents / 100, cents % 100)
 
@@ -146,9 +150,9 @@ def test_definitions(indexed: tuple[Path, Path, Store]) -> None:
     assert by_qual[f"{q}.Store"].doc == "Keeps orders in memory."  # above the annotation
     assert by_qual[f"{q}.Store.add"].signature == "override fun add(order: Order): Boolean"
     util = store.definitions(f"{MAIN}/util/Formatting.kt")
-    assert [(d.name, d.kind, d.qualname) for d in util] == [
-        ("formatCents", "function", "com.acme.shop.util.formatCents"),
-        ("asCents", "function", "com.acme.shop.util.asCents"),  # an extension function
+    assert [(d.name, d.kind, d.qualname, d.start_line) for d in util] == [  # lines kept below an annotation
+        ("formatCents", "function", "com.acme.shop.util.formatCents", 7),
+        ("asCents", "function", "com.acme.shop.util.asCents", 9),  # an extension function
     ]
     assert [(d.name, d.kind) for d in store.definitions("app/build.gradle.kts")] == []  # a script: no definitions
 
