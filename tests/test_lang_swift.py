@@ -172,3 +172,17 @@ def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
         "Source/Shop/Cart.swift:34 method Source.Shop.Cart.Cart.discounted"]
     bundle = cli_pack(repo, index, "fix: Cart.discounted rounds the price down twice")
     assert packed_paths(bundle)[0] == "Source/Shop/Cart.swift"
+
+
+def test_package_swift_edit_re_resolves(tmp_path: Path) -> None:
+    """Package.swift maps targets to folders: editing it is a change of resolution context."""
+    repo = write_files(tmp_path / "repo", {
+        "Package.swift": 'let p = Package(name: "K", targets: [.target(name: "Kit"), .target(name: "App")])\n',
+        "Sources/Kit/Kit.swift": "public enum Kit {}\n",
+        "Sources/App/main.swift": "import Kit\n\nprint(1)\n",
+    })
+    index = tmp_path / "index.sqlite"
+    assert edges_from(cli_index(repo, index), "Sources/App/main.swift") == ["Sources/Kit/Kit.swift"]
+    (repo / "Package.swift").write_text('let p = Package(name: "K", targets: [.target(name: "Toolkit", '
+                                        'path: "Sources/Kit"), .target(name: "App")])\n', encoding="utf-8")
+    assert edges_from(cli_index(repo, index), "Sources/App/main.swift") == []
