@@ -304,9 +304,10 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
-# Kotlin: a line of annotations alone (`@Test`, `@Target(CLASS,\n FUNCTION)`); nested parentheses one deep
+# Kotlin: a line of annotations alone (`@Test`, `@Target(CLASS,\n FUNCTION)`); nested parentheses one deep,
+# arguments bounded so that a `(` never closed costs a bounded scan per line, not one to the end of the file
 _KOTLIN_ANNOTATION_LINES = re.compile(
-    rb"^(?:@[\w.:]+(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[ \t]*)+(?:\r?$)", re.M)
+    rb"^(?:@[\w.:]+(?:[ \t]*\((?:[^()]|\([^()]{0,400}\)){0,2000}\))?[ \t]*)+(?:\r?$)", re.M)
 
 
 def _kotlin_annotation_comment(m: re.Match[bytes]) -> bytes:
