@@ -780,9 +780,10 @@ def _kotlin_scala(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     names = [n for n in imp.names if n != "*"]
     if names and names != [segs[-1]] and ".".join(segs) in ctx.jvm_packages:  # Scala `import a.b.{C, D}`
         return [hit for n in names for hit in _jvm_name(path, ".".join(segs), n, ctx)]
-    for i in range(len(segs) - 1, 0, -1):  # the longest package prefix that declares the next segment
-        if ".".join(segs[:i]) in ctx.jvm_packages and (hits := _jvm_name(path, ".".join(segs[:i]), segs[i], ctx)):
-            return hits
+    for i in range(len(segs) - 1, 0, -1):  # the longest declared package prefix: the next segment is in it
+        if ".".join(segs[:i]) in ctx.jvm_packages:
+            return _jvm_name(path, ".".join(segs[:i]), segs[i], ctx) or _java(
+                path, Import(imp.module, (segs[-1],), imp.line), ctx)
     return _java(path, Import(imp.module, (segs[-1],), imp.line), ctx)
 
 

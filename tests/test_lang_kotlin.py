@@ -188,3 +188,14 @@ def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
         f"{MAIN}/Store.kt:47 method com.acme.shop.Registry.register"]
     bundle = cli_pack(repo, index, "fix: Store.add accepts orders beyond the limit")
     assert packed_paths(bundle)[0] == f"{MAIN}/Store.kt"
+
+
+def test_a_name_missing_from_its_package_resolves_to_nothing(tmp_path: Path) -> None:
+    """`import a.b.Gone` where package a.b declares no Gone: no edge, not a file of an outer package
+    that happens to declare `b`."""
+    repo = write_files(tmp_path / "repo", {
+        "src/a/App.kt": "package a\n\nimport a.b.Gone\n\nfun b() = 1\n",
+        "src/a/Other.kt": "package a\n\nimport a.b.Gone\n",
+        "src/a/b/Present.kt": "package a.b\n\nclass Present\n",
+    })
+    assert edges_from(cli_index(repo, tmp_path / "index.sqlite"), "src/a/Other.kt") == []
