@@ -1,5 +1,5 @@
-"""The commands a user runs on a fixture project, in-process through the real Typer app: `contextpack index`
-(indexed.cli_index), `contextpack symbols QUERY`, `contextpack pack --task …` (a JSON bundle)."""
+"""The user's path for the language tests: `contextpack index`, then `contextpack symbols` and
+`contextpack pack`, each the real Typer command on a fixture repository (in-process, through CliRunner)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,27 @@ from typer.testing import CliRunner
 from contextpack.cli import app
 
 
-def _env(index: Path) -> dict[str, str]:
-    return {"CONTEXTPACK_INDEX_DIR": str(index.parent), "CONTEXTPACK_LEDGER": str(index.parent / "ledger.sqlite"),
-            "COLUMNS": "250"}
+def _run(args: list[str], index: Path) -> tuple[int, str]:
+    res = CliRunner().invoke(app, args, env={"CONTEXTPACK_INDEX_DIR": str(index.parent),
+                                             "CONTEXTPACK_BUNDLE_DIR": str(index.parent / "bundles")})
+    return res.exit_code, res.output
 
 
-def cli_symbols(repo: Path, index: Path, query: str) -> list[str]:
-    """`contextpack symbols QUERY`: its `path:line  kind  qualname` lines (signature lines dropped)."""
-    res = CliRunner().invoke(app, ["symbols", query, "--repo", str(repo), "--index", str(index)], env=_env(index))
-    assert res.exit_code == 0, (res.output, res.exception)
-    return [" ".join(line.split()) for line in res.stdout.splitlines() if line and not line.startswith(" ")]
+def symbols(repo: Path, index: Path, query: str) -> list[tuple[str, str, str]]:
+    """`contextpack symbols QUERY`: (path:line, kind, qualified name) of each definition found."""
+    code, out = _run(["symbols", query, "--repo", str(repo), "--index", str(index)], index)
+    assert code in (0, 1), out
+    rows = []
+    for line in out.splitlines():
+        if not line.startswith(" ") and line.strip():
+            where, kind, qual = line.split()
+            rows.append((where, kind, qual))
+    return rows
 
 
-def cli_pack(repo: Path, index: Path, task: str, budget: int = 4000) -> dict:
-    """`contextpack pack --task TASK --budget N` (JSON) as a dict."""
-    res = CliRunner().invoke(app, ["pack", "--repo", str(repo), "--index", str(index), "--task", task,
-                                   "--budget", str(budget)], env=_env(index))
-    assert res.exit_code == 0, (res.output, res.exception)
-    return json.loads(res.stdout)
-
-
-def packed_paths(bundle: dict) -> list[str]:
-    return [item["path"] for item in bundle["items"]]
+def pack_paths(repo: Path, index: Path, task: str, budget: int = 4000) -> list[str]:
+    """`contextpack pack --task TASK --format json`: the paths of the bundle's items, in bundle order."""
+    code, out = _run(["pack", "--repo", str(repo), "--index", str(index), "--no-server", "--task", task,
+                      "--budget", str(budget), "--format", "json"], index)
+    assert code == 0, out
+    return list(dict.fromkeys(item["path"] for item in json.loads(out)["items"]))

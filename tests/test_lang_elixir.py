@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.store import Store
 
@@ -136,6 +136,7 @@ def test_modules_resolve_through_index(indexed: tuple[Path, Path, Store]) -> Non
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "Cart.total") == ["lib/shop/cart.ex:25 function lib.shop.cart.Shop.Cart.total"]
-    bundle = cli_pack(repo, index, "fix: Shop.Cart.total ignores the pricing rules")
-    assert packed_paths(bundle)[0] == "lib/shop/cart.ex"
+    assert symbols(repo, index, "Cart.total") == [
+        ("lib/shop/cart.ex:25", "function", "lib.shop.cart.Shop.Cart.total")]
+    assert pack_paths(
+        repo, index, "fix: Shop.Cart.total ignores the pricing rules")[0] == "lib/shop/cart.ex"

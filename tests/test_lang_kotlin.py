@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.store import Store
 
@@ -184,10 +184,10 @@ def test_package_not_laid_out_in_directories(tmp_path: Path) -> None:
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "Registry.register") == [
-        f"{MAIN}/Store.kt:47 method com.acme.shop.Registry.register"]
-    bundle = cli_pack(repo, index, "fix: Store.add accepts orders beyond the limit")
-    assert packed_paths(bundle)[0] == f"{MAIN}/Store.kt"
+    assert symbols(repo, index, "Registry.register") == [
+        (f"{MAIN}/Store.kt:47", "method", "com.acme.shop.Registry.register")]
+    assert pack_paths(
+        repo, index, "fix: Store.add accepts orders beyond the limit")[0] == f"{MAIN}/Store.kt"
 
 
 def test_a_name_missing_from_its_package_resolves_to_nothing(tmp_path: Path) -> None:

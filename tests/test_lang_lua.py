@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.store import Store
 
@@ -127,6 +127,7 @@ def test_requires_resolve_through_index(indexed: tuple[Path, Path, Store]) -> No
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "Cart.total") == ["lua/shop/cart.lua:23 method lua.shop.cart.Cart.total"]
-    bundle = cli_pack(repo, index, "fix: Cart:total rounds the sum of the items wrongly")
-    assert packed_paths(bundle)[0] == "lua/shop/cart.lua"
+    assert symbols(repo, index, "Cart.total") == [
+        ("lua/shop/cart.lua:23", "method", "lua.shop.cart.Cart.total")]
+    assert pack_paths(
+        repo, index, "fix: Cart:total rounds the sum of the items wrongly")[0] == "lua/shop/cart.lua"

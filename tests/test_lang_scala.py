@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.parse import Import, parse_source
 from contextpack.store import Store
@@ -138,7 +138,7 @@ def test_imports_resolve_through_index(indexed: tuple[Path, Path, Store]) -> Non
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "pricing.applyDiscount") == [
-        f"{MAIN}/pricing/package.scala:4 function com.acme.shop.pricing.applyDiscount"]
-    bundle = cli_pack(repo, index, "fix: applyDiscount rounds a 33 percent discount the wrong way")
-    assert packed_paths(bundle)[0] == f"{MAIN}/pricing/package.scala"
+    assert symbols(repo, index, "pricing.applyDiscount") == [
+        (f"{MAIN}/pricing/package.scala:4", "function", "com.acme.shop.pricing.applyDiscount")]
+    assert pack_paths(
+        repo, index, "fix: applyDiscount rounds a 33 percent discount wrongly")[0] == f"{MAIN}/pricing/package.scala"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.store import Store
 
@@ -102,7 +102,7 @@ def test_sources_resolve_through_index(indexed: tuple[Path, Path, Store]) -> Non
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "push_target") == [
-        "lib/deploy/targets.bash:7 function lib.deploy.targets.push_target"]
-    bundle = cli_pack(repo, index, "fix: push_target rsyncs to the wrong remote directory")
-    assert packed_paths(bundle)[0] == "lib/deploy/targets.bash"
+    assert symbols(repo, index, "push_target") == [
+        ("lib/deploy/targets.bash:7", "function", "lib.deploy.targets.push_target")]
+    assert pack_paths(
+        repo, index, "fix: push_target rsyncs to the wrong remote directory")[0] == "lib/deploy/targets.bash"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from indexed import cli_index, edges_from, write_files
-from lang_cli import cli_pack, cli_symbols, packed_paths
+from lang_cli import pack_paths, symbols
 
 from contextpack.store import Store
 
@@ -168,10 +168,10 @@ def test_big_module_resolves_to_its_umbrella_file_or_nothing(tmp_path: Path) -> 
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
     repo, index, _ = indexed
-    assert cli_symbols(repo, index, "Cart.discounted") == [
-        "Source/Shop/Cart.swift:34 method Source.Shop.Cart.Cart.discounted"]
-    bundle = cli_pack(repo, index, "fix: Cart.discounted rounds the price down twice")
-    assert packed_paths(bundle)[0] == "Source/Shop/Cart.swift"
+    assert symbols(repo, index, "Cart.discounted") == [
+        ("Source/Shop/Cart.swift:34", "method", "Source.Shop.Cart.Cart.discounted")]
+    assert pack_paths(
+        repo, index, "fix: Cart.discounted rounds the price down twice")[0] == "Source/Shop/Cart.swift"
 
 
 def test_package_swift_edit_re_resolves(tmp_path: Path) -> None:
