@@ -518,6 +518,10 @@ def _scala_import(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+# languages whose definition names may be dotted (Elixir `defmodule A.B`, Swift `extension A.B`): such a
+# definition is named by its last part and qualified under the rest, as Ruby's `class A::B`
+_DOTTED_NAMES = frozenset({"elixir", "swift"})
+
 # @import.clause captures: the statement's text → (module, names) per imported path
 _IMPORT_CLAUSES = {"scala": _scala_import}
 
@@ -628,6 +632,9 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _name(name_node, source)
+        if facts.language in _DOTTED_NAMES and "." in name:  # `defmodule Plug.Conn.Query` → Query in Plug.Conn
+            outer, name = name.rsplit(".", 1)
+            parent_qual = f"{parent_qual or prefix}.{outer}" if (parent_qual or prefix) else outer
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,

@@ -1,5 +1,5 @@
 ; contextpack tags query — Elixir (tree_sitter_elixir); capture convention in python.scm.
-; Definitions: `defmodule Foo.Bar` (module, named "Foo.Bar" as written), `defprotocol` (interface),
+; Definitions: `defmodule Foo.Bar` (module; parse.py names it "Bar", qualified under Foo), `defprotocol` (interface),
 ;   `defimpl P, for: T` (impl, named after the protocol), `def`/`defp`/`defmacro`/`defmacrop`/`defguard`/
 ;   `defguardp`/`defdelegate`/`defn` (function; one per clause, `when` guards and `do:` forms included),
 ;   `@type`/`@typep`/`@opaque` (type), `@callback`/`@macrocallback` (function).
