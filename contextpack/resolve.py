@@ -46,6 +46,7 @@ class RepoContext:
     # Kotlin, Scala, Swift, Elixir (filled by _index_kotlin_scala_swift_elixir); Lua and shell use paths only
     jvm_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "a.b" → .kt/.scala files declaring it
     jvm_members: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # package → name → files
+    jvm_file_package: dict[str, str] = field(default_factory=dict)  # .kt/.scala file → its package
     swift_targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # SwiftPM target → its .swift files
     elixir_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo.Bar" → files defining it
     # Haskell, Zig, Dart, OCaml, Solidity (filled by _index_haskell_zig_dart_ocaml_solidity)
@@ -761,6 +762,7 @@ def _index_kotlin_scala_swift_elixir(ctx: RepoContext) -> None:
             head = _read_text(ctx, p)[:_JVM_HEAD_BYTES]
             segs = [m.group(1).replace("`", "") for m in _JVM_PACKAGE.finditer(head)]
             packages.setdefault(".".join(segs), []).append(p)  # Scala chains clauses: package a; package b
+            ctx.jvm_file_package[p] = ".".join(segs)
             for m in _SCALA_PACKAGE_OBJECT.finditer(head):  # its members belong to package <package>.<name>
                 packages.setdefault(".".join([*segs, m.group(1)]), []).append(p)
         elif name.endswith(_ELIXIR_EXTENSIONS):
@@ -810,13 +812,14 @@ def _jvm_name(path: str, package: str, name: str, ctx: RepoContext) -> list[str]
 
 def _kotlin_scala(path: str, imp: Import, ctx: RepoContext) -> list[str]:
     """`import a.b.C` → the file of package a.b named C (or declaring C: top-level functions, several
-    classes per file); `a.b.C.Inner` → C's file; `import a.b.*` → the package's files; Java classes of
+    classes per file); `a.b.C.Inner` → C's file; `import a.b.*` → the package's files when they are at
+    most MAX_TARGETS, else no edge; Scala's `import C._` → C in the file's own package; Java classes of
     the repository as Java resolves them. A package the repository does not declare resolves to nothing."""
     segs = [s for s in imp.module.split(".") if s]
     if not segs:
         return []
     if "*" in imp.names and (files := ctx.jvm_packages.get(".".join(segs))):
-        return list(files)
+        return list(files) if len(files) <= MAX_TARGETS else []  # a whole big package is no one file
     names = [n for n in imp.names if n != "*"]
     if names and names != [segs[-1]] and ".".join(segs) in ctx.jvm_packages:  # Scala `import a.b.{C, D}`
         return [hit for n in names for hit in _jvm_name(path, ".".join(segs), n, ctx)]
@@ -824,6 +827,9 @@ def _kotlin_scala(path: str, imp: Import, ctx: RepoContext) -> list[str]:
         if ".".join(segs[:i]) in ctx.jvm_packages:
             return _jvm_name(path, ".".join(segs[:i]), segs[i], ctx) or _java(
                 path, Import(imp.module, (segs[-1],), imp.line), ctx)
+    own = ctx.jvm_file_package.get(path)  # Scala: `import Helpers._` names a member of the file's own package
+    if own is not None and (hits := _jvm_name(path, own, segs[0], ctx)):
+        return hits
     return _java(path, Import(imp.module, (segs[-1],), imp.line), ctx)
 
 

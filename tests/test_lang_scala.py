@@ -142,3 +142,17 @@ def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
         (f"{MAIN}/pricing/package.scala:4", "function", "com.acme.shop.pricing.applyDiscount")]
     assert pack_paths(
         repo, index, "fix: applyDiscount rounds a 33 percent discount wrongly")[0] == f"{MAIN}/pricing/package.scala"
+
+
+def test_own_package_members_and_big_wildcards(tmp_path: Path) -> None:
+    """`import Helpers._` names an object of the file's own package (mill layout: package os in os/src/);
+    `import os._` of a package of more than five files is no one file: no edge."""
+    files = {"os/src/Ops.scala": "package os\n\nimport Helpers._\n\nobject Ops { def run() = help() }\n",
+             "os/src/Helpers.scala": "package os\n\nobject Helpers { def help() = 1 }\n",
+             "app/src/Main.scala": "package app\n\nimport os._\n\nobject Main\n"}
+    for i in range(5):
+        files[f"os/src/Part{i}.scala"] = f"package os\n\nclass Part{i}\n"
+    repo = write_files(tmp_path / "repo", files)
+    store = cli_index(repo, tmp_path / "index.sqlite")
+    assert edges_from(store, "os/src/Ops.scala") == ["os/src/Helpers.scala"]
+    assert edges_from(store, "app/src/Main.scala") == []
