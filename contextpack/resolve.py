@@ -742,6 +742,7 @@ _JVM_DECLARATION = re.compile(
     r"implicit|lazy|case|override|opaque|transparent|fun)[ \t]+)*"
     r"(?:fun|va[lr]|class|object|interface|typealias|def|trait|type|enum|given)[ \t]+(?:<[^>\n]*>[ \t]*)?"
     r"(?:[\w.]+(?:<[^>\n]*>)?\??\.)?`?(\w+)`?", re.M)
+_ELIXIR_HEREDOC = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')  # @moduledoc/@doc text, sigils
 _SCALA_PACKAGE_OBJECT = re.compile(r"^[ \t]*package[ \t]+object[ \t]+(\w+)", re.M)
 _ELIXIR_MODULE = re.compile(r"^([ \t]*)(?:defmodule|defprotocol)[ \t]+([A-Z][\w.]*)[ \t]+do\b", re.M)
 _SWIFT_TARGET = re.compile(r"\.(target|executableTarget|testTarget|macro|plugin)\(\s*name:\s*\"([^\"]+)\"")
@@ -767,7 +768,7 @@ def _index_kotlin_scala_swift_elixir(ctx: RepoContext) -> None:
                 packages.setdefault(".".join([*segs, m.group(1)]), []).append(p)
         elif name.endswith(_ELIXIR_EXTENSIONS):
             stack: list[tuple[int, str]] = []  # (indent, module) of the enclosing defmodules
-            for m in _ELIXIR_MODULE.finditer(_read_text(ctx, p)):
+            for m in _ELIXIR_MODULE.finditer(_ELIXIR_HEREDOC.sub("", _read_text(ctx, p))):  # not doc examples
                 indent = len(m.group(1).expandtabs())
                 while stack and stack[-1][0] >= indent:
                     stack.pop()

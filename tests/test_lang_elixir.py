@@ -59,6 +59,16 @@ end
   end
 end
 """,
+    "lib/shop.ex": """defmodule Shop do
+  @moduledoc \"\"\"
+  The shop. A cart of your own looks like this:
+
+      defmodule Cart do
+        def total(_), do: 0
+      end
+  \"\"\"
+end
+""",
     "lib/shop/item.ex": """defmodule Shop.Item do
   @type t :: %__MODULE__{}
   defstruct [:name, :cents]
@@ -133,6 +143,7 @@ def test_modules_resolve_through_index(indexed: tuple[Path, Path, Store]) -> Non
     # Logger, GenServer: not defined in the repository
     assert edges_from(store, "lib/shop/cart.ex") == ["lib/shop/item.ex", "lib/shop/pricing.ex", "lib/shop/util.ex"]
     assert edges_from(store, "test/shop/cart_test.exs") == ["lib/shop/cart.ex"]
+    # (`defmodule Cart` inside Shop's @moduledoc is an example, not a definition of Shop.Cart)
 
 
 def test_symbols_and_pack(indexed: tuple[Path, Path, Store]) -> None:
