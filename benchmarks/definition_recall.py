@@ -153,9 +153,10 @@ EXCLUDED_KINDS = [
     ("Kotlin `package`/`constant`/`variable`, Sh `alias`/`heredoc`/`script`, Haskell `constructor`, "
      "OCaml `val`/`var`/`Constructor`/`RecordField`, Elixir `test`, ObjC `property`/`field`/`var`/`macro`",
      "members, values or test names, as above"),
-    ("ctags' anonymous names (`__anon…`, `AnonymousFunction…`)", "names ctags invents"),
+    ("ctags' anonymous names (`__anon…`, `AnonymousFunction…`, Kotlin `<lambda>`, and `Companion` for an "
+     "unnamed companion object, whose members contextpack attaches to the class)", "names ctags invents"),
 ]
-_ANON = re.compile(r"^(__anon|AnonymousFunction|anon[A-Z0-9]|<anonymous>)")
+_ANON = re.compile(r"^(__anon|AnonymousFunction|anon[A-Z0-9]|<anonymous>|<lambda>$|Companion$)")
 
 
 @dataclass
