@@ -392,7 +392,7 @@ _DECL = {  # a namespace / package declaration, per language (what "the reposito
     "csharp": re.compile(r"^\s*namespace\s+([\w.]+)", re.M),
     "php": re.compile(r"^\s*namespace\s+([\w\\]+)\s*[;{]", re.M),
 }
-_STEMS_OF_DIR = {"index", "__init__", "mod", "lib", "main"}  # a file that stands for its directory
+_STEMS_OF_DIR = {"index", "__init__", "mod", "lib", "main", "init"}  # a file that stands for its directory (Lua: init)
 
 
 @dataclass
