@@ -153,9 +153,10 @@ EXCLUDED_KINDS = [
     ("Kotlin `package`/`constant`/`variable`, Sh `alias`/`heredoc`/`script`, Haskell `constructor`, "
      "OCaml `val`/`var`/`Constructor`/`RecordField`, Elixir `test`, ObjC `property`/`field`/`var`/`macro`",
      "members, values or test names, as above"),
-    ("ctags' anonymous names (`__anon…`, `AnonymousFunction…`)", "names ctags invents"),
+    ("ctags' anonymous names (`__anon…`, `AnonymousFunction…`, Kotlin `<lambda>`, and `Companion` for an "
+     "unnamed companion object, whose members contextpack attaches to the class)", "names ctags invents"),
 ]
-_ANON = re.compile(r"^(__anon|AnonymousFunction|anon[A-Z0-9]|<anonymous>)")
+_ANON = re.compile(r"^(__anon|AnonymousFunction|anon[A-Z0-9]|<anonymous>|<lambda>$|Companion$)")
 
 
 @dataclass
@@ -391,7 +392,7 @@ _DECL = {  # a namespace / package declaration, per language (what "the reposito
     "csharp": re.compile(r"^\s*namespace\s+([\w.]+)", re.M),
     "php": re.compile(r"^\s*namespace\s+([\w\\]+)\s*[;{]", re.M),
 }
-_STEMS_OF_DIR = {"index", "__init__", "mod", "lib", "main"}  # a file that stands for its directory
+_STEMS_OF_DIR = {"index", "__init__", "mod", "lib", "main", "init"}  # a file that stands for its directory (Lua: init)
 
 
 @dataclass

@@ -109,6 +109,15 @@ _SPECS = [
     LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp"),
     LanguageSpec("ruby", (".rb", ".rake", ".gemspec"), "tree_sitter_ruby", shebangs=("ruby",)),
     LanguageSpec("php", (".php",), "tree_sitter_php", "language_php", shebangs=("php",)),
+    # ---- Kotlin, Swift, Scala, Lua, shell, Elixir
+    LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin"),
+    LanguageSpec("swift", (".swift",), "tree_sitter_swift"),
+    LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", shebangs=("scala",)),
+    LanguageSpec("lua", (".lua",), "tree_sitter_lua", shebangs=("lua", "luajit")),
+    # Bash and POSIX sh scripts (zsh too: the Bash grammar recovers where the syntax differs)
+    LanguageSpec("shell", (".sh", ".bash"), "tree_sitter_bash", shebangs=("sh", "bash", "zsh"), query_file="bash"),
+    LanguageSpec("elixir", (".ex", ".exs"), "tree_sitter_elixir", shebangs=("elixir",)),
+    # ---- end Kotlin … Elixir
     # text: indexed for lexical search, manifests and rules, never parsed
     LanguageSpec("markdown", (".md", ".markdown")),
     LanguageSpec("rst", (".rst",)),
@@ -122,7 +131,6 @@ _SPECS = [
     # build manifests the import resolvers read (module paths, crate roots, namespaces)
     LanguageSpec("gomod", ()),
     LanguageSpec("xml", (".csproj", ".fsproj", ".vbproj", ".props", ".targets")),
-    LanguageSpec("shell", (".sh", ".bash"), shebangs=("sh", "bash", "zsh")),
 ]
 
 # ---- Haskell, Zig, Dart, OCaml, Objective-C, Solidity; Vue and Svelte single-file components -----------

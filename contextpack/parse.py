@@ -84,7 +84,8 @@ def _text(node: ts.Node, source: bytes) -> str:
 
 def _name(node: ts.Node, source: bytes) -> str:
     """A definition's name as written, without the marks around it: Ruby's symbol colon (`:name`), Rust's
-    raw-identifier prefix (`r#match`); C# operators and destructors take their keyword (`operator+`, `~X`)."""
+    raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators
+    and destructors take their keyword (`operator+`, `~X`)."""
     name = _text(node, source)
     prev = node.prev_sibling
     if prev is not None and prev.type == "operator":
@@ -93,7 +94,7 @@ def _name(node: ts.Node, source: bytes) -> str:
         return f"~{name}"
     if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
         return f"operator {name}"
-    return name.removeprefix(":").removeprefix("r#")
+    return name.removeprefix(":").removeprefix("r#").strip("`")
 
 
 def _signature(node: ts.Node, source: bytes) -> str:
@@ -113,7 +114,7 @@ def _clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#|--\s?[|^]|--|\(\*\*?)\s?", "", line)  # --: Haskell, (*: OCaml
+        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#|--\s?[|^]|---?|\(\*\*?)\s?", "", line)  # --: Haskell, Lua, (*: OCaml
         line = line.removesuffix("*/").removesuffix("*)").strip()
         lines.append(line)
     return "\n".join(lines).strip()
@@ -400,8 +401,32 @@ def _objc_enum_macros(source: bytes) -> bytes:
     return _OBJC_ANNOTATION.sub(lambda m: _BLANK.sub(b" ", m.group(0)), source)
 
 
+# Kotlin: a line of annotations alone (`@Test`, `@Target(CLASS,\n FUNCTION)`); nested parentheses one deep,
+# arguments bounded so that a `(` never closed costs a bounded scan per line, not one to the end of the file
+_KOTLIN_ANNOTATION_LINES = re.compile(
+    rb"^(?:@[\w.:]+(?:[ \t]*\((?:[^()]|\([^()]{0,400}\)){0,2000}\))?[ \t]*)+(?:\r?$)", re.M)
+
+
+def _kotlin_annotation_comment(m: re.Match[bytes]) -> bytes:
+    """Annotation lines (from column 0) → each line a block comment as long (spaces when shorter than
+    `/**/`), newlines kept."""
+    return b"\n".join(b"/*" + b" " * (len(line) - 4) + b"*/" if len(line) >= 4 else b" " * len(line)
+                      for line in m.group(0).split(b"\n"))
+
+
+def _blank_kotlin_annotations(source: bytes) -> bytes:
+    """Kotlin: the grammar misreads an annotation line before a top-level declaration (`@JvmField` /
+    `const val X = 1` becomes an assignment). Such a line at the start of a line becomes an empty block
+    comment of the same length (same offsets and lines; a doc comment above still reaches the
+    definition, which starts at its keyword line)."""
+    if b"@" not in source:
+        return source
+    return _KOTLIN_ANNOTATION_LINES.sub(_kotlin_annotation_comment, source)
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "objc": _objc_enum_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "objc": _objc_enum_macros,
+            "kotlin": _blank_kotlin_annotations}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -457,6 +482,50 @@ def _relative(path: str) -> str:
     return path if path.startswith(("./", "../")) else f"./{path}"
 
 
+# ---- Scala import clauses -------------------------------------------------------------------------
+
+_SCALA_WILDCARDS = frozenset({"_", "*", "given"})
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    """`text` split at `sep` outside braces."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "{") - (ch == "}")
+        if ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _scala_import(text: str) -> list[tuple[str, list[str]]]:
+    """`import a.b.C, d.e.{F, G => H}` → [("a.b.C", ["C"]), ("d.e", ["F", "G"])]; wildcards name "*"."""
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.S).strip().removeprefix("import")
+    out = []
+    for clause in _split_top_level(text, ","):
+        path, _, selectors = clause.partition("{")
+        path = re.sub(r"\s+as\s+\S+\s*$", "", path.strip())  # `import a.b.C as D`
+        path = re.sub(r"\s+", "", path).rstrip(".")
+        if selectors:
+            names = [re.split(r"=>|\sas\s", s.strip())[0].strip() for s in selectors.rstrip("} \n").split(",")]
+            names = ["*" if n.split(" ")[0] in _SCALA_WILDCARDS else n for n in names if n]
+        else:
+            head, _, last = path.rpartition(".")
+            path, names = (head, ["*"]) if last in _SCALA_WILDCARDS else (path, [last])
+        if path:
+            out.append((path, list(dict.fromkeys(names))))
+    return out
+
+
+# languages whose definition names may be dotted (Elixir `defmodule A.B`, Swift `extension A.B`): such a
+# definition is named by its last part and qualified under the rest, as Ruby's `class A::B`
+_DOTTED_NAMES = frozenset({"elixir", "swift"})
+
+# @import.clause captures: the statement's text → (module, names) per imported path
+_IMPORT_CLAUSES = {"scala": _scala_import}
+
+
 def parse_source(path: str, language: str, source: bytes, seconds: float | None = None,
                  references: bool = True) -> FileFacts:
     """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
@@ -510,7 +579,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
              deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
-    imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
+    # (start byte, clause) → (statement node, modules, names); clause > 0: a path of an @import.clause
+    imports: dict[tuple[int, int], tuple[ts.Node, list[str], list[str]]] = {}
     references = _captures(ref_query, tree.root_node, "reference", deadline) if ref_query is not None else []
     package = ""
     for pattern, caps in _matches(query, tree.root_node, deadline):
@@ -519,9 +589,13 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
             if cap.startswith("definition.") and "name" in caps:
                 scope = caps["scope"][0] if "scope" in caps else None
                 raw_defs.append((nodes[0], caps["name"][0], cap.split(".", 1)[1], pattern, scope))
+            elif cap == "import" and "import.clause" in caps:  # Scala: the statement's text, split here
+                node = nodes[0]
+                for i, (module, clause_names) in enumerate(_IMPORT_CLAUSES[facts.language](_text(node, source))):
+                    imports[(node.start_byte, i + 1)] = (node, [module], clause_names)
             elif cap == "import":
                 node = nodes[0]
-                entry = imports.setdefault(node.start_byte, (node, [], []))
+                entry = imports.setdefault((node.start_byte, 0), (node, [], []))
                 entry[1].extend(_strip_quotes(_text(n, source)) for n in caps.get("import.module", []))
                 entry[1].extend(_relative(_strip_quotes(_text(n, source)))
                                 for n in caps.get("import.relative", []))
@@ -558,6 +632,9 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _name(name_node, source)
+        if facts.language in _DOTTED_NAMES and "." in name:  # `defmodule Plug.Conn.Query` → Query in Plug.Conn
+            outer, name = name.rsplit(".", 1)
+            parent_qual = f"{parent_qual or prefix}.{outer}" if (parent_qual or prefix) else outer
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
@@ -570,7 +647,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     refs = {(_text(n, source), n.start_point[0] + 1)
             for n in references if (n.start_byte, n.end_byte) not in name_spans}
     facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
-    for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
+    for _, (node, modules, names) in sorted(imports.items(), key=lambda e: e[0]):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))
         if facts.language == "rust" and (depth := _inline_mod_depth(node)):

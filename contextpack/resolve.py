@@ -43,6 +43,12 @@ class RepoContext:
     csharp_roots: tuple[tuple[tuple[str, ...], str], ...] = ()  # (root namespace of a .csproj, its dir)
     csharp_declared: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "A.B" / "A.B.Type" → files
     php_psr4: tuple[tuple[str, str], ...] = ()  # composer.json psr-4: ("App\\", "app"), longest first
+    # Kotlin, Scala, Swift, Elixir (filled by _index_kotlin_scala_swift_elixir); Lua and shell use paths only
+    jvm_packages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "a.b" → .kt/.scala files declaring it
+    jvm_members: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # package → name → files
+    jvm_file_package: dict[str, str] = field(default_factory=dict)  # .kt/.scala file → its package
+    swift_targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # SwiftPM target → its .swift files
+    elixir_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "Foo.Bar" → files defining it
     # Haskell, Zig, Dart, OCaml, Solidity (filled by _index_haskell_zig_dart_ocaml_solidity)
     haskell_source_dirs: tuple[str, ...] = ()  # hs-source-dirs / source-dirs of *.cabal and package.yaml
     zig_modules: dict[str, str] = field(default_factory=dict)  # build.zig module name → its root file
@@ -72,6 +78,7 @@ class RepoContext:
         ctx = cls(paths=paths, python_modules=modules, read=read)
         _index_js_go_rust_java(ctx)
         _index_c_csharp_ruby_php(ctx)
+        _index_kotlin_scala_swift_elixir(ctx)
         _index_haskell_zig_dart_ocaml_solidity(ctx)
         return ctx
 
@@ -132,7 +139,8 @@ _CONTEXT_SUFFIXES = (".csproj",)
 def is_context_file(path: str) -> bool:
     """Whether RepoContext.build reads this file: an edit to one can change how any import resolves."""
     name = path.rsplit("/", 1)[-1]
-    return name in _CONTEXT_NAMES or name.endswith(_CONTEXT_SUFFIXES) or _is_context_file_b(name)
+    return (name in _CONTEXT_NAMES or name in _SWIFT_MANIFESTS or name.endswith(_CONTEXT_SUFFIXES)
+            or _is_context_file_b(name))
 
 
 @dataclass(frozen=True)
@@ -716,6 +724,192 @@ def _php_class(path: str, cls: str, ctx: RepoContext) -> str | None:
     return None
 
 
+# ---- Kotlin, Scala, Swift, Lua, shell, Elixir --------------------------------------------------------
+# Kotlin and Scala name packages, not paths (a file of package `os` may sit in os/src/), and Elixir names
+# modules: the context reads each such file's `package` / `defmodule` lines once, when it is built (the
+# store rebuilds it when the file set changes). Swift imports a module: a SwiftPM target (Package.swift).
+
+_JVM_EXTENSIONS = (".kt", ".kts", ".scala", ".sc")
+_ELIXIR_EXTENSIONS = (".ex", ".exs")
+_SWIFT_MANIFESTS = frozenset({"Package.swift"})
+_JVM_HEAD_BYTES = 16 * 1024  # the package clause follows at most a license header
+_JVM_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([\w.`]+)[ \t]*;?[ \t]*(?://[^\n]*)?$", re.M)
+_JVM_PACKAGE_MEMBERS = 256  # a package's files read to find which one declares an imported top-level name
+# a top-level declaration's name (Kotlin: `fun <T> Foo.bar(`, `val x`, `class X`; Scala: `def f`, `object O`)
+_JVM_DECLARATION = re.compile(
+    r"^(?:[ \t]*@\w+(?:\([^)\n]*\))?)*[ \t]*(?:(?:public|private|internal|protected|inline|infix|operator|suspend|"
+    r"tailrec|external|expect|actual|const|lateinit|data|sealed|open|abstract|final|enum|annotation|value|inner|"
+    r"implicit|lazy|case|override|opaque|transparent|fun)[ \t]+)*"
+    r"(?:fun|va[lr]|class|object|interface|typealias|def|trait|type|enum|given)[ \t]+(?:<[^>\n]*>[ \t]*)?"
+    r"(?:[\w.]+(?:<[^>\n]*>)?\??\.)?`?(\w+)`?", re.M)
+_ELIXIR_HEREDOC = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'')  # @moduledoc/@doc text, sigils
+_SCALA_PACKAGE_OBJECT = re.compile(r"^[ \t]*package[ \t]+object[ \t]+(\w+)", re.M)
+_ELIXIR_MODULE = re.compile(r"^([ \t]*)(?:defmodule|defprotocol)[ \t]+([A-Z][\w.]*)[ \t]+do\b", re.M)
+_SWIFT_TARGET = re.compile(r"\.(target|executableTarget|testTarget|macro|plugin)\(\s*name:\s*\"([^\"]+)\"")
+_SWIFT_PATH = re.compile(r"\bpath:\s*\"([^\"]+)\"")
+_SWIFT_MAX_TARGET_FILES = 5  # `import X` names a whole module: an edge to each of its files only when this few
+
+
+def _index_kotlin_scala_swift_elixir(ctx: RepoContext) -> None:
+    """Kotlin/Scala packages and Elixir modules from each file's head; SwiftPM targets from Package.swift
+    (a target's `path:`, else Sources/<name>, Tests/<name> for test targets)."""
+    packages: dict[str, list[str]] = {}
+    modules: dict[str, list[str]] = {}
+    targets: dict[str, list[str]] = {}
+    swift_files: list[str] = []
+    for p in sorted(ctx.paths):
+        name = p.rpartition("/")[2]
+        if name.endswith(_JVM_EXTENSIONS):
+            head = _read_text(ctx, p)[:_JVM_HEAD_BYTES]
+            segs = [m.group(1).replace("`", "") for m in _JVM_PACKAGE.finditer(head)]
+            packages.setdefault(".".join(segs), []).append(p)  # Scala chains clauses: package a; package b
+            ctx.jvm_file_package[p] = ".".join(segs)
+            for m in _SCALA_PACKAGE_OBJECT.finditer(head):  # its members belong to package <package>.<name>
+                packages.setdefault(".".join([*segs, m.group(1)]), []).append(p)
+        elif name.endswith(_ELIXIR_EXTENSIONS):
+            stack: list[tuple[int, str]] = []  # (indent, module) of the enclosing defmodules
+            for m in _ELIXIR_MODULE.finditer(_ELIXIR_HEREDOC.sub("", _read_text(ctx, p))):  # not doc examples
+                indent = len(m.group(1).expandtabs())
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                full = f"{stack[-1][1]}.{m.group(2)}" if stack else m.group(2)
+                modules.setdefault(full, []).append(p)
+                stack.append((indent, full))
+        elif name.endswith(".swift"):
+            swift_files.append(p)
+    for manifest in (p for p in swift_files if p.rpartition("/")[2] in _SWIFT_MANIFESTS):
+        base, text = manifest.rpartition("/")[0], _read_text(ctx, manifest)
+        found = list(_SWIFT_TARGET.finditer(text))
+        for i, m in enumerate(found):
+            call = text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)]
+            declared = _SWIFT_PATH.search(call)
+            default = f"{'Tests' if m.group(1) == 'testTarget' else 'Sources'}/{m.group(2)}"
+            rel = declared.group(1) if declared else default
+            if (d := _norm(_join(base, rel.strip("/")))) is not None:
+                prefix = f"{d}/" if d else ""
+                targets.setdefault(m.group(2), []).extend(f for f in swift_files if f.startswith(prefix))
+    ctx.jvm_packages = {k: tuple(v) for k, v in packages.items() if k}
+    ctx.elixir_modules = {k: tuple(v) for k, v in modules.items()}
+    ctx.swift_targets = {k: tuple(sorted(set(v))) for k, v in targets.items()}
+
+
+def _jvm_members(package: str, ctx: RepoContext) -> dict[str, tuple[str, ...]]:
+    """Top-level names declared by a package's files (read on first use, kept for the context's life)."""
+    if (members := ctx.jvm_members.get(package)) is None:
+        found: dict[str, list[str]] = {}
+        for f in ctx.jvm_packages.get(package, ())[:_JVM_PACKAGE_MEMBERS]:
+            for name in dict.fromkeys(m.group(1) for m in _JVM_DECLARATION.finditer(_read_text(ctx, f))):
+                found.setdefault(name, []).append(f)
+        members = ctx.jvm_members[package] = {k: tuple(v) for k, v in found.items()}
+    return members
+
+
+def _jvm_name(path: str, package: str, name: str, ctx: RepoContext) -> list[str]:
+    """The files of `package` that declare `name`: the file named after it, else those declaring it."""
+    files = ctx.jvm_packages.get(package, ())
+    named = [f for f in files if f.rpartition("/")[2].rpartition(".")[0] == name]
+    return _closest(path, named) if named else list(_jvm_members(package, ctx).get(name, ()))
+
+
+def _kotlin_scala(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`import a.b.C` → the file of package a.b named C (or declaring C: top-level functions, several
+    classes per file); `a.b.C.Inner` → C's file; `import a.b.*` → the package's files when they are at
+    most MAX_TARGETS, else no edge; Scala's `import C._` → C in the file's own package; Java classes of
+    the repository as Java resolves them. A package the repository does not declare resolves to nothing."""
+    segs = [s for s in imp.module.split(".") if s]
+    if not segs:
+        return []
+    if "*" in imp.names and (files := ctx.jvm_packages.get(".".join(segs))):
+        return list(files) if len(files) <= MAX_TARGETS else []  # a whole big package is no one file
+    names = [n for n in imp.names if n != "*"]
+    if names and names != [segs[-1]] and ".".join(segs) in ctx.jvm_packages:  # Scala `import a.b.{C, D}`
+        return [hit for n in names for hit in _jvm_name(path, ".".join(segs), n, ctx)]
+    for i in range(len(segs) - 1, 0, -1):  # the longest declared package prefix: the next segment is in it
+        if ".".join(segs[:i]) in ctx.jvm_packages:
+            return _jvm_name(path, ".".join(segs[:i]), segs[i], ctx) or _java(
+                path, Import(imp.module, (segs[-1],), imp.line), ctx)
+    own = ctx.jvm_file_package.get(path)  # Scala: `import Helpers._` names a member of the file's own package
+    if own is not None and (hits := _jvm_name(path, own, segs[0], ctx)):
+        return hits
+    return _java(path, Import(imp.module, (segs[-1],), imp.line), ctx)
+
+
+def _swift(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`import X` → SwiftPM target X's files when it has at most _SWIFT_MAX_TARGET_FILES, else its
+    umbrella file X.swift; else no edge (a whole module is no one file). System modules: nothing."""
+    files = ctx.swift_targets.get(imp.module.split(".")[0], ())
+    if len(files) <= _SWIFT_MAX_TARGET_FILES:
+        return list(files)
+    return [f for f in files if f.rpartition("/")[2] == f"{imp.module.split('.')[0]}.swift"]
+
+
+_LUA_ROOTS = ("", "lua", "src", "lib")  # package.path roots of a rock, a Neovim plugin, a plain tree
+
+
+def _lua(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`require "a.b"` → a/b.lua or a/b/init.lua under the repository root, lua/, src/ or lib/; else the
+    nearest such file below a directory named so (a plugin in a subfolder). Anything else is a rock."""
+    rel = imp.module if "/" in imp.module else imp.module.replace(".", "/")
+    if not rel or rel.startswith(("/", ".")):
+        return []
+    cands = (f"{rel}.lua", f"{rel}/init.lua")
+    for root in _LUA_ROOTS:
+        if hit := next((_join(root, c) for c in cands if _join(root, c) in ctx.paths), None):
+            return [hit]
+    found = [p for c in cands for p in _by_suffix(c, ctx)
+             if posixpath.basename(p[:-len(c)].rstrip("/")) in _LUA_ROOTS[1:]]
+    best = _closest(path, found) if found else []
+    return best if len(best) == 1 else []
+
+
+# the script's own directory, as scripts spell it: $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"),
+# $(cd "$(dirname …)" && pwd), ${BASH_SOURCE%/*}, ${0%/*}
+_SH_SCRIPT_DIR = re.compile(
+    r'^(?:(?:\$\(\s*cd\s+"?)?\$\(dirname\s+"?\$\{?(?:0|BASH_SOURCE(?:\[0\])?)\}?"?\)"?(?:\s*(?:&&|;)\s*pwd(?:\s+-P)?\s*\))?'
+    r'|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\})/')
+_SH_VARIABLE = re.compile(r"^(?:(?:\$\w+|\$\{\w+\})/)+")  # `$ROOT/`, `${ROOT}/$LIBDIR/`
+
+
+def _shell(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`source lib/x.sh` → beside the script, else from the repository root; `. "$(dirname "$0")/x.sh"`
+    → beside the script; `source "$ROOT/$LIB/lib/x.sh"` → lib/x.sh beside the script, else the one
+    file whose path ends in lib/x.sh (two segments at least). Anything else computed at run time: no edge."""
+    module = imp.module.strip("\"'")
+    here = posixpath.dirname(path)
+    if m := _SH_SCRIPT_DIR.match(module):
+        rest, roots = module[m.end():], [here]
+    elif m := _SH_VARIABLE.match(module):
+        rest, roots = module[m.end():], [here]
+    else:
+        rest, roots = module, [here, ""]
+    if not rest or "$" in rest or "`" in rest or rest.startswith("/"):
+        return []
+    for root in roots:
+        if (hit := _norm(_join(root, rest))) in ctx.paths:
+            return [hit]
+    if m and not _SH_SCRIPT_DIR.match(module) and rest.count("/") >= 1:
+        cands = _by_suffix(_norm(rest) or "", ctx)
+        return cands if len(cands) == 1 else []
+    return []
+
+
+def _elixir(path: str, imp: Import, ctx: RepoContext) -> list[str]:
+    """`alias Foo.Bar` (import/require/use) → the files defining `defmodule Foo.Bar` (nested definitions
+    included); `alias Foo.{A, B}` → Foo.A's and Foo.B's. A module the repository does not define: nothing."""
+    names = [f"{imp.module}.{n}" for n in imp.names] if imp.names else [imp.module]
+    return [f for name in names for f in ctx.elixir_modules.get(name, ())]
+
+
+RESOLVERS_A: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
+    "kotlin": _kotlin_scala,
+    "scala": _kotlin_scala,
+    "swift": _swift,
+    "lua": _lua,
+    "shell": _shell,
+    "elixir": _elixir,
+}
+
+
 # ---- Haskell, Zig, Dart, OCaml, Objective-C, Solidity, Vue/Svelte ---------------------------------------
 
 # manifests these resolvers read (they reach the index as text: .cabal, yaml, dune, toml, txt, zig)
@@ -956,6 +1150,7 @@ RESOLVERS: dict[str, Callable[[str, Import, RepoContext], list[str]]] = {
     "csharp": _csharp,
     "ruby": _ruby,
     "php": _php,
+    **RESOLVERS_A,
     **RESOLVERS_B,
 }
 
