@@ -145,8 +145,9 @@ def profile(engine, tasks: list[str], budget: int) -> dict:
         for suffix, name, label in PROFILE_STAGES:
             if func == name and file.endswith("contextpack/" + suffix):
                 stages[label] = stages.get(label, 0.0) + ct / n * 1000
-    top = sorted(((tt / n * 1000, func if file == "~" else f"{Path(file).name}:{func}") for (file, _l, func), (_c, _n, tt, _ct, _cl)
-                  in stats.items()), reverse=True)[:15]
+    own = ((tt / n * 1000, func if file == "~" else f"{Path(file).name}:{func}")
+           for (file, _l, func), (_c, _n, tt, _ct, _cl) in stats.items())
+    top = sorted(own, reverse=True)[:15]
     return {"stages": stages, "top": top}
 
 
@@ -242,8 +243,8 @@ def run(args: argparse.Namespace) -> str:
     for label, code in labels:
         print(f"{label}: indexing and preparing ({code})", file=sys.stderr)
         sides.append(Side(label, code, args, tree, tasks))
-        print(f"{label}: ready (index {sides[-1].ready['index_s']:.1f} s, prepare {sides[-1].ready['prepare_s']:.1f} s)",
-              file=sys.stderr)
+        ready = sides[-1].ready
+        print(f"{label}: ready (index {ready['index_s']:.1f} s, prepare {ready['prepare_s']:.1f} s)", file=sys.stderr)
     results: dict[tuple[str, int], list[dict]] = {(s.label, b): [] for s in sides for b in budgets}
     differing: dict[int, int] = {b: 0 for b in budgets}
     unstable: dict[tuple[str, int], int] = {(s.label, b): 0 for s in sides for b in budgets}
@@ -307,8 +308,8 @@ def report(args, started, version, load_before, load_after, tree, tasks, budgets
             lines.append(f"| {side.label} | {len(rs)} | " + " | ".join(ms(x) for x in row) + " |")
         if len(sides) == 2:
             cur, base = rows[sides[0].label], rows[sides[1].label]
-            lines.append(f"| ratio current / baseline | | " + " | ".join(f"{c / b:.2f}" if b else "–"
-                                                                      for c, b in zip(cur, base)) + " |")
+            ratios = [f"{c / b:.2f}" if b else "–" for c, b in zip(cur, base, strict=True)]
+            lines.append("| ratio current / baseline | | " + " | ".join(ratios) + " |")
         lines.append("")
         if len(sides) == 2:
             lines.append(f"Packs whose bundles differ between the two sides: **{differing[budget]}** of "

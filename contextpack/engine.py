@@ -37,13 +37,13 @@ from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
 from .snapshot import Snapshot
+from .sources import SourceCache, split_lines
 from .store import RefreshStats, Store, default_index_path
 from .task import TaskQuery, analyze_task
 from .tokens import DEFAULT_ENCODING, Tokenizer, get_tokenizer
 
 # a pack that finds a shown file changed on disk refreshes and packs again, this many times at most
 STALE_RETRIES = 3
-MAX_LINE_TOKEN_ENTRIES = 20_000  # files whose per-line token counts are kept (by content hash)
 MAX_READ_LINES = 20_000  # read_range answers at most this many lines
 
 
@@ -79,7 +79,7 @@ class Engine:
         self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
         self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
-        self._line_tokens: dict[tuple[str, str], list[int | None]] = {}  # (sha256, encoding) → line counts
+        self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
 
     @property
     def store(self) -> Store:
@@ -227,22 +227,12 @@ class Engine:
     def _source(self, snap: Snapshot, path: str, language: str, tokenizer: Tokenizer) -> SourceFile | None:
         """The file as the packer sees it, or None when it is not the content `snap` indexed."""
         row = snap.file(path)
-        try:
-            data = (self.root / path).read_bytes()
-        except OSError:
-            return None
-        sha = hashlib.sha256(data).hexdigest()
-        if row is None or sha != row.sha256:
-            return None
-        lines = _lines(data)
-        key = (sha, tokenizer.name)
-        counts = self._line_tokens.get(key)
-        if counts is None:  # filled in place by the packer, line by line, as it needs them
-            if len(self._line_tokens) > MAX_LINE_TOKEN_ENTRIES:
-                self._line_tokens.clear()
-            counts = self._line_tokens[key] = [None] * len(lines)
-        return SourceFile(path, language, sha, lines, snap.store.definitions(path), counts, tokenizer.count,
-                          import_lines=sorted({i.line for i in snap.store.imports(path)}))
+
+        def build(sha: str, lines: list[str]) -> SourceFile:
+            return SourceFile(path, language, sha, lines, snap.store.definitions(path), [None] * len(lines),
+                              tokenizer.count, import_lines=sorted({i.line for i in snap.store.imports(path)}))
+
+        return self._sources.get(self.root, path, language, tokenizer, row.sha256 if row else None, build)
 
     # -- expand -------------------------------------------------------------------------------------
 
@@ -389,7 +379,7 @@ class Engine:
             data = target.read_bytes()
         except OSError as err:
             raise NotFoundError(f"{rel} can't be read: {err.strerror or err}") from None
-        lines = _lines(data)
+        lines = split_lines(data)
         total = len(lines)
         start = 1 if start is None else start
         end = total if end is None else min(end, total)
@@ -462,13 +452,6 @@ def checked_path(path: str) -> str:
 def _check_budget(budget: int) -> None:
     if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BUDGET:
         raise RequestError(f"budget must be an integer from 0 to {MAX_BUDGET}, got {budget!r}")
-
-
-def _lines(data: bytes) -> list[str]:
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def _subtract(ranges: list[Range], minus: list[Range]) -> list[Range]:
