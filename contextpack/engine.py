@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, TaskInfo, omitted_ref
 from .config import load_config
-from .contract import build_contract
+from .contract import ContractCache, build_contract
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, git_state
 from .lexical import LexicalCache
@@ -80,6 +80,7 @@ class Engine:
         self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
         self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
+        self._contract_cache = ContractCache()  # what contracts ask of the current index state
 
     @property
     def store(self) -> Store:
@@ -215,7 +216,8 @@ class Engine:
                          else "no file of the repository matches the task")
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
-        contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned)
+        contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned,
+                                  cache=self._contract_cache.for_state(snap.digest))
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
             # the task is echoed as a reader would see it: a pasted .env or diff leaves redacted
@@ -230,7 +232,8 @@ class Engine:
 
         def build(sha: str, lines: list[str]) -> SourceFile:
             return SourceFile(path, language, sha, lines, snap.store.definitions(path), [None] * len(lines),
-                              tokenizer.count, import_lines=sorted({i.line for i in snap.store.imports(path)}))
+                              tokenizer.count, import_lines=sorted({i.line for i in snap.store.imports(path)}),
+                              count_line=tokenizer.count_line)
 
         return self._sources.get(self.root, path, language, tokenizer, row.sha256 if row else None, build)
 

