@@ -277,7 +277,7 @@ def run(args: argparse.Namespace) -> str:
 
 
 def ms(x: float) -> str:
-    return f"{x * 1000:.0f}"
+    return "–" if x != x else f"{x * 1000:.0f}"  # NaN: no such packs (one pass only)
 
 
 def report(args, started, version, load_before, load_after, tree, tasks, budgets, sides, results, differing,
@@ -294,21 +294,23 @@ def report(args, started, version, load_before, load_after, tree, tasks, budgets
     for budget in budgets:
         lines += [f"## {budget:,} tokens", "",
                   "| code | packs | CPU p50 | CPU p95 | CPU p99 | CPU mean | wall p50 | wall p95 | wall p99 "
-                  "| first pass: CPU p50 | CPU p95 | wall p95 |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| first pass: CPU p50 | CPU p95 | wall p95 | later passes: CPU p50 | CPU p95 | wall p95 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         rows = {}
         for side in sides:
             rs = results[(side.label, budget)]
             cpu, wall = [r["cpu"] for r in rs], [r["wall"] for r in rs]
             first = [r for r in rs if r["rep"] == 0]
+            later = [r for r in rs if r["rep"] > 0]
             fc, fw = [r["cpu"] for r in first], [r["wall"] for r in first]
+            lc, lw = [r["cpu"] for r in later], [r["wall"] for r in later]
             row = [pct(cpu, 50), pct(cpu, 95), pct(cpu, 99), statistics.fmean(cpu), pct(wall, 50), pct(wall, 95),
-                   pct(wall, 99), pct(fc, 50), pct(fc, 95), pct(fw, 95)]
+                   pct(wall, 99), pct(fc, 50), pct(fc, 95), pct(fw, 95), pct(lc, 50), pct(lc, 95), pct(lw, 95)]
             rows[side.label] = row
             lines.append(f"| {side.label} | {len(rs)} | " + " | ".join(ms(x) for x in row) + " |")
         if len(sides) == 2:
             cur, base = rows[sides[0].label], rows[sides[1].label]
-            ratios = [f"{c / b:.2f}" if b else "–" for c, b in zip(cur, base, strict=True)]
+            ratios = [f"{c / b:.2f}" if b and b == b and c == c else "–" for c, b in zip(cur, base, strict=True)]
             lines.append("| ratio current / baseline | | " + " | ".join(ratios) + " |")
         lines.append("")
         if len(sides) == 2:

@@ -168,20 +168,31 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     shown = {f.path: sel.ranges for f, sel in packed.items}
     preserve: list[Preserve] = []
     evidence: dict[str, list[str]] = {}
+    is_test: dict[str, bool] = {}  # path → is_test_path(path), for this contract
     for path in owned:
         users_of = ask("users_of", path, lambda p=path: graph.users_of(p))
         defs = ask("definitions", path, lambda p=path: store.definitions(p))
         kind_of = {d.qualname: d.kind for d in defs}
+        ranges = shown.get(path, [])
         for d in defs:
-            users = [u for u in users_of.get(d.qualname, []) if u not in owned_set]
+            users = users_of.get(d.qualname)
+            if not users:
+                continue
+            callers = []
             for u in users:
-                if is_test_path(u):
+                if u in owned_set:
+                    continue
+                test = is_test.get(u)
+                if test is None:
+                    test = is_test[u] = is_test_path(u)
+                if test:
                     evidence.setdefault(u, []).append(d.name)
-            callers = [u for u in users if not is_test_path(u)]
-            visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
+                else:
+                    callers.append(u)
             # public: not private by name, and not local to a function (a nested helper has no callers)
-            local = kind_of.get(d.parent or "") in ("function", "method")
-            if callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local:
+            if callers and not d.name.startswith("_") and d.kind != "variable" \
+                    and kind_of.get(d.parent or "") not in ("function", "method") \
+                    and any(a <= d.end_line and d.start_line <= b for a, b in ranges):
                 preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
         for t in ask("tests_of", path, lambda p=path: graph.tests_of(p)):

@@ -59,6 +59,8 @@ class SourceFile:
     _imports: list[tuple[int, int]] | None = field(init=False, default=None)
     _skeleton: list[tuple[int, int]] | None = field(init=False, default=None)
     _chars: int | None = field(init=False, default=None)
+    _span_costs: dict[tuple, int] = field(init=False, default_factory=dict)  # (lines, gap) → cost
+    _with_headers: dict[tuple, list[tuple[int, int]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
@@ -89,6 +91,29 @@ class SourceFile:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
         n = len(self.lines)
         return merge_ranges([(a if a > 1 else 1, b if b < n else n) for a, b in ranges if a <= n and b >= 1 and a <= b])
+
+    def span_cost(self, lines: tuple[tuple[int, int], ...], gap: int) -> int:
+        """`cost` of a chunk's own ranges, clamped to the file."""
+        key = (lines, gap)
+        n = self._span_costs.get(key)
+        if n is None:
+            n = self._span_costs[key] = self.cost(self.clamp(list(lines)), gap)
+        return n
+
+    def with_headers(self, chunk: Chunk) -> list[tuple[int, int]]:
+        """A definition's own lines plus the signature lines of its enclosing definitions."""
+        key = (chunk.name, chunk.lines)
+        ranges = self._with_headers.get(key)
+        if ranges is None:
+            ranges = list(chunk.lines)
+            defs = self.by_qualname
+            parent = defs.get(chunk.name)
+            parent = defs.get(parent.parent) if parent is not None and parent.parent else None
+            while parent is not None:
+                ranges.append((parent.start_line, self.header_end(parent.start_line)))
+                parent = defs.get(parent.parent) if parent.parent else None
+            self._with_headers[key] = ranges
+        return list(ranges)
 
     @property
     def chars(self) -> int:
@@ -232,17 +257,6 @@ class Packer:
             self.order.append(path)
         return True
 
-    def _chunk_ranges(self, src: SourceFile, chunk: Chunk) -> list[tuple[int, int]]:
-        """A definition's own lines plus the signature lines of its enclosing definitions."""
-        ranges = list(chunk.lines)
-        defs = src.by_qualname
-        parent = defs.get(chunk.name)
-        parent = defs.get(parent.parent) if parent is not None and parent.parent else None
-        while parent is not None:
-            ranges.append((parent.start_line, src.header_end(parent.start_line)))
-            parent = defs.get(parent.parent) if parent.parent else None
-        return ranges
-
     def _current(self, path: str) -> list[tuple[int, int]]:
         sel = self.chosen.get(path)
         return list(sel.ranges) if sel and sel.kind == "snippet" else []
@@ -260,7 +274,7 @@ class Packer:
                 continue
             elif isinstance(what, ChunkCandidate):
                 if sel is None or not sel.shows(what.chunk):
-                    ranges = self._current(f.path) + self._chunk_ranges(self.sources[f.path], what.chunk)
+                    ranges = self._current(f.path) + self.sources[f.path].with_headers(what.chunk)
                     self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
             elif sel is not None:  # the import block joins a file already shown
                 self._try(f.path, "snippet", self._current(f.path) + what, ["its imports"])
@@ -286,7 +300,7 @@ class Packer:
                 continue
             chunks = [c for c in self.ranking.chunks_in(f.path) if c.score > 0][:_CHUNKS_PER_FILE]
             for k, c in enumerate(chunks):
-                cost = src.cost(src.clamp(list(c.chunk.lines)), self.gap)
+                cost = src.span_cost(c.chunk.lines, self.gap)
                 out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))
             if chunks and (imports := src.imports()):
                 cost = src.cost(imports, self.gap)
@@ -300,7 +314,7 @@ class Packer:
         for path in self.order:
             sel = self.chosen[path]
             sel.content = render(self.sources[path], sel.ranges)
-            sel.tokens = self.tok.count(sel.content)
+            sel.tokens = self.tok.count_text(sel.content)
         self.used = sum(self.chosen[p].tokens for p in self.order)
         while self.used > self.budget and self.order:
             worst = min(self.order, key=lambda p: (self.chosen[p].score, p))

@@ -123,8 +123,12 @@ def test_contract_answers_follow_the_index_state(tmp_path):
     assert "shop/refunds.py" in callers, after.contract.preserve
 
 
-def test_a_kept_line_count_is_the_exact_count():
+def test_a_kept_count_is_the_exact_count():
     tok = get_tokenizer()
     lines = ["\n", "    return None\n", "naïve café – “quoted” 🎉\n", "x = {'a': [1, 2, 3]}  # ⋮\n", "\t\t}\n"]
-    for line in lines * 2:  # second round from the memo
-        assert tok.count_line(line) == tok.count(line)
+    texts = ["".join(lines), "".join(reversed(lines)) * 50, ""]
+    for _ in range(2):  # second round from the memos
+        for line in lines:
+            assert tok.count_line(line) == tok.count(line)
+        for text in texts:
+            assert tok.count_text(text) == tok.count(text)
