@@ -156,7 +156,7 @@ def profile(engine, tasks: list[str], budget: int) -> dict:
 class Side:
     def __init__(self, label: str, code: Path, args: argparse.Namespace, tree: Path, tasks: list[str]):
         self.label, self.code = label, code
-        index = args.work_dir / f"index-{label.replace(' ', '_')}.sqlite"
+        index = args.work_dir / f"index-{label.replace(' ', '_')}-{tree.name}.sqlite"
         env = {**os.environ, "PYTHONPATH": str(code)}
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repo", str(tree), "--index", str(index),
                "--expect-code", str(code)]

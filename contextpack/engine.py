@@ -28,7 +28,7 @@ from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, Ta
 from .config import load_config
 from .contract import ContractCache, build_contract
 from .errors import AccessError, NotFoundError, RequestError, StaleError
-from .history import cochange, git_state
+from .history import cochange, git_state, head_commit
 from .lexical import LexicalCache
 from .models import MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
@@ -182,9 +182,11 @@ class Engine:
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
               tolerate_changes: bool, owned: list[str] | None = None) -> Bundle:
-        commit, dirty = git_state(self.root)  # runs no program the repository configures
-        if self._history is None or self._history[0] != commit:
-            self._history = (commit, cochange(self.root) if commit else {})
+        # git status is a child process (tens of ms on a large tree): it runs while this thread ranks
+        state = _Background(git_state, self.root)  # runs no program the repository configures
+        head = head_commit(self.root)
+        if self._history is None or self._history[0] != head:
+            self._history = (head, cochange(self.root) if head else {})
         ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1])
         notes = []
         sources: dict[str, SourceFile] = {}
@@ -218,6 +220,7 @@ class Engine:
             notes.append("the task text was cut to its first 200,000 characters")
         contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned,
                                   cache=self._contract_cache.for_state(snap.digest))
+        commit, dirty = state.result()
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
             # the task is echoed as a reader would see it: a pasted .env or diff leaves redacted
@@ -426,6 +429,28 @@ class Engine:
             if snap.digest != digest:
                 return None
             return {f.path: f.sha256 for f in snap.store.files()}
+
+
+class _Background:
+    """One call on its own thread, for work that waits on a child process while the caller computes."""
+
+    def __init__(self, fn: Callable, *args: object):
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as err:  # handed to the caller in result()
+            self._error = err
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def settle_heap() -> None:
