@@ -47,7 +47,7 @@ PROFILE_STAGES = [  # (file, function, label): cumulative CPU per pack in the pr
     ("engine.py", "_pack", "whole pack (`Engine._pack`)"),
     ("rank.py", "rank", "ranking (`rank.rank`)"),
     ("engine.py", "_source", "shown files: read, hash, definitions (`Engine._source`)"),
-    ("engine.py", "_sources", "shown files: read, hash, definitions (`Engine._sources`)"),
+    ("sources.py", "get", "… of which kept between packs (`SourceCache.get`)"),
     ("pack.py", "_candidates", "candidates (`Packer._candidates`)"),
     ("pack.py", "run", "selection, all of it (`Packer.run`)"),
     ("pack.py", "_finalize", "render + exact count (`Packer._finalize`)"),
