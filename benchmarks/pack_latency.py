@@ -71,6 +71,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="then one more pass per side under cProfile (CPU clock): where the time goes")
     p.add_argument("--repo", type=Path, help="tree to pack (default: Django at --commit from --mirror)")
+    p.add_argument("--git", action="store_true",
+                   help="pack a git work tree of that commit (a --shared clone of the mirror), as users' trees\n"
+                        "are: each pack then also asks git whether the tree is dirty")
     p.add_argument("--mirror", type=Path, default=DEFAULT_MIRROR)
     p.add_argument("--commit", default=DEFAULT_COMMIT)
     p.add_argument("--dataset", type=Path, default=DATASET)
@@ -220,9 +223,23 @@ def load_tasks(path: Path, n: int) -> list[str]:
 def tree_for(args: argparse.Namespace) -> Path:
     if args.repo:
         return args.repo.resolve()
+    if args.git:
+        return git_tree(args.mirror, args.commit, args.work_dir / "django-git")
     from _materialise import RepoTree
 
     return RepoTree(args.mirror, args.work_dir / "django").checkout(args.commit).root
+
+
+def git_tree(mirror: Path, commit: str, dest: Path) -> Path:
+    """A git work tree of `commit`: a clone sharing the mirror's objects (the mirror is not written)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], capture_output=True, text=True, check=True).stdout.strip()
+
+    if not (dest / ".git").is_dir():
+        git("clone", "--quiet", "--shared", "--no-checkout", str(mirror), str(dest))
+    if git("-C", str(dest), "rev-parse", "HEAD") != git("-C", str(dest), "rev-parse", commit):
+        git("-C", str(dest), "checkout", "--quiet", "--force", "--detach", commit)
+    return dest
 
 
 def run(args: argparse.Namespace) -> str:
@@ -287,7 +304,7 @@ def report(args, started, version, load_before, load_after, tree, tasks, budgets
              f"`{shlex.join(['.venv/bin/python', 'benchmarks/pack_latency.py', *argv])}`", "",
              f"{started} · project {version} · {os.cpu_count()} CPUs · load average "
              f"{load_before[0]:.2f} before, {load_after[0]:.2f} after · tree `{tree.name}`"
-             + (f" at `{args.commit[:12]}`" if not args.repo else "")
+             + (f" at `{args.commit[:12]}`" if not args.repo else "") + (" (a git work tree)" if args.git else "")
              + f" · {len(tasks)} Django tasks × {args.reps} passes, sides alternating", "",
              "CPU is `time.process_time()` of the packing process (the figure to compare when the machine is "
              "shared); wall is `time.perf_counter()`. Milliseconds per pack.", ""]
