@@ -159,7 +159,8 @@ def profile(engine, tasks: list[str], budget: int) -> dict:
 class Side:
     def __init__(self, label: str, code: Path, args: argparse.Namespace, tree: Path, tasks: list[str]):
         self.label, self.code = label, code
-        index = args.work_dir / f"index-{label.replace(' ', '_')}-{tree.name}.sqlite"
+        # per code version: an index keeps the facts of unchanged files as the code that parsed them saw them
+        index = args.work_dir / f"index-{code_version(code)}-{tree.name}.sqlite"
         env = {**os.environ, "PYTHONPATH": str(code)}
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repo", str(tree), "--index", str(index),
                "--expect-code", str(code)]
@@ -186,6 +187,14 @@ class Side:
         if self.proc.stdin:
             self.proc.stdin.close()
         self.proc.wait(60)
+
+
+def code_version(code: Path) -> str:
+    """The commit of a side's code: the project's HEAD, or the baseline's (its directory name)."""
+    if code.name.startswith("code-"):
+        return code.name.removeprefix("code-")
+    head = subprocess.run(["git", "-C", str(code), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
+    return head.stdout.strip() or "current"
 
 
 def baseline_code(rev: str, work: Path) -> tuple[str, Path]:
