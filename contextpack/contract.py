@@ -1,7 +1,7 @@
 """The contract of the work: what the agent owns, may only read, must preserve, and which tests are the
 evidence of done; plus the repository's durable instruction files.
 
-    contract = build_contract(query, packed, ranking, store, graph, root)
+    contract = build_contract(query, packed, store, graph, root, cache=ContractCache().for_state(digest))
     contract.owned, contract.preserve[0].callers
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .bundle import Contract, Evidence, Preserve, Rule
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
@@ -28,6 +30,7 @@ MAX_EVIDENCE = 8  # evidence test files listed
 RESHAPING_TYPES = frozenset({"refactor"})  # task types whose named definitions are not preserved
 MAX_TESTS_PER_FILE = 25  # more cases than this in one file using owned code: the command runs the whole file
 MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests are calls) up to this size
+MAX_CACHED_ANSWERS = 4096  # per index state: (question, path) answers a ContractCache keeps
 
 
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
@@ -37,6 +40,46 @@ _NAMED_FLOOR = 0.5  # … or under this share, when the task already named the f
 _STRONG = ("mentioned in task", "in stack trace")  # the task names the file
 _DEFINES = "defines `"  # … or a definition in it ("defines `X` mentioned in task")
 _MAX_DEFINERS = 1  # … that no other shown file defines
+
+
+_MISSING = object()
+
+
+class ContractCache:
+    """Answers about one index state that every contract asks again (who uses an owned file's definitions,
+    which tests cover it, a file's definitions, a test file's cases): a pure function of the state and the
+    path, so kept until the state changes. The engine owns one; `for_state` gives the answers of a digest,
+    afresh when the digest is new (a pack still on the older state keeps its own)."""
+
+    def __init__(self, max_entries: int = MAX_CACHED_ANSWERS):
+        self.max_entries = max_entries
+        self._current = StateAnswers("", max_entries)
+
+    def for_state(self, digest: str) -> StateAnswers:
+        current = self._current
+        if current.digest != digest:
+            current = self._current = StateAnswers(digest, self.max_entries)
+        return current
+
+
+class StateAnswers:
+    def __init__(self, digest: str, max_entries: int):
+        self.digest, self.max_entries = digest, max_entries
+        self._answers: dict[tuple[str, str], Any] = {}
+
+    def get(self, question: str, path: str, compute: Callable[[], Any]) -> Any:
+        key = (question, path)
+        value = self._answers.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            if len(self._answers) >= self.max_entries:
+                self._answers.clear()
+            self._answers[key] = value
+        return value
+
+
+def _uncached(_question: str, _path: str, compute: Callable[[], Any]) -> Any:
+    return compute()
 
 
 def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
@@ -115,7 +158,9 @@ def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
 
 
 def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: RepoGraph, root: Path,
-                   owned_pins: list[str] | None = None) -> Contract:
+                   owned_pins: list[str] | None = None, cache: StateAnswers | None = None) -> Contract:
+    """`cache`: answers kept from earlier contracts on the same index state (`ContractCache.for_state`)."""
+    ask = cache.get if cache is not None else _uncached
     config = load_contract_config(root)
     owned, owned_reasons = _owned(query, packed, owned_pins, config,
                                   graph.paths if owned_pins else None)
@@ -126,45 +171,58 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     # a refactoring that names a definition is there to change it: its signature is the work, not the contract
     reshaped = {i.rsplit(".", 1)[-1] for i in query.identifiers} if query.type in RESHAPING_TYPES else set()
     evidence: dict[str, list[str]] = {}
+    is_test: dict[str, bool] = {}  # path → is_test_path(path), for this contract
     for path in owned:
-        users_of = graph.users_of(path)
-        defs = store.definitions(path)
+        users_of = ask("users_of", path, lambda p=path: graph.users_of(p))
+        defs = ask("definitions", path, lambda p=path: store.definitions(p))
         kind_of = {d.qualname: d.kind for d in defs}
+        ranges = shown.get(path, [])
         for d in defs:
-            users = [u for u in users_of.get(d.qualname, []) if u not in owned_set]
+            users = users_of.get(d.qualname)
+            if not users:
+                continue
+            callers = []
             for u in users:
-                if is_test_path(u):
+                if u in owned_set:
+                    continue
+                test = is_test.get(u)
+                if test is None:
+                    test = is_test[u] = is_test_path(u)
+                if test:
                     evidence.setdefault(u, []).append(d.name)
-            callers = [u for u in users if not is_test_path(u)]
-            visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
+                else:
+                    callers.append(u)
             # public: not private by name, and not local to a function (a nested helper has no callers)
-            local = kind_of.get(d.parent or "") in ("function", "method")
-            if (callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local
-                    and d.name not in reshaped):
+            if callers and not d.name.startswith("_") and d.kind != "variable" and d.name not in reshaped \
+                    and kind_of.get(d.parent or "") not in ("function", "method") \
+                    and any(a <= d.end_line and d.start_line <= b for a, b in ranges):
                 preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
-        for t in graph.tests_of(path):
+        for t in ask("tests_of", path, lambda p=path: graph.tests_of(p)):
             evidence.setdefault(t, [])
     chosen = sorted(evidence.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))[:MAX_EVIDENCE]
-    ev, commands = _runnable(chosen, store, root)
+    ev, commands = _runnable(chosen, store, root, ask)
     preserve.sort(key=lambda p: (p.path, p.qualname))
     return Contract(owned=owned, read_only=read_only, preserve=preserve[:20], evidence=ev,
                     rules=_rules(root, owned, config.contract.rules), commands=commands, owned_reasons=owned_reasons)
 
 
-def select_tests(path: str, store: Store, root: Path, names: set[str]) -> tuple[str, Runner | None, list[TestCase]]:
+def select_tests(path: str, store: Store, root: Path, names: set[str],
+                 ask: Callable[[str, str, Callable[[], Any]], Any] = _uncached,
+                 ) -> tuple[str, Runner | None, list[TestCase]]:
     """A test file's runner and the cases in it that use any of `names` (none found: the whole file)."""
-    row = store.file(path)
+    row = ask("file", path, lambda: store.file(path))
     language = row.language if row else ""
-    runner = detect_runner(root, path, language)
-    source = None
-    if language not in ("python", "go", "rust", "java", "php"):
+    runner = detect_runner(root, path, language)  # reads manifests, which need not be indexed: never kept
+    if language in ("python", "go", "rust", "java", "php"):  # cases from the index alone
+        cases = ask("test_cases", path, lambda: test_cases(path, language, store.definitions(path)))
+    else:
         try:
             data = (root / path).read_bytes()
             source = data[:MAX_TEST_SOURCE_BYTES].decode("utf-8", errors="replace")
         except OSError:
             source = None
-    cases = test_cases(path, language, store.definitions(path), source)
+        cases = test_cases(path, language, store.definitions(path), source)
     lines = sorted(store.reference_lines(path, names))
     using = [c for c in cases if bisect.bisect_left(lines, c.start_line) < bisect.bisect_right(lines, c.end_line)]
     if len(using) > MAX_TESTS_PER_FILE:
@@ -172,13 +230,14 @@ def select_tests(path: str, store: Store, root: Path, names: set[str]) -> tuple[
     return language, runner, using
 
 
-def _runnable(chosen: list[tuple[str, list[str]]], store: Store, root: Path) -> tuple[list[Evidence], dict[str, str]]:
+def _runnable(chosen: list[tuple[str, list[str]]], store: Store, root: Path,
+              ask: Callable[[str, str, Callable[[], Any]], Any]) -> tuple[list[Evidence], dict[str, str]]:
     ev: list[Evidence] = []
     by_runner: dict[Runner, list[tuple[str, list[TestCase]]]] = {}
     for t, names in chosen:
         reason = (f"uses {', '.join(f'`{n}`' for n in sorted(set(names))[:4])} from owned code"
                   if names else "imports owned code")
-        _, runner, cases = select_tests(t, store, root, set(names))
+        _, runner, cases = select_tests(t, store, root, set(names), ask)
         cmd = command(runner, [(t, cases)]).display if runner else None
         if runner:
             by_runner.setdefault(runner, []).append((t, cases))

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, TaskInfo, omitted_ref
 from .config import load_config
-from .contract import build_contract
+from .contract import ContractCache, build_contract
 from .contract_config import load_contract_config
 from .errors import AccessError, NotFoundError, RequestError, StaleError
-from .history import cochange, git_state
+from .history import cochange, git_state, head_commit
 from .lexical import LexicalCache
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
@@ -38,13 +38,13 @@ from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
 from .snapshot import Snapshot
+from .sources import SourceCache, split_lines
 from .store import RefreshStats, Store, default_index_path
 from .task import TaskQuery, analyze_task
 from .tokens import DEFAULT_ENCODING, Tokenizer, get_tokenizer
 
 # a pack that finds a shown file changed on disk refreshes and packs again, this many times at most
 STALE_RETRIES = 3
-MAX_LINE_TOKEN_ENTRIES = 20_000  # files whose per-line token counts are kept (by content hash)
 MAX_READ_LINES = 20_000  # read_range answers at most this many lines
 
 
@@ -80,7 +80,8 @@ class Engine:
         self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
         self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
-        self._line_tokens: dict[tuple[str, str], list[int | None]] = {}  # (sha256, encoding) → line counts
+        self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
+        self._contract_cache = ContractCache()  # what contracts ask of the current index state
 
     @property
     def store(self) -> Store:
@@ -163,6 +164,7 @@ class Engine:
         with self.snapshot():
             pass
         get_tokenizer(DEFAULT_ENCODING)
+        scrub("", "prepare.py")  # loads the secret detectors (~0.2 s) now rather than in the first pack
 
     # -- pack ---------------------------------------------------------------------------------------
 
@@ -191,9 +193,11 @@ class Engine:
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
               tolerate_changes: bool, owned: list[str] | None = None) -> Bundle:
-        commit, dirty = git_state(self.root)  # runs no program the repository configures
-        if self._history is None or self._history[0] != commit:
-            self._history = (commit, cochange(self.root) if commit else {})
+        # git status is a child process (tens of ms on a large tree): it runs while this thread ranks
+        state = _Background(git_state, self.root)  # runs no program the repository configures
+        head = head_commit(self.root)
+        if self._history is None or self._history[0] != head:
+            self._history = (head, cochange(self.root) if head else {})
         ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1])
         notes = []
         sources: dict[str, SourceFile] = {}
@@ -225,7 +229,9 @@ class Engine:
                          else "no file of the repository matches the task")
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
-        contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned)
+        contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned,
+                                  cache=self._contract_cache.for_state(snap.digest))
+        commit, dirty = state.result()
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
             # the task is echoed as a reader would see it: a pasted .env or diff leaves redacted
@@ -237,22 +243,13 @@ class Engine:
     def _source(self, snap: Snapshot, path: str, language: str, tokenizer: Tokenizer) -> SourceFile | None:
         """The file as the packer sees it, or None when it is not the content `snap` indexed."""
         row = snap.file(path)
-        try:
-            data = (self.root / path).read_bytes()
-        except OSError:
-            return None
-        sha = hashlib.sha256(data).hexdigest()
-        if row is None or sha != row.sha256:
-            return None
-        lines = _lines(data)
-        key = (sha, tokenizer.name)
-        counts = self._line_tokens.get(key)
-        if counts is None:  # filled in place by the packer, line by line, as it needs them
-            if len(self._line_tokens) > MAX_LINE_TOKEN_ENTRIES:
-                self._line_tokens.clear()
-            counts = self._line_tokens[key] = [None] * len(lines)
-        return SourceFile(path, language, sha, lines, snap.store.definitions(path), counts, tokenizer.count,
-                          import_lines=sorted({i.line for i in snap.store.imports(path)}))
+
+        def build(sha: str, lines: list[str]) -> SourceFile:
+            return SourceFile(path, language, sha, lines, snap.store.definitions(path), [None] * len(lines),
+                              tokenizer.count, import_lines=sorted({i.line for i in snap.store.imports(path)}),
+                              count_line=tokenizer.count_line)
+
+        return self._sources.get(self.root, path, language, tokenizer, row.sha256 if row else None, build)
 
     # -- expand -------------------------------------------------------------------------------------
 
@@ -399,7 +396,7 @@ class Engine:
             data = target.read_bytes()
         except OSError as err:
             raise NotFoundError(f"{rel} can't be read: {err.strerror or err}") from None
-        lines = _lines(data)
+        lines = split_lines(data)
         total = len(lines)
         start = 1 if start is None else start
         end = total if end is None else min(end, total)
@@ -445,6 +442,28 @@ class Engine:
             return {f.path: f.sha256 for f in snap.store.files()}
 
 
+class _Background:
+    """One call on its own thread, for work that waits on a child process while the caller computes."""
+
+    def __init__(self, fn: Callable, *args: object):
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as err:  # handed to the caller in result()
+            self._error = err
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def settle_heap() -> None:
     """Collect garbage once and move what is left out of the cyclic collector's sight (gc.freeze).
 
@@ -472,13 +491,6 @@ def checked_path(path: str) -> str:
 def _check_budget(budget: int) -> None:
     if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BUDGET:
         raise RequestError(f"budget must be an integer from 0 to {MAX_BUDGET}, got {budget!r}")
-
-
-def _lines(data: bytes) -> list[str]:
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def _subtract(ranges: list[Range], minus: list[Range]) -> list[Range]:

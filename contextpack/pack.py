@@ -39,7 +39,9 @@ _MIN_COST = 50  # tokens: cheaper items are not preferred for being cheaper stil
 
 @dataclass
 class SourceFile:
-    """One file as the packer sees it: lines (secrets redacted on demand), definitions, sha256."""
+    """One version of a file as the packer sees it: lines (secrets redacted on demand), definitions,
+    sha256. Everything derived from it is a function of that content, memoised here, so an engine that
+    keeps the object between packs (see `sources.py`) pays for each only once."""
 
     path: str
     language: str
@@ -47,13 +49,23 @@ class SourceFile:
     lines: list[str]
     definitions: list[DefinitionRow]
     line_tokens: list[int | None]  # tokens of each line with its newline, counted alone, filled on demand
-    count: Callable[[str], int]
+    count: Callable[[str], int]  # exact tokens of a text (the whole file)
     import_lines: list[int] = field(default_factory=list)  # first lines of the file's import statements
+    count_line: Callable[[str], int] | None = None  # the same for one line (memoised); None: `count`
     redactor: Redactor = field(init=False)
     _whole: int | None = None
+    _headers: dict[int, int] = field(init=False, default_factory=dict)  # start line → header_end
+    _by_qualname: dict[str, DefinitionRow] | None = field(init=False, default=None)
+    _imports: list[tuple[int, int]] | None = field(init=False, default=None)
+    _skeleton: list[tuple[int, int]] | None = field(init=False, default=None)
+    _chars: int | None = field(init=False, default=None)
+    _span_costs: dict[tuple, int] = field(init=False, default_factory=dict)  # (lines, gap) → cost
+    _with_headers: dict[tuple, list[tuple[int, int]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
+        # found now, before any pack can share this object: the lazy scan fills a set in place
+        self.redactor._key_lines  # noqa: B018
 
     def cost(self, ranges: list[tuple[int, int]], gap: int) -> int:
         """Tokens of the rendered ranges. A whole file is counted exactly in one call; other ranges add
@@ -65,21 +77,61 @@ class SourceFile:
             return self._whole
         counts, total = self.line_tokens, gap * max(len(ranges) - 1, 0)
         for a, b in ranges:
-            for i in range(a - 1, b):
-                n = counts[i]
-                if n is None:
-                    n = counts[i] = self.count(self.lines[i] + "\n")
-                total += n
+            seg = counts[a - 1:b]
+            if None in seg:
+                count = self.count_line or self.count
+                for i in range(a - 1, b):
+                    if counts[i] is None:
+                        counts[i] = count(self.lines[i] + "\n")
+                seg = counts[a - 1:b]
+            total += sum(seg)
         return total
 
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
         n = len(self.lines)
-        return merge_ranges([(max(a, 1), min(b, n)) for a, b in ranges if a <= n and b >= 1 and a <= b])
+        return merge_ranges([(a if a > 1 else 1, b if b < n else n) for a, b in ranges if a <= n and b >= 1 and a <= b])
+
+    def span_cost(self, lines: tuple[tuple[int, int], ...], gap: int) -> int:
+        """`cost` of a chunk's own ranges, clamped to the file."""
+        key = (lines, gap)
+        n = self._span_costs.get(key)
+        if n is None:
+            n = self._span_costs[key] = self.cost(self.clamp(list(lines)), gap)
+        return n
+
+    def with_headers(self, chunk: Chunk) -> list[tuple[int, int]]:
+        """A definition's own lines plus the signature lines of its enclosing definitions."""
+        key = (chunk.name, chunk.lines)
+        ranges = self._with_headers.get(key)
+        if ranges is None:
+            ranges = list(chunk.lines)
+            defs = self.by_qualname
+            parent = defs.get(chunk.name)
+            parent = defs.get(parent.parent) if parent is not None and parent.parent else None
+            while parent is not None:
+                ranges.append((parent.start_line, self.header_end(parent.start_line)))
+                parent = defs.get(parent.parent) if parent.parent else None
+            self._with_headers[key] = ranges
+        return list(ranges)
+
+    @property
+    def chars(self) -> int:
+        if self._chars is None:
+            self._chars = sum(map(len, self.lines))
+        return self._chars
+
+    @property
+    def by_qualname(self) -> dict[str, DefinitionRow]:
+        if self._by_qualname is None:
+            self._by_qualname = {d.qualname: d for d in self.definitions}
+        return self._by_qualname
 
     def imports(self) -> list[tuple[int, int]]:
         """Ranges of the file's import statements outside any definition, each extended to its closing
         bracket, with short gaps between them (blank lines, comments) closed."""
+        if self._imports is not None:
+            return list(self._imports)
         # top-level definitions only: nested ones lie inside them, and there are far fewer of them
         inner = [(d.start_line, d.end_line) for d in self.definitions if d.parent is None and d.kind != "variable"]
         out = []
@@ -94,10 +146,17 @@ class SourceFile:
                     break
                 end += 1
             out.append((ln, min(end, len(self.lines))))
-        return merge_ranges(out, slack=2)
+        self._imports = merge_ranges(out, slack=2)
+        return list(self._imports)
 
     def header_end(self, start: int) -> int:
         """Last line of the signature that starts at `start` (decorators and multi-line parameters)."""
+        end = self._headers.get(start)
+        if end is None:
+            end = self._headers[start] = self._header_end(start)
+        return end
+
+    def _header_end(self, start: int) -> int:
         last = min(start + _HEADER_LINES - 1, len(self.lines))
         for n in range(start, last + 1):
             code = self.lines[n - 1].rstrip()
@@ -106,6 +165,13 @@ class SourceFile:
             if code.endswith((":", "{")) or (self.language != "python" and code.endswith(";")):
                 return n
         return start
+
+    def skeleton(self) -> list[tuple[int, int]]:
+        """The signature lines of every definition but variables."""
+        if self._skeleton is None:
+            self._skeleton = [(d.start_line, self.header_end(d.start_line)) for d in self.definitions
+                              if d.kind not in ("variable",) and d.start_line <= len(self.lines)]
+        return list(self._skeleton)
 
 
 class _Candidate(NamedTuple):
@@ -140,11 +206,18 @@ class PackResult:
 def merge_ranges(ranges: list[tuple[int, int]], slack: int = 0) -> list[tuple[int, int]]:
     """Sorted, overlapping or adjacent ranges joined; `slack` also closes gaps of up to that many lines."""
     out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1] + 1 + slack:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
+    if not ranges:
+        return out
+    ordered = iter(sorted(ranges))
+    start, end = next(ordered)
+    for a, b in ordered:
+        if a <= end + 1 + slack:
+            if b > end:
+                end = b
         else:
-            out.append((a, b))
+            out.append((start, end))
+            start, end = a, b
+    out.append((start, end))
     return out
 
 
@@ -184,21 +257,6 @@ class Packer:
             self.order.append(path)
         return True
 
-    def _chunk_ranges(self, src: SourceFile, chunk: Chunk) -> list[tuple[int, int]]:
-        """A definition's own lines plus the signature lines of its enclosing definitions."""
-        ranges = list(chunk.lines)
-        defs = {d.qualname: d for d in src.definitions}
-        parent = defs.get(chunk.name)
-        parent = defs.get(parent.parent) if parent is not None and parent.parent else None
-        while parent is not None:
-            ranges.append((parent.start_line, src.header_end(parent.start_line)))
-            parent = defs.get(parent.parent) if parent.parent else None
-        return ranges
-
-    def _skeleton_ranges(self, src: SourceFile) -> list[tuple[int, int]]:
-        return [(d.start_line, src.header_end(d.start_line)) for d in src.definitions
-                if d.kind not in ("variable",) and d.start_line <= len(src.lines)]
-
     def _current(self, path: str) -> list[tuple[int, int]]:
         sel = self.chosen.get(path)
         return list(sel.ranges) if sel and sel.kind == "snippet" else []
@@ -216,13 +274,13 @@ class Packer:
                 continue
             elif isinstance(what, ChunkCandidate):
                 if sel is None or not sel.shows(what.chunk):
-                    ranges = self._current(f.path) + self._chunk_ranges(self.sources[f.path], what.chunk)
+                    ranges = self._current(f.path) + self.sources[f.path].with_headers(what.chunk)
                     self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
             elif sel is not None:  # the import block joins a file already shown
                 self._try(f.path, "snippet", self._current(f.path) + what, ["its imports"])
         for f in files:  # breadth: skeletons of the files not yet shown
             if f.path not in self.chosen:
-                ranges = self._skeleton_ranges(self.sources[f.path])
+                ranges = self.sources[f.path].skeleton()
                 if ranges:
                     self._try(f.path, "skeleton", ranges, f.reasons)
         self._finalize()
@@ -235,14 +293,14 @@ class Packer:
             src = self.sources[f.path]
             prior = 1 / (r + 1) ** _FILE_DECAY
             # code runs 3-4 characters a token; a file over 12 a token's worth is not small: don't count it
-            small = 0 < sum(map(len, src.lines)) <= _SMALL_FILE * 12
+            small = 0 < src.chars <= _SMALL_FILE * 12
             whole = small and src.cost([(1, len(src.lines))], self.gap)
             if whole and whole <= _SMALL_FILE:
                 out.append(_Candidate(prior / max(whole, _MIN_COST), r, 0, f, "file"))
                 continue
             chunks = [c for c in self.ranking.chunks_in(f.path) if c.score > 0][:_CHUNKS_PER_FILE]
             for k, c in enumerate(chunks):
-                cost = src.cost(src.clamp(list(c.chunk.lines)), self.gap)
+                cost = src.span_cost(c.chunk.lines, self.gap)
                 out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))
             if chunks and (imports := src.imports()):
                 cost = src.cost(imports, self.gap)
@@ -256,7 +314,7 @@ class Packer:
         for path in self.order:
             sel = self.chosen[path]
             sel.content = render(self.sources[path], sel.ranges)
-            sel.tokens = self.tok.count(sel.content)
+            sel.tokens = self.tok.count_text(sel.content)
         self.used = sum(self.chosen[p].tokens for p in self.order)
         while self.used > self.budget and self.order:
             worst = min(self.order, key=lambda p: (self.chosen[p].score, p))
@@ -279,10 +337,10 @@ class Packer:
                 ranges = [(1, len(src.lines))]
                 kind = "file"
             else:
-                nxt = [c for c in self.ranking.chunks_in(f.path) if not sel.shows(c.chunk)]
-                if not nxt:
+                nxt = next((c for c in self.ranking.chunks_in(f.path) if not sel.shows(c.chunk)), None)
+                if nxt is None:
                     continue
-                ranges, kind = src.clamp(list(nxt[0].chunk.lines)), "snippet"
+                ranges, kind = src.clamp(list(nxt.chunk.lines)), "snippet"
             omitted.append((f, Selection(kind, ranges, "", src.cost(ranges, self.gap), f.score, f.reasons)))
         redacted = {p: dict(s.redactor.found) for p, s in self.sources.items() if s.redactor.found and p in self.chosen}
         return PackResult(items, omitted, self.used, redacted)

