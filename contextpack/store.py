@@ -33,7 +33,7 @@ from .parse import FileFacts, Import, Reference, parse_source
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
-SCHEMA_VERSION = 3  # 3: includes keep their brackets, more constructs extracted (older indexes are rebuilt)
+SCHEMA_VERSION = 4  # 4: twelve more languages, C/C++ macro lines, scan verdicts kept (older indexes are rebuilt)
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 # A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
