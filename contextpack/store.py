@@ -29,7 +29,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import IndexStateError
-from .parse import FileFacts, Import, Reference, parse_source
+from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
@@ -441,6 +441,8 @@ class Store:
         # scripts without an `if __name__ == "__main__":` guard); a forked child of a threaded process (a
         # server) can inherit a lock some other thread held, so there the workers come from a fork server
         method = "fork" if threading.active_count() == 1 else "forkserver"
+        if method == "fork":  # forked workers inherit the compiled queries
+            warm_queries({job[2] for job in jobs})
         workers = min(os.cpu_count() or 2, 8)
         with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
             out = []
