@@ -22,7 +22,17 @@
 (fields (field name: (field_name (variable) @name)) @definition.variable)
 (newtype_constructor (record (field name: (field_name (variable) @name)) @definition.variable))
 (declarations (pattern_synonym [
-  (equation synonym: [(constructor) @name (apply function: (constructor) @name) (infix left_operand: (_) operator: (constructor_operator) @name)])
+  ; `pattern P a b c = …`: each argument is one more (apply function: …) around the name (up to six)
+  (equation synonym: [
+    (constructor) @name
+    (apply function: (constructor) @name)
+    (apply function: (apply function: (constructor) @name))
+    (apply function: (apply function: (apply function: (constructor) @name)))
+    (apply function: (apply function: (apply function: (apply function: (constructor) @name))))
+    (apply function: (apply function: (apply function: (apply function: (apply function: (constructor) @name)))))
+    (apply function: (apply function: (apply function: (apply function: (apply function: (apply function: (constructor) @name))))))
+    (infix left_operand: (_) operator: (constructor_operator) @name)
+  ])
   (signature synonym: (constructor) @name)]) @definition.function)
 
 ; ---- imports
