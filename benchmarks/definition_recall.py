@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE))
 from _provenance import project_version  # noqa: E402
 
 from contextpack.engine import Engine  # noqa: E402
-from contextpack.languages import LANGUAGES  # noqa: E402
+from contextpack.languages import CODE_LANGUAGES, LANGUAGES  # noqa: E402
 from contextpack.parse import Import, module_name  # noqa: E402
 from contextpack.resolve import RESOLVERS, RepoContext, resolve_import  # noqa: E402
 
@@ -98,6 +98,9 @@ REPOS = [
          ("ocaml", "ocaml_interface")),
     Repo("objc", "SDWebImage/SDWebImage", "36e79ba485e9bb4d3cd4e3318908866dac5e7b51"),
     Repo("solidity", "OpenZeppelin/openzeppelin-contracts", "fddac901ccdbdb06be90536822936ea765dd9218"),
+    # single-file components: their <script> blocks (ctags has no Vue/Svelte parser: imports and speed only)
+    Repo("vue", "vuejs/vitepress", "ed2bfb266ef788e86d1a73fe3cd7708a4cd5e260"),
+    Repo("svelte", "huntabyte/shadcn-svelte", "bf4f461d88526359d0e96e1950f637912bbeebe7"),
 ]
 
 # Names a colleague's branch may give a language (the registry decides which one exists).
@@ -173,6 +176,7 @@ class Result:
     found: int = 0
     missed: list[tuple[str, int, str, str]] = field(default_factory=list)  # (path, line, kind, name)
     missed_kinds: collections.Counter = field(default_factory=collections.Counter)
+    excluded: dict[tuple[str, str, str], tuple[int, str]] = field(default_factory=dict)  # rule → (n, example)
     imports: int = 0
     internal: int = 0
     resolved_internal: int = 0
@@ -252,9 +256,12 @@ def cold_index(tree: Path, db: Path) -> tuple[float, float]:
 
 # ---- definitions ----------------------------------------------------------------------------------------
 
-def ctags_definitions(tree: Path, by_lang: dict[str, list[str]]) -> list[tuple[str, int, str, str]]:
-    """(path, line, kind, name) of ctags' structural definitions in the given files."""
+def ctags_definitions(tree: Path, by_lang: dict[str, list[str]],
+                      excluded: dict[tuple[str, str, str], tuple[int, str]]) -> list[tuple[str, int, str, str]]:
+    """(path, line, kind, name) of ctags' structural definitions in the given files; the tags a rule leaves
+    out are counted in `excluded` ((parser, kind, rule) → (count, first example))."""
     out = []
+    docs: dict[str, set[int]] = {}
     for lang, paths in sorted(by_lang.items()):
         parser = CTAGS_LANGUAGE[lang]
         kinds = STRUCTURAL_KINDS[parser]
@@ -269,14 +276,10 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]]) -> list[tuple[s
             if tag.get("_type") != "tag" or tag.get("kind") not in kinds or _ANON.match(tag.get("name", "")):
                 continue
             name, pattern = tag["name"], tag.get("pattern", "")
-            if "scope" not in tag and any(p == parser and k == tag["kind"] for p, k, _ in CTAGS_PACKAGE_CLAUSES):
-                continue
-            if name in KEYWORD_NAMES or any(
-                    p == parser and k == tag["kind"] and re.search(rx.replace("NAME", re.escape(name)), pattern)
-                    for p, k, rx, _ in CTAGS_NOT_DEFINITIONS):
-                continue
-            if any(p == parser and k == tag["kind"] and not re.search(rx.replace("NAME", re.escape(name)), pattern)
-                   for p, k, rx, _ in CTAGS_DECLARED_SO):
+            rule = _excluded_by(parser, tag, tree, docs)
+            if rule:
+                n, example = excluded.get((parser, tag["kind"], rule), (0, f"{tag['path']}:{tag.get('line', 0)} `{name}`"))
+                excluded[(parser, tag["kind"], rule)] = (n + 1, example)
                 continue
             if parser == "Ruby":
                 name = _ruby_name(tag["kind"], name, pattern)
@@ -284,9 +287,42 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]]) -> list[tuple[s
                 name = name.rsplit(".", 1)[-1]  # `IList.Clear`, contextpack `Clear`
             elif parser == "Lua":  # ctags: `histories.History:new`, contextpack: `new` (in its table)
                 name = re.split(r"[.:]", name)[-1]
+            elif parser == "Haskell" and name == "pattern" and (m := re.match(r"^/\^pattern\s+(\w+)", pattern)):
+                name = m.group(1)  # `pattern T_Bang id = …`: ctags names a pattern synonym `pattern`
+            elif parser == "ObjectiveC" and tag["kind"] in ("method", "class"):
+                name = name.split(":", 1)[0]  # selector `initWithData:options:` → `initWithData` (contextpack)
+            elif parser == "ObjectiveC" and tag["kind"] == "category" and (
+                    m := re.search(r"@(?:interface|implementation)\s+(\w+)\s*\(", pattern)):
+                name = m.group(1)  # `@interface X (Private)`: contextpack names a category after its class X
             name = _operator(name)
             out.append((tag["path"], int(tag.get("line", 0)), tag["kind"], name))
     return sorted(set(out))
+
+
+def _excluded_by(parser: str, tag: dict, tree: Path, docs: dict[str, set[int]]) -> str:
+    """The rule that leaves this ctags tag out of the comparison ("" when it is compared)."""
+    name, pattern, kind, line = tag["name"], tag.get("pattern", ""), tag["kind"], int(tag.get("line", 0))
+    if name in KEYWORD_NAMES:
+        return "named after a keyword"
+    for p, k, rx, _ in CTAGS_BAD_NAMES:
+        if p == parser and k == kind and re.search(rx, name):
+            return f"name matches `{rx}`"
+    if parser == "OCaml" and kind == "module" and line == 1 and (
+            name == posixpath.basename(tag["path"]).rsplit(".", 1)[0].capitalize()):
+        return "the module of the file itself"
+    if parser == "Elixir" and line in _text_lines(tree, tag["path"], parser, docs):
+        return "inside a documentation heredoc"
+    if parser == "Lua" and line in _text_lines(tree, tag["path"], parser, docs):
+        return "inside a long string or comment `[[ … ]]`"
+    if "scope" not in tag and any(p == parser and k == kind for p, k, _ in CTAGS_PACKAGE_CLAUSES):
+        return "package clause"
+    for p, k, rx, _ in CTAGS_NOT_DEFINITIONS:
+        if p == parser and k == kind and re.search(rx.replace("NAME", re.escape(name)), pattern):
+            return f"line matches `{rx}`"
+    for p, k, rx, _ in CTAGS_DECLARED_SO:
+        if p == parser and k == kind and not re.search(rx.replace("NAME", re.escape(name)), pattern):
+            return f"line does not match `{rx}`"
+    return ""
 
 
 def _operator(name: str) -> str:
@@ -304,6 +340,36 @@ def _ruby_name(kind: str, name: str, pattern: str) -> str:
     return name.rstrip("?!")
 
 
+# Elixir documentation heredocs: `@moduledoc """` (or `~S"""`, `~s"""`) up to the line closing it
+_DOC_OPEN = re.compile(r'^\s*@(?:moduledoc|doc|typedoc)\s+(?:~[sS])?"""\s*$')
+_DOC_CLOSE = re.compile(r'^\s*"""')
+
+
+# Lua long brackets: `[[ … ]]`, `[==[ … ]==]`, and comments `--[[ … ]]`
+_LUA_LONG = re.compile(r"\[(=*)\[.*?\]\1\]", re.S)
+
+
+def _text_lines(tree: Path, path: str, parser: str, cache: dict[str, set[int]]) -> set[int]:
+    """Line numbers (after the opening line) inside an Elixir file's documentation heredocs or a Lua file's
+    long strings and long comments: their examples are text, not code."""
+    if path not in cache:
+        text, lines = (tree / path).read_text("utf-8", "replace"), set()
+        if parser == "Lua":
+            for m in _LUA_LONG.finditer(text):
+                first = text.count("\n", 0, m.start()) + 1
+                lines.update(range(first + 1, first + m.group(0).count("\n") + 1))
+        else:
+            inside = False
+            for n, line in enumerate(text.splitlines(), 1):
+                if inside:
+                    lines.add(n)
+                    inside = not _DOC_CLOSE.match(line)
+                else:
+                    inside = bool(_DOC_OPEN.match(line))
+        cache[path] = lines
+    return cache[path]
+
+
 # ctags tags of a structural kind that are not definitions (ctags parser, kind, pattern regex, why)
 CTAGS_NOT_DEFINITIONS = [
     ("Rust", "module", r"^/\^\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*;",
@@ -317,6 +383,22 @@ CTAGS_NOT_DEFINITIONS = [
      "as in C (`TEST(base_test, foo) {…}`)"),
     ("C#", "property", r"\bwhere\s+\w+\s*:",
      "ctags takes a generic constraint (`where T : JToken`) for a property"),
+    ("Lua", "function", r"^/\^\s*--", "a function in a comment (`-- function M.x()`)"),
+    ("Haskell", "module", r"^/\^\s*module\s+[\w.]+",
+     "`module A.B (…) where` is the file's module header, which ctags names `A`: a package clause (contextpack "
+     "qualifies the file's names with it)"),
+]
+# ctags tags whose name shows they are no definition (ctags parser, kind, regex on the name, why)
+CTAGS_BAD_NAMES = [
+    ("Sh", "function", r"=$", "ctags takes an array assignment `x=(…)` (also `local -a x=()`) for a function "
+     "named `x=`"),
+    ("Haskell", "function", r"^[A-Z]", "Haskell functions are lower-case; ctags takes a constructor's field type "
+     "(`| Assignment (Token, String)` → `String`) or a derived class (`deriving (Show, Eq)` → `Eq`) for one"),
+    ("OCaml", "function", r"^\(\)$", "`let () = …` binds no name (a unit pattern, which ctags names `()`)"),
+    ("Lua", "function", r"[\[\]]", "a function stored under a computed key (`mod[k] = function`, "
+     "`color_hash[6] = function`; ctags also names `[fn() … end] = function` `end]`): no name to look up"),
+    ("Elixir", "function", r"^unquote$", "`def unquote(name)(…)` inside a macro's `quote`: the function's name "
+     "is computed when the macro expands"),
 ]
 # ctags tags kept only when their line declares the name so (parser, kind, regex with NAME, why)
 CTAGS_DECLARED_SO = [
@@ -328,6 +410,14 @@ CTAGS_DECLARED_SO = [
      "as for functions (`this.timeout(5000)` → a method)"),
     ("TypeScript", "alias", r"^/\^\s*(export\s+)?(declare\s+)?type\s+NAME\b", "ctags 5.9 calls the names of "
      "`import`/`export { … }` statements aliases (`import { type X }`, even `from`)"),
+    ("Kotlin", "method", r"\bfun\s+(<[^>]*>\s*)?([\w.<>?, *]+\.)?NAME\s*[(<]",
+     "ctags 5.9 calls lambda parameters (`{ chain ->`, `{ _: Route?, _: Response ->`), `for (x in …)` loop "
+     "variables and destructured names (`val (k, v) = …`) methods, and garbles backquoted names (`fun `a b`()`)"),
+    ("Lua", "function", r"\bfunction\s+NAME\s*\(|\bNAME\s*=\s*function\b",
+     "ctags calls a variable holding a call's result a function when a function is among the call's arguments "
+     "(`local bufnrs = filter(function(b) … end)`, `x = (function() … end)()`)"),
+    ("ObjectiveC", "category", r"@(interface|implementation)\s+\w+\s*\(\s*NAME\s*\)",
+     "ctags takes macro calls (`SD_LOCK_DECLARE(_lock);`) and parameter types of C functions for categories"),
 ]
 # names ctags takes for definitions where it misparses a statement
 KEYWORD_NAMES = {"if", "else", "for", "while", "switch", "return", "new", "extends", "as", "from", "catch", "do"}
@@ -373,10 +463,12 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
             lines_of[path] = (tree / path).read_text("utf-8", "replace").splitlines()
         key = name.rstrip("?!") if lang == "ruby" else _operator(name)
         ours[(path, key)] += _name_lines(lines_of[path], name, start, end)
+        if lang == "haskell":  # one function, several equations (`f [] = …` … `f _ = …`): ctags tags any of them
+            ours[(path, key)] += [n for n in range(start, end + 1) if lines_of[path][n - 1].startswith(name)]
     if not by_lang:
         res.note = res.note or "ctags has no parser for this language"
         return
-    for path, line, kind, name in ctags_definitions(tree, by_lang):
+    for path, line, kind, name in ctags_definitions(tree, by_lang, res.excluded):
         res.ctags_defs += 1
         if any(abs(s - line) <= LINE_SLACK for s in ours.get((path, name), ())):
             res.found += 1
@@ -391,7 +483,11 @@ _DECL = {  # a namespace / package declaration, per language (what "the reposito
     "java": re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M),
     "csharp": re.compile(r"^\s*namespace\s+([\w.]+)", re.M),
     "php": re.compile(r"^\s*namespace\s+([\w\\]+)\s*[;{]", re.M),
+    "kotlin": re.compile(r"^\s*package\s+([\w.]+)", re.M),
+    "haskell": re.compile(r"^module\s+([\w.]+)", re.M),
 }
+_SOURCE_EXTENSIONS = frozenset(e[1:] for spec in LANGUAGES.values() for e in spec.extensions)
+_JS_LIKE = ("javascript", "typescript", "tsx", "vue", "svelte")  # Vue/Svelte imports are their scripts' imports
 _STEMS_OF_DIR = {"index", "__init__", "mod", "lib", "main", "init"}  # a file that stands for its directory (Lua: init)
 
 
@@ -422,9 +518,33 @@ def _last(module: str) -> str:
     if not seg:
         return ""
     last = seg[-1]
-    if last in ("js", "ts", "mjs", "cjs", "h", "hpp", "rb", "php", "py", "rs", "tsx", "jsx") and len(seg) > 1:
+    if last in _SOURCE_EXTENSIONS and len(seg) > 1:  # `Uri.zig`, `book.dart`, `x.h`: the file's stem
         last = seg[-2]
     return last
+
+
+# what `_internal` counts as an import of the repository, per language (printed in the report)
+INTERNAL_RULES = [
+    ("Python", "relative, or its top package is a repository package"),
+    ("JavaScript/TypeScript/Vue/Svelte", "relative, or a package.json package of the repository"),
+    ("Go", "under a go.mod module path of the repository"),
+    ("Rust", "`crate`/`self`/`super`, a crate of the repository, or `mod x;`"),
+    ("Java", "a class some file defines (or its member), or a declared package for `.*`"),
+    ("C/C++", "a quoted include of a file the repository has; an angle-bracket one only through a directory "
+     "path the repository has (`<uv/unix.h>`)"),
+    ("C#", "a namespace or type some file declares"),
+    ("Ruby", "relative, or `lib/`, `test/`, `spec/` + the path"),
+    ("PHP", "a namespace, class or function some file declares, or a .php path"),
+    ("Kotlin", "the import or one of its prefixes is a package some file declares (`java.security.cert.Certificate`"
+     " is the JDK's even when the repository has a Certificate.kt)"),
+    ("Swift", "a SwiftPM target of the repository (`import Combine` is Apple's framework, even beside a "
+     "Combine.swift)"),
+    ("Dart", "`package:NAME/…` with NAME a pubspec.yaml package of the repository, or a URI without a scheme"),
+    ("Haskell", "a module some file declares (`module A.B where`); `Prelude`, `Data.Map` are libraries"),
+    ("OCaml", "its first module is a compilation unit (foo.ml) or a dune library of the repository"),
+    ("others (Scala, Lua, Bash, Elixir, Zig, Objective-C, Solidity)", "its last component, without a source "
+     "extension, names a file (by stem) or a directory of the repository"),
+]
 
 
 def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
@@ -438,7 +558,7 @@ def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
             return True
         top = m.split(".")[0]
         return top in r.ctx.python_modules
-    if lang in ("javascript", "typescript", "tsx"):
+    if lang in _JS_LIKE:
         if m.startswith("."):
             return True
         scope = "/".join(m.split("/")[:2]) if m.startswith("@") else m.split("/")[0]
@@ -474,6 +594,20 @@ def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
         full = [f"{m}\\{n}" for n in imp.names] if imp.names else [m]  # a class, function or namespace
         return any(f.lstrip("\\") in r.decls["php"] or f.lstrip("\\").replace("\\", ".") in r.qualnames
                    for f in full)
+    if lang == "kotlin":  # a package some file declares, or a name in one (`a.b.C`, `a.b.C.Companion.X`, `a.b.*`)
+        parts = m.split(".")
+        return any(".".join(parts[:i]) in r.decls["kotlin"] for i in range(1, len(parts) + 1))
+    if lang == "swift":  # a module: a SwiftPM target of the repository (`import Combine` is Apple's framework)
+        return m.split(".")[0] in r.ctx.swift_targets
+    if lang == "dart":  # `package:NAME/…` of a pubspec.yaml package of the repository, or a relative URI
+        if m.startswith("package:"):
+            return m[len("package:"):].split("/")[0] in r.ctx.dart_packages
+        return ":" not in m
+    if lang == "haskell":  # a module some file declares (`module A.B where`); `Prelude`, `Data.Map`: libraries
+        return m in r.decls["haskell"]
+    if lang in ("ocaml", "ocaml_interface"):  # `Foo.Bar`: a compilation unit foo.ml or a dune library Foo
+        top = m.split(".")[0]
+        return top in r.ctx.ocaml_units or top in r.ctx.dune_libraries
     # any other language: the import's last component names a file (by stem) or a directory of the repository
     last = _last(m)
     return bool(last) and (last in r.stems or last in r.dir_names)
@@ -494,11 +628,18 @@ def _plausible(lang: str, imp: Import, target: str, r: _Repo) -> bool:
     if lang == "csharp" and (imp.module in r.file_decls.get(target, ())
                              or imp.module.rpartition(".")[0] in r.file_decls.get(target, ())):
         return True  # a file declaring the namespace (or the type's namespace)
-    if lang in ("javascript", "typescript", "tsx") and not imp.module.startswith("."):
+    if lang in _JS_LIKE and not imp.module.startswith("."):
         pkg = [n for n in r.ctx.js_packages if imp.module == n or imp.module.startswith(n + "/")]
-        return any(target.startswith(r.ctx.js_packages[n][0] + "/") for n in pkg)  # a workspace package's file
+        return any(target.startswith(r.ctx.js_packages[n][0] + "/") or not r.ctx.js_packages[n][0]
+                   for n in pkg)  # a file of the workspace package (the root package: any file)
     if wanted & r.defs.get(target, set()) or wanted & r.imported.get(target, set()):
         return True
+    if lang in ("ocaml", "ocaml_interface"):  # module `Safe` is file safe.ml (or safe.cppo.ml)
+        return any(c.lower() == stem.lower() for c in imp.module.split("."))
+    if lang == "kotlin":  # `a.b.Settings.Companion.X`: a file of package a.b defining Settings
+        pkg = r.file_decls.get(target, set())
+        parts = imp.module.split(".")
+        return any(".".join(parts[:i]) in pkg and parts[i] in r.defs.get(target, set()) for i in range(1, len(parts)))
     if lang == "python":  # the package or module the (relative) path names: `from . import x`, `.a.b`
         tail = imp.module.lstrip(".")
         return module_name(target, "python").endswith(tail) if tail else stem == "__init__"
@@ -543,7 +684,7 @@ def compare_imports(res: Result, tree: Path, conn: sqlite3.Connection, langs: se
     for fid, module, names, _ in rows:
         imported[ids[fid]].update(json.loads(names))
         imported[ids[fid]].add(_last(module))
-    parsed = [p for p, lang in files.items() if LANGUAGES.get(lang) is not None and LANGUAGES[lang].parsable]
+    parsed = [p for p, lang in files.items() if lang in CODE_LANGUAGES]
     stems = {posixpath.basename(p).split(".")[0] for p in parsed}
     dir_names = {posixpath.basename(posixpath.dirname(p)) for p in parsed} - {""}
     r = _Repo(frozenset(files), by_name, decls, file_decls, defs, imported, qualnames, stems, dir_names, ctx)
@@ -577,8 +718,7 @@ def compare_imports(res: Result, tree: Path, conn: sqlite3.Connection, langs: se
 
 def supported_language(repo: Repo) -> str | None:
     for name in _ALIASES.get(repo.language, (repo.language,)):
-        spec = LANGUAGES.get(name)
-        if spec is not None and spec.parsable:
+        if name in CODE_LANGUAGES:  # parsed, or (Vue/Svelte) parsed through their script blocks
             return name
     return None
 
@@ -671,12 +811,32 @@ def report(results: list[Result], command: str, started: str, load: str, version
     out += [f"- ctags {p} `{k}` tags without a scope: {why}" for p, k, why in CTAGS_PACKAGE_CLAUSES]
     out += [f"- ctags {p} `{k}` tags unless their line matches `{rx}`: {why}" for p, k, rx, why in CTAGS_DECLARED_SO]
     out += [f"- ctags tags named after a keyword ({', '.join(sorted(KEYWORD_NAMES))}): ctags misparsed a statement"]
+    out += [f"- ctags {p} `{k}` tags whose name matches `{rx}`: {why}" for p, k, rx, why in CTAGS_BAD_NAMES]
+    out += ["- ctags OCaml `module` tags on line 1 named after the file (`lib/write.ml` → `Write`): the module "
+            "ctags gives every file, which is the file itself (contextpack qualifies the file's names with it)",
+            "- ctags Elixir tags inside documentation heredocs (from `@moduledoc \"\"\"`, `@doc \"\"\"` or "
+            "`@typedoc \"\"\"`, also `~S\"\"\"`, to the line closing it): code examples in documentation, "
+            "which Elixir compiles as text",
+            "- ctags Lua tags inside a long string or long comment (`[[ … ]]`, `[==[ … ]==]`, `--[[ … ]]`, after "
+            "its opening line): examples in documentation text"]
+    out += ["", "Excluded tags per repository and rule (count, first example):", ""]
+    for r in results:
+        for (parser, kind, rule), (n, example) in sorted(r.excluded.items()):
+            out.append(f"- {r.repo.slug}: {parser} `{kind}`, {rule}: {n} (`{example.split(' ', 1)[0]}` "
+                       f"{example.split(' ', 1)[1]})")
     out += ["", "Names compared as both tools write them, except Ruby: ctags names an accessor's writer `x=` "
             "(contextpack: the accessor `x`), names `def obj.meth` after its receiver `obj`, and drops `?`/`!` "
             "from aliases; those are compared as `x`, `meth` and without `?`/`!`. ctags' qualified Lua names "
             "(`M.Obj:new`) and C# explicit interface members (`IList.Clear`) are compared by their last part, "
-            "operator names without spaces. A definition's line is the "
+            "operator names without spaces. Objective-C methods are compared by their selector's first part "
+            "(ctags `initWithData:options:`, contextpack `initWithData`) and a category `@interface X (Private)` "
+            "by its class `X` (ctags names it `Private`); ctags' Haskell pattern synonyms (`pattern T_Bang id = …`, "
+            "named `pattern`) by the synonym's name, and a Haskell equation is found in any contextpack function "
+            "of its name spanning its line (ctags tags equations one by one). "
+            "A definition's line is the "
             "line of its name (contextpack's start line includes decorators and attributes above it).", ""]
+    out += ["Internal imports (the denominator of the import rate), per language:", ""]
+    out += [f"- {lang}: {rule}" for lang, rule in INTERNAL_RULES]
     out += ["", "## Misses, per repository", ""]
     for r in results:
         if not r.supported:
