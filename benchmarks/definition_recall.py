@@ -176,7 +176,7 @@ class Result:
     found: int = 0
     missed: list[tuple[str, int, str, str]] = field(default_factory=list)  # (path, line, kind, name)
     missed_kinds: collections.Counter = field(default_factory=collections.Counter)
-    excluded: dict[tuple[str, str, str], tuple[int, str]] = field(default_factory=dict)  # rule → (n, example)
+    excluded: dict[tuple[str, str, str], tuple[int, tuple[str, str]]] = field(default_factory=dict)  # rule → (n, example)
     imports: int = 0
     internal: int = 0
     resolved_internal: int = 0
@@ -257,7 +257,7 @@ def cold_index(tree: Path, db: Path) -> tuple[float, float]:
 # ---- definitions ----------------------------------------------------------------------------------------
 
 def ctags_definitions(tree: Path, by_lang: dict[str, list[str]],
-                      excluded: dict[tuple[str, str, str], tuple[int, str]]) -> list[tuple[str, int, str, str]]:
+                      excluded: dict[tuple[str, str, str], tuple[int, tuple[str, str]]]) -> list[tuple[str, int, str, str]]:
     """(path, line, kind, name) of ctags' structural definitions in the given files; the tags a rule leaves
     out are counted in `excluded` ((parser, kind, rule) → (count, first example))."""
     out = []
@@ -278,7 +278,7 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]],
             name, pattern = tag["name"], tag.get("pattern", "")
             rule = _excluded_by(parser, tag, tree, docs)
             if rule:
-                n, example = excluded.get((parser, tag["kind"], rule), (0, f"{tag['path']}:{tag.get('line', 0)} `{name}`"))
+                n, example = excluded.get((parser, tag["kind"], rule), (0, (f"{tag['path']}:{tag.get('line', 0)}", name)))
                 excluded[(parser, tag["kind"], rule)] = (n + 1, example)
                 continue
             if parser == "Ruby":
@@ -416,7 +416,7 @@ CTAGS_DECLARED_SO = [
     ("Lua", "function", r"\bfunction\s+NAME\s*\(|\bNAME\s*=\s*function\b",
      "ctags calls a variable holding a call's result a function when a function is among the call's arguments "
      "(`local bufnrs = filter(function(b) … end)`, `x = (function() … end)()`)"),
-    ("ObjectiveC", "category", r"@(interface|implementation)\s+\w+\s*\(\s*NAME\s*\)",
+    ("ObjectiveC", "category", r"@(interface|implementation)\s+\w+\s*\(\s*(NAME)?\s*\)",
      "ctags takes macro calls (`SD_LOCK_DECLARE(_lock);`) and parameter types of C functions for categories"),
 ]
 # names ctags takes for definitions where it misparses a statement
@@ -541,8 +541,9 @@ INTERNAL_RULES = [
      "Combine.swift)"),
     ("Dart", "`package:NAME/…` with NAME a pubspec.yaml package of the repository, or a URI without a scheme"),
     ("Haskell", "a module some file declares (`module A.B where`); `Prelude`, `Data.Map` are libraries"),
+    ("Elixir", "a module some file of the repository defines (`defmodule Plug.Conn`)"),
     ("OCaml", "its first module is a compilation unit (foo.ml) or a dune library of the repository"),
-    ("others (Scala, Lua, Bash, Elixir, Zig, Objective-C, Solidity)", "its last component, without a source "
+    ("others (Scala, Lua, Bash, Zig, Objective-C, Solidity)", "its last component, without a source "
      "extension, names a file (by stem) or a directory of the repository"),
 ]
 
@@ -605,6 +606,8 @@ def _internal(lang: str, path: str, imp: Import, r: _Repo) -> bool:
         return ":" not in m
     if lang == "haskell":  # a module some file declares (`module A.B where`); `Prelude`, `Data.Map`: libraries
         return m in r.decls["haskell"]
+    if lang == "elixir":  # a module some file defines (`defmodule Plug.Conn`); `Logger`, `Plug.Crypto`: others'
+        return m in r.ctx.elixir_modules
     if lang in ("ocaml", "ocaml_interface"):  # `Foo.Bar`: a compilation unit foo.ml or a dune library Foo
         top = m.split(".")[0]
         return top in r.ctx.ocaml_units or top in r.ctx.dune_libraries
@@ -821,9 +824,8 @@ def report(results: list[Result], command: str, started: str, load: str, version
             "its opening line): examples in documentation text"]
     out += ["", "Excluded tags per repository and rule (count, first example):", ""]
     for r in results:
-        for (parser, kind, rule), (n, example) in sorted(r.excluded.items()):
-            out.append(f"- {r.repo.slug}: {parser} `{kind}`, {rule}: {n} (`{example.split(' ', 1)[0]}` "
-                       f"{example.split(' ', 1)[1]})")
+        for (parser, kind, rule), (n, (where, name)) in sorted(r.excluded.items()):
+            out.append(f"- {r.repo.slug}: {parser} `{kind}`, {rule}: {n} (`{where}` `{name}`)")
     out += ["", "Names compared as both tools write them, except Ruby: ctags names an accessor's writer `x=` "
             "(contextpack: the accessor `x`), names `def obj.meth` after its receiver `obj`, and drops `?`/`!` "
             "from aliases; those are compared as `x`, `meth` and without `?`/`!`. ctags' qualified Lua names "
