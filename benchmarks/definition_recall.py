@@ -454,8 +454,8 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
     res.compared_files = sum(len(v) for v in by_lang.values())
     ours: dict[tuple[str, str], list[int]] = collections.defaultdict(list)
     lines_of: dict[str, list[str]] = {}
-    for path, lang, name, start, end in conn.execute(
-            "SELECT f.path, f.language, d.name, d.start_line, d.end_line FROM definitions d "
+    for path, lang, name, kind, start, end in conn.execute(
+            "SELECT f.path, f.language, d.name, d.kind, d.start_line, d.end_line FROM definitions d "
             "JOIN files f ON f.id = d.file_id"):
         if lang not in langs:
             continue
@@ -465,6 +465,9 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
         ours[(path, key)] += _name_lines(lines_of[path], name, start, end)
         if lang == "haskell":  # one function, several equations (`f [] = …` … `f _ = …`): ctags tags any of them
             ours[(path, key)] += [n for n in range(start, end + 1) if lines_of[path][n - 1].startswith(name)]
+        elif lang == "objc" and kind == "method":  # a selector over several lines: ctags gives its last line
+            ours[(path, key)] += [n for n in range(start, end + 1) if lines_of[path][n - 1].lstrip().startswith("{")
+                                  or lines_of[path][n - 1].rstrip().endswith("{")][:1]
     if not by_lang:
         res.note = res.note or "ctags has no parser for this language"
         return
@@ -834,7 +837,9 @@ def report(results: list[Result], command: str, started: str, load: str, version
             "(ctags `initWithData:options:`, contextpack `initWithData`) and a category `@interface X (Private)` "
             "by its class `X` (ctags names it `Private`); ctags' Haskell pattern synonyms (`pattern T_Bang id = …`, "
             "named `pattern`) by the synonym's name, and a Haskell equation is found in any contextpack function "
-            "of its name spanning its line (ctags tags equations one by one). "
+            "of its name spanning its line (ctags tags equations one by one). An Objective-C method's line may "
+            "also be the line of its body's `{` (ctags gives a selector written over several lines its last "
+            "line). "
             "A definition's line is the "
             "line of its name (contextpack's start line includes decorators and attributes above it).", ""]
     out += ["Internal imports (the denominator of the import rate), per language:", ""]
