@@ -177,6 +177,7 @@ class Result:
     missed: list[tuple[str, int, str, str]] = field(default_factory=list)  # (path, line, kind, name)
     missed_kinds: collections.Counter = field(default_factory=collections.Counter)
     excluded: dict[tuple[str, str, str], tuple[int, tuple[str, str]]] = field(default_factory=dict)  # rule → (n, example)
+    syntax_errors: set[str] = field(default_factory=set)  # files the grammar could not parse whole (diagnostics)
     imports: int = 0
     internal: int = 0
     resolved_internal: int = 0
@@ -452,6 +453,8 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
         if lang in langs and (lang in CTAGS_LANGUAGE):
             by_lang[lang].append(path)
     res.compared_files = sum(len(v) for v in by_lang.values())
+    res.syntax_errors = {p for (p,) in conn.execute(
+        "SELECT path FROM diagnostics WHERE stage = 'parse' AND message LIKE 'syntax error%'")}
     ours: dict[tuple[str, str], list[int]] = collections.defaultdict(list)
     lines_of: dict[str, list[str]] = {}
     for path, lang, name, kind, start, end in conn.execute(
@@ -856,6 +859,12 @@ def report(results: list[Result], command: str, started: str, load: str, version
             out.append(f"Missed definitions by ctags kind: {kinds}. First {min(TOP_MISSED, len(r.missed))}:\n")
             out += [f"- `{p}:{ln}` {k} `{n}`" for p, ln, k, n in _spread(r.missed, TOP_MISSED)]
             out.append("")
+            in_errors = collections.Counter(p for p, *_ in r.missed if p in r.syntax_errors)
+            if in_errors:  # contextpack's misses: the grammar gave up on part of these files
+                files = ", ".join(f"`{p}` {n}" for p, n in in_errors.most_common(6))
+                out.append(f"{sum(in_errors.values())} of the {len(r.missed)} misses are in {len(in_errors)} files "
+                           f"with a syntax error (most likely contextpack's misses: the grammar could not parse them whole): "
+                           f"{files}.\n")
         if r.unresolved:
             n = min(TOP_MISSED, len(r.unresolved))
             out.append(f"Unresolved internal imports ({len(r.unresolved)}), first {n}:\n")
