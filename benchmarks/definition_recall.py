@@ -162,6 +162,9 @@ EXCLUDED_KINDS = [
 _ANON = re.compile(r"^(__anon|AnonymousFunction|anon[A-Z0-9]|<anonymous>|<lambda>$|Companion$)")
 
 
+_Rule = tuple[str, str, str]  # (ctags parser, kind, the rule that left a tag out)
+
+
 @dataclass
 class Result:
     repo: Repo
@@ -176,7 +179,7 @@ class Result:
     found: int = 0
     missed: list[tuple[str, int, str, str]] = field(default_factory=list)  # (path, line, kind, name)
     missed_kinds: collections.Counter = field(default_factory=collections.Counter)
-    excluded: dict[tuple[str, str, str], tuple[int, tuple[str, str]]] = field(default_factory=dict)  # rule → (n, example)
+    excluded: dict[_Rule, tuple[int, tuple[str, str]]] = field(default_factory=dict)  # → (count, first example)
     syntax_errors: set[str] = field(default_factory=set)  # files the grammar could not parse whole (diagnostics)
     imports: int = 0
     internal: int = 0
@@ -258,7 +261,7 @@ def cold_index(tree: Path, db: Path) -> tuple[float, float]:
 # ---- definitions ----------------------------------------------------------------------------------------
 
 def ctags_definitions(tree: Path, by_lang: dict[str, list[str]],
-                      excluded: dict[tuple[str, str, str], tuple[int, tuple[str, str]]]) -> list[tuple[str, int, str, str]]:
+                      excluded: dict[_Rule, tuple[int, tuple[str, str]]]) -> list[tuple[str, int, str, str]]:
     """(path, line, kind, name) of ctags' structural definitions in the given files; the tags a rule leaves
     out are counted in `excluded` ((parser, kind, rule) → (count, first example))."""
     out = []
@@ -279,8 +282,9 @@ def ctags_definitions(tree: Path, by_lang: dict[str, list[str]],
             name, pattern = tag["name"], tag.get("pattern", "")
             rule = _excluded_by(parser, tag, tree, docs)
             if rule:
-                n, example = excluded.get((parser, tag["kind"], rule), (0, (f"{tag['path']}:{tag.get('line', 0)}", name)))
-                excluded[(parser, tag["kind"], rule)] = (n + 1, example)
+                key = (parser, tag["kind"], rule)
+                n, example = excluded.get(key, (0, (f"{tag['path']}:{tag.get('line', 0)}", name)))
+                excluded[key] = (n + 1, example)
                 continue
             if parser == "Ruby":
                 name = _ruby_name(tag["kind"], name, pattern)
@@ -863,7 +867,8 @@ def report(results: list[Result], command: str, started: str, load: str, version
             if in_errors:  # contextpack's misses: the grammar gave up on part of these files
                 files = ", ".join(f"`{p}` {n}" for p, n in in_errors.most_common(6))
                 out.append(f"{sum(in_errors.values())} of the {len(r.missed)} misses are in {len(in_errors)} files "
-                           f"with a syntax error (most likely contextpack's misses: the grammar could not parse them whole): "
+                           "with a syntax error (most likely contextpack's misses: the grammar could not parse "
+                           f"them whole): "
                            f"{files}.\n")
         if r.unresolved:
             n = min(TOP_MISSED, len(r.unresolved))
