@@ -389,11 +389,11 @@ def defined_names(root: Path, env: dict) -> list[str]:
     return sorted(n for n in names if n.isidentifier())
 
 
-def leak_part(work: Path) -> tuple[list[str], list[str]]:
+def leak_part(work: Path, seed: int) -> tuple[list[str], list[str]]:
     root = work / "acme"
     shutil.rmtree(work, ignore_errors=True)
     root.mkdir(parents=True)
-    corpus = Corpus(root)
+    corpus = Corpus(root, seed)
     corpus.build()
     task = corpus.task()
     diff = work / "change.diff"
@@ -497,7 +497,7 @@ def main() -> None:
               f"`.venv/bin/python benchmarks/secrets.py{'' if not args.no_fp else ' --no-fp'}"
               f"{' --out ' + str(args.out) if args.out else ''}` on {version}; load average "
               f"{load[0]:.1f} / {load[1]:.1f} at the start.", ""]
-    leak_lines, errors = leak_part(args.work_dir / "leaks")
+    leak_lines, errors = leak_part(args.work_dir / "leaks", args.seed)
     report += leak_lines
     print("\n".join(leak_lines), flush=True)
     if not args.no_fp:

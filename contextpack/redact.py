@@ -76,6 +76,8 @@ _POSITIONS = [(kind, re.compile(rx)) for kind, rx in [
 ]]
 # a value that is a template or a reference, not a secret: %(name)s, {name}, ${VAR}, $VAR, <name>, a space
 _TEMPLATE = re.compile(r"%\(\w*\)|\{\w*\}|\$\{|\$\(|^\$\w+$|<\w*>|\s")
+# a detect-secrets finding that is a reference as a whole (`://admin:{DB_PASSWORD}@`), not a value
+_REFERENCE = re.compile(r"\{\w+\}|\$\{\w+\}|\$\w+|<\w+>|%\(\w+\)s")
 # files where `NAME = value` without quotes is a setting (.env, ini, properties, shell, YAML, TOML, plain
 # text such as a task), not an expression of code
 _SETTING_FILES = frozenset({"", "env", "ini", "cfg", "conf", "properties", "sh", "bash", "zsh", "yaml", "yml",
@@ -255,7 +257,7 @@ def _detect(kind: str, text: str) -> tuple[str, str]:
         if not screen and type(plugin).__name__ == "KeywordDetector":
             continue
         for secret in plugin.analyze_line(filename=filename, line=text, line_number=1):
-            if secret.secret_value:
+            if secret.secret_value and not _REFERENCE.fullmatch(secret.secret_value):
                 spans += _spans_of(text, secret.secret_value, literals)
                 found = secret.type
     for a, b, shape in _shape_spans(text, literals, kind.lower() in _SETTING_FILES):
