@@ -50,6 +50,7 @@ import string
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -470,9 +471,14 @@ def fp_part(trees: list[tuple[str, Path]], seed: int) -> list[str]:
         lines.append(f"| {label} | {len(files)} | {total} | {len(hits)} | {len(hits) / total * 1e4:.2f} | {cpu:.1f} |")
         rng = random.Random(seed)
         picked = sorted(rng.sample(hits, min(SAMPLE, len(hits))))
-        samples.append((label, len(hits), picked))
+        samples.append((label, len(hits), picked, Counter(h[4] for h in hits)))
     lines.append("")
-    for label, n, picked in samples:
+    lines += ["Redacted lines by detector (the type of the last secret found on the line):", "",
+              "| tree | detector | lines |", "|---|---|---:|"]
+    for label, _, _, kinds in samples:
+        lines += [f"| {label} | {kind} | {n} |" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
+    lines.append("")
+    for label, n, picked, _ in samples:
         lines += [f"### Sample of redacted lines: {label} ({len(picked)} of {n})", "",
                   "| # | where | detector | line (as in the file, cut at 110 chars) |", "|---:|---|---|---|"]
         for i, (path, ln, orig, _red, kind) in enumerate(picked, 1):
