@@ -257,9 +257,12 @@ def _detect(kind: str, text: str) -> tuple[str, str]:
         if not screen and type(plugin).__name__ == "KeywordDetector":
             continue
         for secret in plugin.analyze_line(filename=filename, line=text, line_number=1):
-            if secret.secret_value and not _REFERENCE.fullmatch(secret.secret_value):
-                spans += _spans_of(text, secret.secret_value, literals)
-                found = secret.type
+            value = secret.secret_value
+            if not value or _REFERENCE.fullmatch(value) or (  # `user:password@host` in docs is a placeholder
+                    secret.type == "Basic Auth Credentials" and value.lower() in _PLACEHOLDERS):
+                continue
+            spans += _spans_of(text, value, literals)
+            found = secret.type
     for a, b, shape in _shape_spans(text, literals, kind.lower() in _SETTING_FILES):
         spans.append((a, b))
         found = found or shape
