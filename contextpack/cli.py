@@ -329,10 +329,21 @@ def verify(
     report = verify_repo(repo, bundle, diff_text, base, allow_outside, run, timeout)
     # paths come from the patch: secrets in them redacted, control characters made visible
     if fmt == "json":
-        sys.stdout.write(scrub(json.dumps(report.to_dict(), indent=2, sort_keys=True)) + "\n")
+        sys.stdout.write(json.dumps(_scrubbed(report.to_dict()), indent=2, sort_keys=True) + "\n")
     else:
         sys.stdout.write(printable(scrub(render_text(report))))
     raise typer.Exit(report.exit_code)
+
+
+def _scrubbed(data: object) -> object:
+    """Every string of a JSON document redacted (the document stays valid, whatever a redaction covers)."""
+    if isinstance(data, str):
+        return scrub(data)
+    if isinstance(data, dict):
+        return {scrub(k): _scrubbed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_scrubbed(v) for v in data]
+    return data
 
 
 @app.command()
