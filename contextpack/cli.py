@@ -23,15 +23,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import client
+from . import client, discovery
 from .bundle import FORMATS, Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
-from .models import ExpandRequest, PackRequest
+from .models import DEFAULT_BUDGET, ExpandRequest, PackRequest
 from .printable import inline, printable
 from .redact import scrub
 from .store import describe_db_error
-from .task import TASK_TYPES, decode_task, read_task
+from .task import TASK_TYPES
+from .task_input import decode_task, read_task
 from .tokens import DEFAULT_ENCODING
 
 if TYPE_CHECKING:
@@ -165,11 +166,15 @@ def pack(
     repo: RepoOpt = Path("."),
     task: Annotated[str | None, typer.Option("--task", "-t", help="The task text.")] = None,
     task_file: Annotated[Path | None, typer.Option("--task-file", "-f", help="Read the task from a file.")] = None,
-    budget: Annotated[int, typer.Option("--budget", "-b", help="Token budget; the bundle never exceeds it.")] = 8000,
+    budget: Annotated[int | None, typer.Option("--budget", "-b", help=(
+        "Token budget; the bundle never exceeds it. Default: [defaults] budget in .contextpack/config.toml, "
+        f"else {DEFAULT_BUDGET}."))] = None,
     fmt: Annotated[str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")] = "json",
     task_type: Annotated[str | None, typer.Option("--type", help=f"Task type ({', '.join(TASK_TYPES)}); "
                                                   "inferred from the text when omitted.")] = None,
-    encoding: EncodingOpt = DEFAULT_ENCODING,
+    encoding: Annotated[str | None, typer.Option("--encoding", help=(
+        "tiktoken encoding for token counts. Default: [defaults] encoding in .contextpack/config.toml, "
+        f"else {DEFAULT_ENCODING}."))] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the bundle here, not stdout.")] = None,
     index: IndexOpt = None,
     server: ServerOpt = None,
@@ -292,11 +297,11 @@ def serve(
         repos += list(http_api.load_repos_config(config).items())
 
     def ready(url: str) -> None:
-        client.write_discovery(url)
+        discovery.write_discovery(url)
         err.print(f"contextpack serving on {url}", highlight=False)
 
-    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(client.TOKEN_ENV) or None,
-                   mcp=mcp, on_ready=ready, on_exit=client.remove_discovery)
+    http_api.serve(repos, host=host, port=port, watch=watch, token=os.environ.get(discovery.TOKEN_ENV) or None,
+                   mcp=mcp, on_ready=ready, on_exit=discovery.remove_discovery)
 
 
 @app.command()

@@ -1,34 +1,28 @@
-"""The CLI's HTTP client: finding a running local server (`server.json` in the cache dir, written by
-`contextpack serve`) and packing through it, with the server's problems turned back into the one
-`ContextpackError` family (so exit codes match an in-process run).
+"""The CLI's HTTP client: packing through a running server (found by `discovery`), with the server's
+problems turned back into the one `ContextpackError` family (so exit codes match an in-process run).
 
-    url = discover()                                   # None when no local server runs
-    with Client(url) as client:                        # the token from $CONTEXTPACK_TOKEN
+    with Client(discover()) as client:                 # the token from $CONTEXTPACK_TOKEN
         text = client.pack(Path("."), PackRequest(repo="", task="…", budget=8000))   # registers "." if needed
-    write_discovery("http://127.0.0.1:8765")           # serve does this; remove_discovery() on exit
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
 from pydantic import ValidationError
 
+from .discovery import TOKEN_ENV, discover
 from .errors import ERROR_FORMS, ContextpackError, RequestError
-from .fileio import write_atomic
 from .models import PackRequest, RegisterRequest
 from .scan import resolve_root
 
 if TYPE_CHECKING:
     import httpx
 
-TOKEN_ENV = "CONTEXTPACK_TOKEN"
 CONNECT_TIMEOUT = 2.0  # a local server answers at once, or it is not there
 READ_TIMEOUT = 600.0  # a cold index of a large repository
 
@@ -39,54 +33,6 @@ class Unreachable(ContextpackError):
 
 class Unauthorized(ContextpackError):
     """The server wants a bearer token ($CONTEXTPACK_TOKEN) that was not given or is wrong."""
-
-
-def cache_dir() -> Path:
-    """$CONTEXTPACK_INDEX_DIR, else the user cache dir: where indexes, bundles and server.json live."""
-    return Path(os.environ.get("CONTEXTPACK_INDEX_DIR") or platformdirs.user_cache_dir("contextpack"))
-
-
-def discovery_path() -> Path:
-    return cache_dir() / "server.json"
-
-
-def write_discovery(url: str) -> Path:
-    """Say where this process serves (atomically; readable by the user only)."""
-    path = discovery_path()
-    write_atomic(path, json.dumps({"url": url, "pid": os.getpid()}))
-    return path
-
-
-def remove_discovery() -> None:
-    """Remove server.json if this process wrote it (a newer server may have replaced it)."""
-    path = discovery_path()
-    try:
-        if json.loads(path.read_text("utf-8")).get("pid") == os.getpid():
-            path.unlink()
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def discover() -> str | None:
-    """The URL of a local server that said where it serves and whose process still runs."""
-    try:
-        data = json.loads(discovery_path().read_text("utf-8"))
-        url, pid = data["url"], data["pid"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(url, str) or not isinstance(pid, int) or not _alive(pid):
-        return None
-    return url
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
 
 
 class Client:

@@ -15,6 +15,7 @@ from .bundle import Contract, Evidence, Preserve, Rule
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .evidence import Runner, TestCase, command, detect_runner, test_cases
 from .graph import RepoGraph, is_test_path
+from .languages import CODE_LANGUAGES
 from .pack import PackResult
 from .redact import redact
 from .store import Store
@@ -24,13 +25,13 @@ RULE_FILES = ("AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md", "CONTRIBUTING.rst", "
               ".github/copilot-instructions.md", ".cursorrules", ".contextpack/rules.md")
 _MAX_OWNED = 3
 MAX_EVIDENCE = 8  # evidence test files listed
+RESHAPING_TYPES = frozenset({"refactor"})  # task types whose named definitions are not preserved
 MAX_TESTS_PER_FILE = 25  # more cases than this in one file using owned code: the command runs the whole file
 MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests are calls) up to this size
 
 
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
-_CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp",
-                             "csharp", "ruby", "php"})
+_CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
 _OWNED_FLOOR = 0.2  # a ranked file scoring under this share of the top one is never owned by rank alone
 _NAMED_FLOOR = 0.5  # … or under this share, when the task already named the files it is about
 _STRONG = ("mentioned in task", "in stack trace")  # the task names the file
@@ -122,6 +123,8 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     read_only = sorted({f.path for f, _ in packed.items} - owned_set)
     shown = {f.path: sel.ranges for f, sel in packed.items}
     preserve: list[Preserve] = []
+    # a refactoring that names a definition is there to change it: its signature is the work, not the contract
+    reshaped = {i.rsplit(".", 1)[-1] for i in query.identifiers} if query.type in RESHAPING_TYPES else set()
     evidence: dict[str, list[str]] = {}
     for path in owned:
         users_of = graph.users_of(path)
@@ -136,7 +139,8 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
             visible = any(a <= d.end_line and d.start_line <= b for a, b in shown.get(path, []))
             # public: not private by name, and not local to a function (a nested helper has no callers)
             local = kind_of.get(d.parent or "") in ("function", "method")
-            if callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local:
+            if (callers and visible and not d.name.startswith("_") and d.kind != "variable" and not local
+                    and d.name not in reshaped):
                 preserve.append(Preserve(path=path, qualname=d.qualname, signature=redact(d.signature, path)[0],
                                          callers=callers[:5]))
         for t in graph.tests_of(path):

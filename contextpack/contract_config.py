@@ -11,7 +11,7 @@
 
     [defaults]
     budget = 12000
-    encoding = "o200k_base"
+    encoding = "cl100k_base"
     include = ["README.md"]
 
     cfg = load_contract_config(root)

@@ -27,10 +27,11 @@ from pathlib import Path
 from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, TaskInfo, omitted_ref
 from .config import load_config
 from .contract import build_contract
+from .contract_config import load_contract_config
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, git_state
 from .lexical import LexicalCache
-from .models import MAX_BUDGET, FileSlice, SymbolHit
+from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
 from .rank import rank
 from .redact import redact, scrub
@@ -161,9 +162,14 @@ class Engine:
 
     # -- pack ---------------------------------------------------------------------------------------
 
-    def pack(self, task: str, budget: int, encoding: str = DEFAULT_ENCODING, task_type: str | None = None,
+    def pack(self, task: str, budget: int | None = None, encoding: str | None = None, task_type: str | None = None,
              refresh: bool = False, owned: list[str] | None = None) -> Bundle:
-        """The bundle for a task: ranked, packed under `budget` tokens exactly, with its contract."""
+        """The bundle for a task: ranked, packed under `budget` tokens exactly, with its contract. A budget
+        or encoding not given is the repository's `[defaults]` (.contextpack/config.toml), else ours."""
+        if budget is None or encoding is None:
+            defaults = load_contract_config(self.root).defaults
+            budget = next(b for b in (budget, defaults.budget, DEFAULT_BUDGET) if b is not None)
+            encoding = encoding or defaults.encoding or DEFAULT_ENCODING
         _check_budget(budget)
         tokenizer = get_tokenizer(encoding)
         query = analyze_task(task, task_type)

@@ -55,9 +55,11 @@ from .models import (
     RepoSummary,
     SymbolHit,
     TaskType,
+    VerifyRequest,
 )
 from .store import describe_db_error
 from .tokens import DEFAULT_ENCODING
+from .verify import Report
 from .workspace import Workspace
 
 PROBLEM = "application/problem+json"
@@ -224,9 +226,11 @@ def is_loopback(host: str) -> bool:
 class ContinueOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")  # the user's config may carry options meant for others
     repo: str | None = Field(None, description="A registered repository name; default: the one at workspacePath.")
-    budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET)
+    budget: int | None = Field(None, ge=0, le=MAX_BUDGET,
+                               description=f"Default: the repository's [defaults] budget, else {DEFAULT_BUDGET}.")
     type: TaskType | None = None
-    encoding: str = Field(DEFAULT_ENCODING, max_length=64)
+    encoding: str | None = Field(None, max_length=64,
+                                 description=f"Default: the repository's [defaults] encoding, else {DEFAULT_ENCODING}.")
 
 
 class ContinueRequest(BaseModel):
@@ -345,6 +349,11 @@ def create_app(workspace: Workspace, *, token: str | None = None, max_body: int 
               summary="A delta bundle: omitted entries, symbols or paths the parent did not show", tags=["bundles"])
     def expand(bundle_id: BundleId, req: ExpandRequest) -> Response:
         return _bundle_response(ws.expand(bundle_id, req), req.format)
+
+    @app.post("/v1/verify", response_model=Report, responses=_errors(401, 404, 413, 422),
+              summary="Check a patch against a kept bundle's contract: pass, warn or fail", tags=["bundles"])
+    def verify(req: VerifyRequest) -> Report:
+        return ws.verify(req)
 
     @app.get("/v1/repos", response_model=list[RepoSummary], responses=_errors(401),
              summary="Registered repositories", tags=["repositories"])

@@ -27,7 +27,7 @@ class LanguageSpec:
     module: str | None = None  # grammar wheel module; None = text only
     function: str = "language"
     shebangs: tuple[str, ...] = ()
-    query_file: str = ""  # grammars/<query_file>.scm; default: the language's name
+    query_file: str = ""  # grammars/<query_file>.scm ("a+b": both files); default: the language's name
 
     @property
     def parsable(self) -> bool:
@@ -53,7 +53,8 @@ def _grammar(module: str, function: str) -> ts.Language:
 
 @functools.cache
 def _queries(name: str, module: str, function: str) -> tuple[ts.Query, ts.Query]:
-    text = importlib.resources.files("contextpack.grammars").joinpath(f"{name}.scm").read_text("utf-8")
+    grammars = importlib.resources.files("contextpack.grammars")
+    text = "\n".join(grammars.joinpath(f"{part}.scm").read_text("utf-8") for part in name.split("+"))
     patterns = split_patterns(text)
     refs = [p for p in patterns if "@reference" in p]
     main = [p for p in patterns if "@reference" not in p]
@@ -124,10 +125,37 @@ _SPECS = [
     LanguageSpec("shell", (".sh", ".bash"), shebangs=("sh", "bash", "zsh")),
 ]
 
+# ---- Haskell, Zig, Dart, OCaml, Objective-C, Solidity; Vue and Svelte single-file components -----------
+# Dart: tree-sitter-dart-orchard (the grammar's maintainer's current wheel; whole method/function nodes).
+# Vue/Svelte: no grammar of their own; parse.py parses their <script> blocks (see sfc.py) as JS/TS.
+_SPECS += [
+    LanguageSpec("haskell", (".hs",), "tree_sitter_haskell"),
+    LanguageSpec("zig", (".zig",), "tree_sitter_zig"),
+    LanguageSpec("dart", (".dart",), "tree_sitter_dart_orchard"),
+    LanguageSpec("ocaml", (".ml",), "tree_sitter_ocaml", "language_ocaml"),
+    LanguageSpec("ocaml_interface", (".mli",), "tree_sitter_ocaml", "language_ocaml_interface",
+                 query_file="ocaml_interface"),
+    LanguageSpec("objc", (".m", ".mm"), "tree_sitter_objc"),
+    LanguageSpec("solidity", (".sol",), "tree_sitter_solidity"),
+    LanguageSpec("vue", (".vue",)),
+    LanguageSpec("svelte", (".svelte",)),
+    LanguageSpec("cabal", (".cabal",)),  # manifests the resolvers read (cabal source dirs); dune is by name
+]
+_NAMES_B = {"dune": "text", "dune-project": "text"}
+# the grammars of Vue/Svelte script blocks: JavaScript/TypeScript with grammars/sfc.scm added
+SFC_GRAMMARS = {
+    "javascript": LanguageSpec("sfc-javascript", (), "tree_sitter_javascript", query_file="javascript+sfc"),
+    "typescript": LanguageSpec("sfc-typescript", (), "tree_sitter_typescript", "language_typescript",
+                               query_file="typescript+sfc"),
+    "tsx": LanguageSpec("sfc-tsx", (), "tree_sitter_typescript", "language_tsx", query_file="typescript+sfc"),
+}
+
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
+# languages whose files are code (ranking and contracts treat the others as docs, manifests, data)
+CODE_LANGUAGES = frozenset({s.name for s in _SPECS if s.parsable} | {"vue", "svelte"})
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
 _BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
-            "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml"}
+            "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml", **_NAMES_B}
 _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
 
 
@@ -148,9 +176,18 @@ _HEADER_SCAN_BYTES = 256 * 1024  # C++ shows itself early in a header; this boun
 
 
 def header_language(source: bytes) -> str:
-    """"cpp" when a `.h` file's code uses C++ constructs, else "c" (the C++ grammar chokes on C that
-    uses C++ keywords as names, the C grammar drops classes and namespaces)."""
-    return "cpp" if _CPP_SIGNALS.search(_C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])) else "c"
+    """"objc" when a `.h` file declares Objective-C (`@interface`, `@protocol`, `#import`), "cpp" when its
+    code uses C++ constructs, else "c" (the C++ grammar chokes on C that uses C++ keywords as names, the C
+    grammar drops classes and namespaces)."""
+    code = _C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])
+    if _OBJC_SIGNALS.search(code):
+        return "objc"
+    return "cpp" if _CPP_SIGNALS.search(code) else "c"
+
+
+# Objective-C in a `.h`: class and protocol declarations, forward declarations, `#import`
+# (searched with strings removed: `#import "x.h"` is `#import` then a blank)
+_OBJC_SIGNALS = re.compile(rb"^[ \t]*(?:@(?:interface|protocol|class|implementation)\b|#[ \t]*import\b)", re.M)
 
 
 def language_for(path: str, head: bytes = b"") -> str | None:

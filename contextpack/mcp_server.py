@@ -32,7 +32,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from . import __version__
 from .bundle import Bundle, render
@@ -42,6 +42,7 @@ from .models import (
     DEFAULT_BUDGET,
     DEFAULT_EXPAND_BUDGET,
     MAX_BUDGET,
+    MAX_DIFF_BYTES,
     MAX_EXPAND_TARGETS,
     ExpandRequest,
     FileSlice,
@@ -51,9 +52,11 @@ from .models import (
     RepoSummary,
     SymbolHit,
     TaskType,
+    VerifyRequest,
 )
 from .store import describe_db_error
 from .tokens import get_tokenizer
+from .verify import Report, render_text
 from .workspace import Workspace
 
 log = logging.getLogger("contextpack.mcp")
@@ -180,21 +183,25 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
             raise NotFoundError("no repository is registered; start the server with --repo PATH")
         raise RequestError(f"give `repo`: {len(names)} repositories are registered ({', '.join(names)})")
 
-    def size(model: BaseModel, text: str) -> int:
+    def structured(model: BaseModel | Report) -> dict[str, Any]:
+        if isinstance(model, BaseModel):
+            return model.model_dump(mode="json", by_alias=True)
+        return _REPORT.dump_python(model, mode="json")
+
+    def size(model: BaseModel | Report, text: str) -> int:
         """Tokens of a result: its text and its structured content as the wire carries it."""
         tok = get_tokenizer()
-        structured = model.model_dump(mode="json", by_alias=True)
-        return tok.count(text) + tok.count(json.dumps(structured, ensure_ascii=False, separators=(",", ":")))
+        wire = json.dumps(structured(model), ensure_ascii=False, separators=(",", ":"))
+        return tok.count(text) + tok.count(wire)
 
-    def result(model: BaseModel, text: str, ask_for_less: str | Callable[[int], str]) -> CallToolResult:
+    def result(model: BaseModel | Report, text: str, ask_for_less: str | Callable[[int], str]) -> CallToolResult:
         """The tool result: `text` for the model, `model` as structured content; refused over the cap."""
         tokens = size(model, text)
         if tokens > cap:
             hint = ask_for_less(tokens) if callable(ask_for_less) else ask_for_less
             raise RequestError(f"the result would be {tokens} tokens, over this server's output cap of {cap} "
                                f"(max_output_tokens, sized to the client's limit); {hint}")
-        return CallToolResult(content=[TextContent(type="text", text=text)],
-                              structured_content=model.model_dump(mode="json", by_alias=True))
+        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured(model))
 
     def bundle_text(bundle: Bundle) -> str:
         return render(bundle, "md") + (
@@ -277,6 +284,27 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
         """Fetch a bundle made earlier again, by id (the same as reading the resource
         contextpack://bundles/{id}). Bundles are kept on disk, oldest evicted first. Read-only."""
         return bundle_result(await call(workspace.bundle, bundle_id))
+
+    @tool("Verify a patch")
+    async def verify_patch(
+        bundle_id: BundleIdArg,
+        diff: Annotated[str | None, Field(min_length=1, max_length=MAX_DIFF_BYTES, description=(
+            "A unified diff (`git diff` output), applied to the work tree or not. Default: the work tree's "
+            "changes against `base`, untracked files included."))] = None,
+        base: Annotated[str | None, Field(min_length=1, max_length=256, pattern=r"^[^-\s][^\s]*$", description=(
+            "Revision the work tree is compared with when no diff is given. Default HEAD."))] = None,
+        allow_outside: Annotated[bool, Field(description=(
+            "Files changed outside the bundle warn instead of failing."))] = False,
+    ) -> Annotated[CallToolResult, Report]:
+        """Check a patch against the contract of the bundle it was made from, before calling the work
+        done: files changed outside `owned` (warn) or outside the bundle (fail), preserved signatures
+        changed or removed (old → new, and the callers that break), files that changed since the bundle
+        (stale), new files, and the evidence tests that cover the changed definitions with the exact
+        command that runs them (listed, never run here). Verdict pass / warn / fail. Read-only for the
+        repository (the verdict is noted in contextpack's own spend ledger)."""
+        req = VerifyRequest(bundle=bundle_id, diff=diff, base=base, allow_outside=allow_outside)
+        report = await call(workspace.verify, req)
+        return result(report, render_text(report), "verify a smaller diff")
 
     @tool("Find a symbol")
     async def find_symbol(
@@ -367,6 +395,9 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
         return await read_bundle(bundle_id, "json")
 
     return server
+
+
+_REPORT = TypeAdapter(Report)
 
 
 def _status_text(s: IndexStatus) -> str:

@@ -21,6 +21,7 @@ DEFAULT_BUDGET = 8000
 DEFAULT_EXPAND_BUDGET = 4000
 MAX_TASK_BYTES = 1_000_000  # a task over this is refused; analysis reads its first 200,000 characters
 MAX_EXPAND_TARGETS = 50
+MAX_DIFF_BYTES = 4_000_000  # a patch over this is refused: it is not a reviewable change
 REPO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 TaskType = Literal["bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration"]
@@ -36,9 +37,12 @@ class PackRequest(_Model):
 
     repo: str = Field(description="Name of a registered repository (GET /v1/repos).")
     task: str = Field(min_length=1, max_length=MAX_TASK_BYTES, description="The task: an issue, a request, a diff.")
-    budget: int = Field(DEFAULT_BUDGET, ge=0, le=MAX_BUDGET, description="Token budget; the bundle never exceeds it.")
+    budget: int | None = Field(None, ge=0, le=MAX_BUDGET, description=(
+        f"Token budget; the bundle never exceeds it. Default: the repository's [defaults] budget "
+        f"(.contextpack/config.toml), else {DEFAULT_BUDGET}."))
     type: TaskType | None = Field(None, description="Task type; inferred from the text when omitted.")
-    encoding: str = Field(DEFAULT_ENCODING, max_length=64, description="tiktoken encoding of the budget.")
+    encoding: str | None = Field(None, max_length=64, description=(
+        f"tiktoken encoding of the budget. Default: the repository's [defaults] encoding, else {DEFAULT_ENCODING}."))
     format: Format = Field("json", description="json: the bundle object; md or xml: the bundle rendered as text.")
     owned: list[str] | None = Field(None, max_length=MAX_EXPAND_TARGETS,
                                     description="Pin the contract's owned files: repository paths or globs.")
@@ -55,6 +59,19 @@ class ExpandRequest(_Model):
                              description="Repository-relative file paths.")
     budget: int = Field(DEFAULT_EXPAND_BUDGET, ge=0, le=MAX_BUDGET)
     format: Format = "json"
+
+
+class VerifyRequest(_Model):
+    """Check a patch against the contract of a kept bundle (on the repository it was packed for)."""
+
+    bundle: str = Field(pattern="^[0-9a-f]{64}$", description="Id of a kept bundle (`id` of a pack or expand answer).")
+    diff: str | None = Field(None, min_length=1, max_length=MAX_DIFF_BYTES,
+                             description="A unified diff, applied or not; default: the work tree's changes "
+                                         "against `base`, untracked files included.")
+    base: str | None = Field(None, min_length=1, max_length=256, pattern=r"^[^-\s][^\s]*$",
+                             description="Revision the work tree is compared with when no diff is given "
+                                         "(default HEAD).")
+    allow_outside: bool = Field(False, description="Files outside the bundle warn instead of failing.")
 
 
 class RegisterRequest(_Model):

@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .languages import LANGUAGES, header_language
+from .languages import LANGUAGES, SFC_GRAMMARS, header_language
+from .sfc import SFC_LANGUAGES, script_source
 
 PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
 _QUERY_CHUNK_BYTES = 64 * 1024  # queries run over runs of top-level nodes this large, the clock read between
@@ -90,6 +91,8 @@ def _name(node: ts.Node, source: bytes) -> str:
         return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
     if prev is not None and prev.type == "~":
         return f"~{name}"
+    if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
+        return f"operator {name}"
     return name.removeprefix(":").removeprefix("r#")
 
 
@@ -110,7 +113,8 @@ def _clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#)\s?", "", line).removesuffix("*/").strip()
+        line = re.sub(r"^(///?|//!|/\*\*?|\*/|\*|#|--\s?[|^]|--|\(\*\*?)\s?", "", line)  # --: Haskell, (*: OCaml
+        line = line.removesuffix("*/").removesuffix("*)").strip()
         lines.append(line)
     return "\n".join(lines).strip()
 
@@ -132,13 +136,20 @@ def _doc(node: ts.Node, language: str, source: bytes) -> str:
         prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
     if prev is None and node.parent is not None and node.parent.type == "body_statement":
         prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
-    while prev is not None and "comment" in prev.type and prev.end_point[0] >= line - 1:
+    if prev is None and node.parent is not None and node.parent.type == "declarations":
+        imports = node.parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
+        prev = imports.named_children[-1] if imports is not None and imports.named_children else None
+    while prev is not None and _is_comment(prev) and prev.end_point[0] >= line - 1:
         before = prev.prev_named_sibling
-        if before is not None and "comment" not in before.type and before.end_point[0] == prev.start_point[0]:
+        if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
             break  # a trailing comment of the code before it: `}  // namespace x`
         comments.append(_text(prev, source))
         prev, line = prev.prev_named_sibling, prev.start_point[0]
     return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
+
+
+def _is_comment(node: ts.Node) -> bool:
+    return "comment" in node.type or node.type == "haddock"  # haddock: Haskell's `-- |` doc comments
 
 
 def _outer(node: ts.Node) -> ts.Node:
@@ -302,8 +313,95 @@ def _blank_export_macros(source: bytes) -> bytes:
     return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
 
 
+# a line that is only a macro name or call: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a
+# declaration, `FMT_PRAGMA_CLANG(diagnostic push)` between declarations
+_LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(\([^()\n]*\))?[ \t]*(?://[^\n]*)?\r?$")
+_DECLARATION_END = (b"{", b";", b"}", b"*/")
+
+
+def _blank_lone_macros(source: bytes) -> bytes:
+    """C/C++: a macro alone on its line between declarations expands to declarations or fields; left in,
+    the grammar glues it to the next declaration (`FMT_BEGIN_EXPORT` + `enum class color {…}` is lost, so is
+    `struct uv_req_s { UV_REQ_FIELDS };`). Such a line becomes spaces (same offsets and lines) when the code
+    line before it ends a declaration or opens a body (not an enum's: `LAST` may be its only member)."""
+    if b"_" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    prev = b";"  # the last code line, stripped (the file's start counts as a declaration's end)
+    for i, line in enumerate(lines):
+        code = line.strip()
+        if not code or code.startswith((b"//", b"/*", b"*")):
+            continue
+        if (m := _LONE_MACRO.match(line)) and (prev.startswith(b"#") or (
+                prev.endswith(_DECLARATION_END) and not (prev.endswith(b"{") and b"enum" in prev))) and not (
+                m.group(1) and _next_code(lines, i).startswith(b"{")):  # `TEST_IMPL(x)` + `{`: a function
+            lines[i] = re.sub(rb"[^\r\n]", b" ", line)
+            continue
+        prev = code.split(b"//", 1)[0].rstrip() or code
+    return b"".join(lines)
+
+
+def _next_code(lines: list[bytes], i: int) -> bytes:
+    """The next non-blank line after line i, stripped (b"" at the end)."""
+    return next((code for line in lines[i + 1:i + 4] if (code := line.strip())), b"")
+
+
+# `void F() const GTEST_LOCK_EXCLUDED_(mutex_) {`: an annotation macro between a declarator and its body
+_TRAILING_MACRO = re.compile(
+    rb"(?:\)|\bconst|\bnoexcept|\boverride)(?:[ \t]*\r?\n)?[ \t]*([A-Z][A-Z0-9]*_[A-Z0-9_]*\([^()\n]*\))(?=[ \t]*\{)")
+
+
+def _blank_trailing_macros(source: bytes) -> bytes:
+    """C/C++: an annotation macro after a function's declarator hides the function from the grammar; it
+    becomes spaces (same offsets and lines)."""
+    if b"_(" not in source and b"_ (" not in source:
+        return source
+    return _TRAILING_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+
+
+def _prepare_c(source: bytes) -> bytes:
+    return _blank_trailing_macros(_blank_lone_macros(_blank_export_macros(source)))
+
+
+
+
+# `typedef NS_ENUM(NSInteger, SDOpt) {` (also NS_OPTIONS, NS_CLOSED_ENUM, NS_ERROR_ENUM): the macro's type
+# argument and the `typedef` go, `enum SDOpt {` stays at the same offsets
+_OBJC_ENUM_MACRO = re.compile(
+    rb"\btypedef(\s+)(?:NS|CF)_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM)\s*\(([^,()]*,)?\s*"
+    rb"(\w+)\s*\)")
+
+
+# Apple's annotation macros (availability, Swift names, nullability regions, designated initialisers),
+# with their arguments (two levels of parentheses): the grammar takes them for declarations
+_OBJC_ANNOTATION = re.compile(
+    rb"\b(?:NS_(?:SWIFT_\w+|REFINED_FOR_SWIFT|DESIGNATED_INITIALIZER|UNAVAILABLE|ASSUME_NONNULL_(?:BEGIN|END)"
+    rb"|(?:EXTENSIBLE_)?STRING_ENUM|TYPED_(?:EXTENSIBLE_)?ENUM|REQUIRES_SUPER|RETURNS_\w+|NOESCAPE"
+    rb"|FORMAT_FUNCTION|(?:CLASS_|ENUM_)?AVAILABLE\w*|(?:CLASS_|ENUM_)?DEPRECATED\w*|EXTENSION_UNAVAILABLE\w*"
+    rb"|HEADER_AUDIT_\w+)|API_(?:AVAILABLE|UNAVAILABLE|DEPRECATED\w*)|UI_APPEARANCE_SELECTOR|CF_RETURNS_\w+"
+    rb"|CF_SWIFT_\w+|__attribute__)\b(?:[ \t]*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
+_BLANK = re.compile(rb"[^\r\n]")
+
+
+def _objc_enum_macros(source: bytes) -> bytes:
+    """Objective-C: the grammar knows neither Foundation's enum macros nor its annotation macros.
+    `typedef NS_ENUM(T, Name) {…}` becomes `enum Name {…}` and annotations (`NS_SWIFT_NAME(x)`,
+    `API_AVAILABLE(ios(13))`, `NS_ASSUME_NONNULL_BEGIN`) become spaces: same offsets and lines, and the
+    enums, classes and methods around them are definitions again."""
+    if b"NS_" not in source and b"API_" not in source and b"__attribute__" not in source:
+        return source
+
+    def rewrite(m: re.Match[bytes]) -> bytes:
+        head = source[m.start():m.start(3)]
+        kept = b"enum" + _BLANK.sub(b" ", head[4:])
+        return kept + m.group(3) + b" " * (m.end() - m.end(3))
+
+    source = _OBJC_ENUM_MACRO.sub(rewrite, source)
+    return _OBJC_ANNOTATION.sub(lambda m: _BLANK.sub(b" ", m.group(0)), source)
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
-_PREPARE = {"csharp": _cs_first_branches, "c": _blank_export_macros, "cpp": _blank_export_macros}
+_PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "objc": _objc_enum_macros}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -323,6 +421,32 @@ def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bo
     return False
 
 
+# C/C++ declarations that name several things at once; every declarator is a definition
+_MULTI_DECLARATOR = frozenset({"type_definition"})
+
+
+def _inline_mod_depth(node: ts.Node) -> int:
+    """How many inline `mod x { … }` blocks of its file enclose a Rust `use`."""
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth += parent.type == "mod_item"
+        parent = parent.parent
+    return depth
+
+
+def _rust_from_inline_mod(module: str, depth: int) -> str:
+    """A `use` path inside `depth` inline modules, as seen from the file's own module: in `mod tests { use
+    super::Gitignore; }` super is the file itself (self::Gitignore), super::super its parent (super::…);
+    self:: and a path into a deeper inline module stay inside the file."""
+    segs = module.split("::")
+    supers = next((i for i, s in enumerate(segs) if s != "super"), len(segs))
+    if segs[0] == "self" or (supers and supers <= depth):
+        return "::".join(["self", *segs[supers or 1:]])
+    if supers:
+        return "::".join(["super"] * (supers - depth) + segs[supers:])
+    return module
+
+
 def _strip_quotes(text: str) -> str:
     return text.strip().strip("\"'`<>")
 
@@ -333,15 +457,20 @@ def _relative(path: str) -> str:
     return path if path.startswith(("./", "../")) else f"./{path}"
 
 
-def parse_source(path: str, language: str, source: bytes, seconds: float | None = None) -> FileFacts:
+def parse_source(path: str, language: str, source: bytes, seconds: float | None = None,
+                 references: bool = True) -> FileFacts:
     """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
-    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic."""
+    runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic.
+    `references=False` skips the references (a third of the work) for callers that need definitions only."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     deadline = _Deadline(seconds)
     if language == "c" and path.endswith(".h"):
         language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
     spec = LANGUAGES.get(language)
+    if language in SFC_LANGUAGES:  # Vue/Svelte: the script blocks, as JavaScript/TypeScript
+        source, grammar = script_source(source)
+        spec = SFC_GRAMMARS[grammar]
     if spec is None or not spec.parsable:
         return facts
     try:
@@ -356,7 +485,9 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
         if tree.root_node.has_error:
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
                                      "symbols extracted where the parser recovered")
-        _extract(facts, tree, source, spec.query(), spec.reference_query(), deadline)
+        _extract(facts, tree, source, spec.query(), spec.reference_query() if references else None, deadline)
+        if finish := _FINISH.get(language):
+            finish(facts)
     except _TimeUp:
         facts.definitions, facts.references, facts.imports = [], [], []
         facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
@@ -375,12 +506,12 @@ def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
     return root.start_point[0] + 1
 
 
-def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query,
+def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query | None,
              deadline: _Deadline) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     imports: dict[int, tuple[ts.Node, list[str], list[str]]] = {}
-    references = _captures(ref_query, tree.root_node, "reference", deadline)
+    references = _captures(ref_query, tree.root_node, "reference", deadline) if ref_query is not None else []
     package = ""
     for pattern, caps in _matches(query, tree.root_node, deadline):
         deadline.tick()
@@ -404,6 +535,8 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     ordered = []
     for node, name, kind, _, scope in sorted(raw_defs, key=lambda d: (d[0].start_byte, -d[0].end_byte, d[3])):
         key = (node.start_byte, node.end_byte)
+        if node.type in _MULTI_DECLARATOR:  # `typedef struct {…} X, *PX;`: one definition per declarator
+            key += (name.start_byte,)
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
@@ -440,5 +573,40 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
     for node, modules, names in sorted(imports.values(), key=lambda e: e[0].start_byte):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))
+        if facts.language == "rust" and (depth := _inline_mod_depth(node)):
+            modules = [_rust_from_inline_mod(m, depth) for m in modules]
         for module in dict.fromkeys(modules) or [""]:
             facts.imports.append(Import(module=module, names=uniq_names, line=line))
+
+
+# ---- per-language finishing of extracted facts (Haskell, OCaml) -------------------------------------------
+
+def _merge_clauses(facts: FileFacts) -> None:
+    """Haskell: a type signature and the equations after it (`f :: …`, `f [] = …`, `f (x:xs) = …`) are
+    one definition, spanning them all, with the signature's text."""
+    merged: list[Definition] = []
+    for d in facts.definitions:
+        last = merged[-1] if merged else None
+        if last is not None and last.qualname == d.qualname and last.kind == d.kind == "function":
+            merged[-1] = Definition(last.name, last.kind, last.qualname, last.start_line,
+                                    max(last.end_line, d.end_line), last.signature, last.doc, last.parent)
+        else:
+            merged.append(d)
+    facts.definitions = merged
+
+
+def _ocaml_uses(facts: FileFacts) -> None:
+    """OCaml: each module the file names is one import (the first use), and a module the file defines
+    itself (`module Cart = struct … end`, then `Cart.make`) is not another file's."""
+    own = {d.name for d in facts.definitions if d.kind in ("module", "interface")}
+    seen: set[str] = set()
+    kept = []
+    for imp in facts.imports:
+        if imp.module in seen or imp.module.split(".", 1)[0] in own:
+            continue
+        seen.add(imp.module)
+        kept.append(imp)
+    facts.imports = kept
+
+
+_FINISH = {"haskell": _merge_clauses, "ocaml": _ocaml_uses, "ocaml_interface": _ocaml_uses}

@@ -18,13 +18,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .graph import RepoGraph, is_test_path
+from .languages import CODE_LANGUAGES
 from .lexical import Chunk, LexicalIndex
 from .task import TaskQuery
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
                        r"go\.mod|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|Gemfile|composer\.json|[^/]*\.csproj)$")
-_CODE_LANGS = {"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp", "csharp", "ruby",
-               "php"}
+_CODE_LANGS = CODE_LANGUAGES  # every language with a grammar (languages.py), not a list kept here too
 _DOC_DIRS = re.compile(r"(^|/)(docs?|doc_src|examples?|samples?|benchmarks?|asv_bench|scripts|tools|tutorials?|"
                        r"galler(y|ies)|plot_types|demos?)/")
 MAX_FILES = 40

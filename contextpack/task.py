@@ -5,7 +5,6 @@ type by explainable rules.
     q.identifiers    # ["QuerySet.bulk_create", "QuerySet", "bulk_create", "TypeError"]
     q.paths          # ["django/db/models/query.py"]
     q.type, q.type_reason
-    text = read_task(sys.stdin.buffer)   # bounded read of a file or stdin, any encoding, never raises
 
 Every pattern here is linear in the text (bounded quantifiers, no nested unbounded repeats, HTML comments
 and code fences found by plain search), so the longest task allowed is analysed in well under a second.
@@ -15,17 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
 
 from .errors import RequestError
+from .task_input import MAX_TASK_CHARS
 
 TASK_TYPES = ("bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration")
-MAX_TASK_CHARS = 200_000  # longer text is cut (and the bundle says so); a task is not a corpus
-MAX_TASK_BYTES = 4 * MAX_TASK_CHARS + 4  # enough of any encoding to fill the cap and to see it was passed
 MAX_NAME = 128  # longer runs of word characters are data, not identifiers
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-_UTF16_SAMPLE = 512
 
 _EXT = (r"py|pyi|js|jsx|mjs|cjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|cs|rb|php|swift|scala|m|mm|sh|"
         r"toml|cfg|ini|yaml|yml|json|md|rst|txt|html|css|scss|sql|proto|gradle|xml")
@@ -102,25 +96,6 @@ class TaskQuery:
     errors: list[str] = field(default_factory=list)  # "ValueError: message" lines
     terms: list[str] = field(default_factory=list)  # lexical query terms (sub-words, lower case)
     truncated: bool = False
-
-
-def decode_task(data: bytes) -> str:
-    """Task bytes in any encoding as text: a BOM names it, NULs at alternate bytes mean UTF-16, else UTF-8;
-    undecodable bytes become U+FFFD and NULs go (they are no text, and XML can't carry them)."""
-    codec = next((c for bom, c in _BOMS if data.startswith(bom)), None)
-    if codec is not None:
-        data = data[len(next(b for b, c in _BOMS if c == codec)):]
-    else:
-        head = data[:_UTF16_SAMPLE]
-        odd, even = head[1::2].count(0), head[0::2].count(0)
-        codec = "utf-16-le" if odd > len(head) // 4 > even else "utf-16-be" if even > len(head) // 4 > odd else "utf-8"
-    return data.decode(codec, errors="replace").replace("\0", "")
-
-
-def read_task(stream: BinaryIO | TextIO) -> str:
-    """At most what the length cap needs from a file or pipe (never all of /dev/zero), decoded."""
-    data = stream.read(MAX_TASK_BYTES)
-    return decode_task(data) if isinstance(data, bytes) else data.replace("\0", "")
 
 
 def _strip_html_comments(text: str) -> str:

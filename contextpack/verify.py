@@ -297,12 +297,16 @@ def _under_owned_dir(path: str, owned: list[str]) -> bool:
                for p in owned) or matches(path, owned)
 
 
-def _facts(path: str, data: bytes | None, cache: dict) -> FileFacts | None:
+def _facts(path: str, data: bytes | None, cache: dict, references: bool = False) -> FileFacts | None:
+    """The file's definitions (and with `references`, its references: only caller lines need them)."""
     key = (path, None if data is None else hashlib.sha256(data).digest())
-    if key not in cache:
+    if (key, True) in cache:
+        return cache[key, True]
+    if (key, references) not in cache:
         lang = language_for(path)
-        cache[key] = parse_source(path, lang, data) if data is not None and lang else None
-    return cache[key]
+        cache[key, references] = parse_source(path, lang, data, references=references) if data is not None and lang \
+            else None
+    return cache[key, references]
 
 
 def _touching(defs: list[Definition], lines: frozenset[int]) -> dict[str, Definition]:
@@ -380,6 +384,12 @@ def check(inp: VerifyInput) -> Report:
                                               details=["not found before the patch"]))
             continue
         name = pr.qualname.rsplit(".", 1)[-1]
+        if new is None and (base := _inherited_from(_requalify(pr.qualname, bf, af) if moved else pr.qualname, af)):
+            signatures.append(SignatureReport(pr.path, pr.qualname, "compatible", old.text(), "",
+                                              [f"now inherited from `{base}`"]))
+            findings.append(Finding("warn", "preserve_inherited", pr.path,
+                                    f"`{pr.qualname}` was removed; `{base}` defines it, so callers keep working"))
+            continue
         if new is None:
             callers = _caller_lines(pr.callers, name, inp.after_files, by_path, cache)
             signatures.append(SignatureReport(pr.path, pr.qualname, "removed", old.text(), "", ["removed"], callers))
@@ -422,6 +432,28 @@ def check(inp: VerifyInput) -> Report:
                   seconds=round(time.perf_counter() - started, 4))
 
 
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _inherited_from(qualname: str, after: FileFacts | None) -> str | None:
+    """The base class (defined in the same file after the patch) that defines the method `qualname` was
+    removed from: a method moved up to a base keeps every caller working. Bases are the names in the class
+    header after its own name (`class C(Base)`, `class C extends Base`), so this reads any language."""
+    if after is None or "." not in qualname:
+        return None
+    cls, name = qualname.rsplit(".", 1)
+    by_q = {d.qualname: d for d in after.definitions}
+    header = by_q.get(cls)
+    if header is None or header.kind != "class":
+        return None
+    words = _WORD.findall(header.signature)
+    bases = words[words.index(header.name) + 1:] if header.name in words else []
+    for d in after.definitions:
+        if d.kind == "class" and d.qualname != cls and d.name in bases and f"{d.qualname}.{name}" in by_q:
+            return d.qualname
+    return None
+
+
 def _requalify(qualname: str, before: FileFacts | None, after: FileFacts | None) -> str:
     if before is None or after is None:
         return qualname
@@ -435,7 +467,7 @@ def _caller_lines(callers: list[str], name: str, after_files: Mapping[str, bytes
     out = []
     for path in callers:
         data = by_path[path].after if path in by_path else after_files.get(path)
-        facts = _facts(path, data, cache)
+        facts = _facts(path, data, cache, references=True)
         lines = sorted({r.line for r in facts.references if r.name == name}) if facts else []
         out += [f"{path}:{n}" for n in lines[:2]]
         if len(out) >= MAX_CALLERS_SHOWN:
@@ -470,11 +502,13 @@ def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
         facts = _facts(t, data, cache)
         if facts is None:
             continue
-        used = {r.name for r in facts.references} & names
-        if not used:
-            continue
-        lines = {r.line for r in facts.references if r.name in used}
-        cases = test_cases(t, facts.language, facts.definitions, (data or b"").decode("utf-8", "replace"))
+        # the lines that spell a changed name (the parse is for the test cases: references cost a third more)
+        text = data.decode("utf-8", "replace")
+        spelled_at = [(n, m.group().decode()) for n, line in enumerate(data.split(b"\n"), 1)
+                      for m in spelled.finditer(line)]
+        used = {name for _, name in spelled_at}
+        lines = {n for n, _ in spelled_at}
+        cases = test_cases(t, facts.language, facts.definitions, text)
         covering = [tc for tc in cases if any(tc.start_line <= n <= tc.end_line for n in lines)]
         runner = inp.runners.get(t)
         cmd = command(runner, [(t, covering)]).display if runner else None
@@ -531,6 +565,8 @@ def git_patch(root: Path, base: str = "HEAD") -> tuple[str, str]:
     rev = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
                check=False).decode().strip()
     if not rev:
+        if _git(root, "rev-parse", "--is-inside-work-tree", check=False).strip() != b"true":
+            raise RequestError(f"{root} is not a git work tree: give the patch as a diff")
         raise RequestError(f"{base!r} is not a commit of {root}")
     text = _git(root, "diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-relative",
                 "--src-prefix=a/", "--dst-prefix=b/", rev, "--").decode("utf-8", "replace")

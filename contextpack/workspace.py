@@ -37,6 +37,7 @@ from .models import (
     RepoMap,
     RepoSummary,
     SymbolHit,
+    VerifyRequest,
 )
 from .scan import resolve_root
 from .store import RefreshStats
@@ -189,13 +190,16 @@ class Workspace:
         self.bundles.put(repo, engine.root, bundle, shas)
         record_bundle(bundle, engine.root)
 
-    def verify(self, name: str, bundle_id: str, diff_text: str | None = None, base: str | None = None,
-               allow_outside: bool = False, run: bool = False) -> Report:
-        """Verify a patch on repository `name` against a kept bundle (see `verify.verify_repo`)."""
-        bundle = self.bundles.get(bundle_id).bundle
-        with self._use(name) as engine:
+    def verify(self, req: VerifyRequest) -> Report:
+        """Check a patch against a kept bundle, on the repository it was packed for (registered here); the
+        evidence is listed with its commands, never run: a server does not execute repository code."""
+        kept = self.bundles.get(req.bundle)
+        with self._use(kept.repo) as engine:
             root = engine.root
-        return verify_repo(root, bundle, diff_text, base, allow_outside, run)
+        if root != kept.root:
+            raise NotFoundError(f"bundle {req.bundle[:12]}… was packed for {kept.root}, not for the repository "
+                                f"{kept.repo!r} served here ({root})")
+        return verify_repo(root, kept.bundle, req.diff, req.base, req.allow_outside)
 
     def index(self, name: str) -> RefreshSummary:
         with self._use(name) as engine:

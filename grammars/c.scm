@@ -58,6 +58,10 @@
 (type_definition
   declarator: (function_declarator
     declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name)))) @definition.type
+; a function-pointer type whose function returns a pointer: `typedef void* (*uv_malloc_func)(size_t);`
+(type_definition
+  declarator: (pointer_declarator declarator: (function_declarator
+    declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name))))) @definition.type
 
 ; macros
 (preproc_def name: (identifier) @name value: (_)) @definition.constant

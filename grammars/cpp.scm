@@ -73,6 +73,13 @@
 (type_definition
   declarator: (function_declarator
     declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name)))) @definition.type
+; a function-pointer type whose function returns a pointer: `typedef void* (*uv_malloc_func)(size_t);`
+(type_definition
+  declarator: (pointer_declarator declarator: (function_declarator
+    declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name))))) @definition.type
+; conversion operators: `operator fmt::string_view() const { … }` is named `operator fmt::string_view`
+(function_definition declarator: (operator_cast type: (_) @name)) @definition.function
+(field_declaration_list (declaration declarator: (operator_cast type: (_) @name)) @definition.function)
 (alias_declaration name: (type_identifier) @name) @definition.type
 
 ; macros

@@ -57,6 +57,7 @@
 (pair key: [(property_identifier) (string)] @name
   value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
 (arguments (function_expression name: (identifier) @name) @definition.function)
+(return_statement (function_expression name: (identifier) @name) @definition.function)
 
 ; ---- imports
 (import_statement source: (string) @import.module) @import

@@ -247,8 +247,8 @@ class CliRun:
 
 
 def call_main(monkeypatch, capsys, args: list, stdin: str = "", env_extra: dict[str, str] | None = None) -> CliRun:
-    """`contextpack ARGS` in-process through cli.main(), as the console script runs it (stdin is not a tty)."""
-    from contextpack import cli
+    """`contextpack ARGS` in-process through launch.main(), as the console script runs it (stdin is not a tty)."""
+    from contextpack import launch
 
     with monkeypatch.context() as mp:
         for k, v in (env_extra or {}).items():
@@ -257,7 +257,7 @@ def call_main(monkeypatch, capsys, args: list, stdin: str = "", env_extra: dict[
         mp.setattr(sys, "stdin", io.StringIO(stdin))
         code = 0
         try:
-            cli.main()
+            launch.main()
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     out, err = capsys.readouterr()

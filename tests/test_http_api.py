@@ -100,6 +100,44 @@ def test_expand_returns_a_delta_of_the_parent(env):
     assert xml.headers["content-type"].startswith("application/xml")
 
 
+def test_verify_checks_a_patch_against_a_kept_bundle(env):
+    bundle = env.client.post("/v1/pack", json={"repo": "shop", "task": TASK, "budget": 1500}).json()
+    owned, preserved = bundle["contract"]["owned"], bundle["contract"]["preserve"]
+    assert "shop/pricing.py" in owned and any(p["qualname"] == "shop.pricing.apply_discount" for p in preserved)
+    pricing = (env.root / "shop" / "pricing.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(pricing) if "def apply_discount(" in text)
+
+    def verify(**body) -> dict:
+        r = env.client.post("/v1/verify", json={"bundle": bundle["id"], **body})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def hunk(new: str) -> str:  # the line of apply_discount's signature replaced
+        return (f"--- a/shop/pricing.py\n+++ b/shop/pricing.py\n@@ -{line + 1} +{line + 1} @@\n"
+                f"-{pricing[line]}\n+{new}\n")
+
+    inside = verify(diff=hunk(pricing[line].replace("-> float:", "->  float :")))  # reformatting only
+    assert inside["verdict"] in ("pass", "warn") and inside["changed_files"] == ["shop/pricing.py"]
+    renamed = verify(diff=hunk(pricing[line].replace("percent", "pct")))
+    assert renamed["verdict"] == "fail"
+    (sig,) = [s for s in renamed["signatures"] if s["qualname"] == "shop.pricing.apply_discount"]
+    assert sig["status"] == "breaking" and "percent" in sig["old"] and "pct" in sig["new"]
+    shown = {it["path"] for it in bundle["items"]}
+    other = next(p for p in sorted(env.root.glob("shop/*.py"))
+                 if p.relative_to(env.root).as_posix() not in shown and p.stat().st_size)
+    first = other.read_text().splitlines()[0]
+    rel = other.relative_to(env.root).as_posix()
+    elsewhere = f"--- a/{rel}\n+++ b/{rel}\n@@ -1 +1 @@\n-{first}\n+{first}  # touched\n"
+    outside = verify(diff=elsewhere)
+    assert outside["verdict"] == "fail" and any(f["path"] == rel for f in outside["findings"])
+    assert verify(diff=elsewhere, allow_outside=True)["verdict"] == "warn"
+    # what the server refuses: an option-like revision, a patch that changes nothing, a repository without git
+    is_problem(env.client.post("/v1/verify", json={"bundle": bundle["id"], "base": "--output=/tmp/x"}), 422)
+    is_problem(env.client.post("/v1/verify", json={"bundle": bundle["id"], "diff": "not a diff"}), 422)
+    no_git = is_problem(env.client.post("/v1/verify", json={"bundle": bundle["id"]}), 422)
+    assert "not a git work tree" in no_git["detail"] and "\n" not in no_git["detail"]
+
+
 def test_repos_list_and_register(env, tmp_path):
     repos = env.client.get("/v1/repos").json()
     assert "shop" in [r["name"] for r in repos] and all(r["watching"] for r in repos)
@@ -182,13 +220,14 @@ def test_an_edit_on_disk_shows_in_the_next_pack_without_an_index_call(env):
     ("GET", "/v1/repos/nope/stats", None),
     ("GET", "/v1/bundles/" + "0" * 64, None),
     ("POST", "/v1/bundles/" + "0" * 64 + "/expand", {}),
+    ("POST", "/v1/verify", {"bundle": "0" * 64, "diff": "x"}),
 ])
 def test_unknown_repository_or_bundle_is_404(env, method, path, body):
     b = is_problem(env.client.request(method, path, json=body), 404)
     assert b["title"] == "not found" and b["type"] == "urn:contextpack:problem:not-found"
 
 
-@pytest.mark.parametrize("budget", [-1, 2_000_001, "lots", 1.5, None])
+@pytest.mark.parametrize("budget", [-1, 2_000_001, "lots", 1.5])
 def test_bad_budget_is_422_with_field_errors(env, budget):
     b = is_problem(env.client.post("/v1/pack", json={"repo": "shop", "task": TASK, "budget": budget}), 422)
     assert b["errors"][0]["loc"] == ["body", "budget"] and "budget" in b["detail"]

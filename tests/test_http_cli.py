@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,7 +56,7 @@ class Serve:
 
 @pytest.fixture
 def main(monkeypatch, capsys):
-    """`contextpack ARGS` in-process through cli.main(), as the console script runs it (the script itself
+    """`contextpack ARGS` in-process through launch.main(), as the console script runs it (the script itself
     is run where the process boundary matters: it costs a second of imports per call)."""
 
     def run(args: list[str], env_extra: dict[str, str] | None = None) -> CliRun:
@@ -190,3 +191,69 @@ def test_a_token_server_from_config_and_the_client_sending_the_token(isolated_in
         assert mcp.status_code == 200 and "contextpack" in mcp.text
     finally:
         s.stop()
+
+
+# -- the console script's quick path (launch.py): pack through a server without loading the full CLI --------
+
+HEAVY = ("typer", "rich", "pydantic", "click", "httpx", "contextpack.cli")
+_PROBE = ("import atexit, sys\n"
+          "atexit.register(lambda: sys.stderr.write('loaded: ' + ' '.join(m for m in {heavy!r} if m in sys.modules)))\n"
+          "from contextpack.launch import main\n"
+          "sys.argv = ['contextpack', *{args!r}]\n"
+          "main()\n")
+
+
+def _probe(args: list[str], **kw) -> subprocess.CompletedProcess[str]:
+    """The console script's code in a subprocess that says, at exit, which heavy modules it imported."""
+    code = _PROBE.format(heavy=HEAVY, args=args)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ,
+                          **kw)
+
+
+def test_pack_through_a_server_skips_the_full_cli_and_prints_the_same_bytes(served, shop, tmp_path, main):
+    args = ["pack", "--repo", str(shop), "--task", TASK, "--budget", "1200"]
+    local = main([*args, "--no-server"])
+    for extra in ([], ["--format", "md"], ["-b", "900", "--type", "refactor"]):
+        quick = _probe([*args, *extra], stdin=subprocess.DEVNULL)
+        full = main([*args, *extra, "--no-server"])
+        assert quick.returncode == 0 and quick.stdout == full.stdout, quick.stderr
+        assert quick.stderr == "loaded: ", quick.stderr  # none of the heavy modules
+    piped = _probe(["pack", "--repo", str(shop), "--budget", "1200"], input=TASK)
+    assert piped.returncode == 0 and piped.stdout == local.stdout and piped.stderr == "loaded: "
+    out = tmp_path / "quick.json"
+    written = _probe([*args, "-o", str(out)], stdin=subprocess.DEVNULL)
+    assert written.returncode == 0 and out.read_text() == local.stdout
+    assert written.stderr == f"wrote {out}: packed by {served.url}\nloaded: "
+
+
+def test_what_the_quick_path_is_not_sure_of_goes_to_the_full_cli(served, shop, tmp_path, main):
+    # an unregistered repository: the full CLI registers it, reading the piped task the quick path read
+    other = make_shop(tmp_path / "other" / "shop")
+    r = _probe(["pack", "--repo", str(other), "--budget", "800"], input=TASK)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == main(["pack", "--repo", str(other), "--task", TASK, "--budget", "800", "--no-server"]).stdout
+    assert "typer" in r.stderr
+    # a problem from the server: the full CLI words it, with the in-process exit code
+    bad = _probe(["pack", "--repo", str(shop), "--task", TASK, "--budget", "-1"], stdin=subprocess.DEVNULL)
+    assert bad.returncode == 2 and bad.stdout == "" and "budget" in bad.stderr and "Traceback" not in bad.stderr
+    # options the quick path leaves to the full CLI
+    for extra in (["--help"], ["--no-server"]):
+        r = _probe(["pack", "--repo", str(shop), "--task", TASK, *extra], stdin=subprocess.DEVNULL)
+        assert r.returncode == 0 and "typer" in r.stderr
+
+
+def test_the_quick_path_knows_every_option_of_pack_and_its_defaults():
+    import typer.main
+
+    from contextpack import cli, launch
+    from contextpack.models import PackRequest
+
+    command = typer.main.get_command(cli.app).commands["pack"]
+    declared = {opt for p in command.params for opt in p.opts}
+    quick = {opt for a in launch._parser()._actions for opt in a.option_strings}
+    assert declared == quick | {"--index", "--no-server"}  # those two are the full CLI's by design
+    defaults = {p.name: p.default for p in command.params}
+    fields = PackRequest.model_fields  # what the server fills in for an option the quick path leaves out
+    assert (defaults["budget"], defaults["fmt"], defaults["encoding"], defaults["task_type"]) == (
+        fields["budget"].default, fields["format"].default, fields["encoding"].default, fields["type"].default)
+    assert str(defaults["repo"]) == "."

@@ -50,11 +50,12 @@ def test_go_module_edit_re_resolves(tmp_path: Path) -> None:
 
 
 def test_csproj_root_namespace_edit_re_resolves(tmp_path: Path) -> None:
-    """A .csproj's RootNamespace maps namespaces to its folders; editing it re-resolves every `using`."""
+    """A .csproj's RootNamespace maps namespaces to its folders (for files that declare none: a namespace
+    some file declares resolves to that file); editing it re-resolves every `using`."""
     repo = write_files(tmp_path / "repo", {
         "Shop/Shop.csproj": "<Project><PropertyGroup><RootNamespace>Acme.Shop</RootNamespace>"
                             "</PropertyGroup></Project>\n",
-        "Shop/Models/Order.cs": "namespace Acme.Shop.Models;\n\npublic class Order { }\n",
+        "Shop/Models/Order.cs": "public class Order { }\n",
         "Shop/Program.cs": "using Acme.Shop.Models;\n\nnamespace Acme.Shop;\n\npublic static class Program { }\n",
     })
     index = tmp_path / "index.sqlite"

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.usefixtures("isolated_index")
 
 TASK = "apply_discount should accept a discount of exactly 100 percent"
 TOOLS = {"pack_context", "expand_context", "get_bundle", "find_symbol", "read_range", "repo_map", "index_status",
-         "list_repos"}
+         "list_repos", "verify_patch"}
 
 
 @pytest.fixture
@@ -116,6 +116,19 @@ async def exercise(client: Client, shop: Path) -> Bundle:
     assert bad.is_error and bad.content[0].text.startswith("path not allowed:")
     bad = await client.call_tool("expand_context", {"bundle_id": bundle.id, "refs": ["nope"]})
     assert bad.is_error and bad.content[0].text.startswith("not found:")
+
+    # a patch that renames a preserved function's parameter fails, naming old → new
+    src = (shop / "shop/pricing.py").read_text().splitlines()
+    at = next(i for i, line in enumerate(src) if "def apply_discount(" in line)
+    diff = (f"--- a/shop/pricing.py\n+++ b/shop/pricing.py\n@@ -{at + 1} +{at + 1} @@\n-{src[at]}\n"
+            f"+{src[at].replace('percent', 'pct')}\n")
+    checked = await client.call_tool("verify_patch", {"bundle_id": bundle.id, "diff": diff})
+    assert not checked.is_error, checked.content
+    assert any(p.qualname == "shop.pricing.apply_discount" for p in bundle.contract.preserve)
+    assert checked.structured_content["verdict"] == "fail" and "pct" in checked.content[0].text
+    assert "verdict:" in checked.content[0].text
+    bad = await client.call_tool("verify_patch", {"bundle_id": bundle.id, "base": "--output=/tmp/x"})
+    assert bad.is_error and bad.content[0].text.startswith("invalid arguments: base:")
 
     found = await client.call_tool("find_symbol", {"query": "apply_discount"})  # still answering
     assert not found.is_error

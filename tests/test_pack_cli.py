@@ -2,7 +2,7 @@
 or stdin, -o, formats, --type; every bad input as one clear line on stderr, a non-zero exit, no traceback.
 
 The process boundary matters for a few cases (stdout holding exactly one document, a real pipe, a cold cache
-dir, what a crash would print), and those run the installed script. The rest call `cli.main()` in-process
+dir, what a crash would print), and those run the installed script. The rest call `launch.main()` in-process
 with argv, stdin, stdout and stderr swapped: the same code path, without paying ~1 s of imports per case."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def shop(tmp_path) -> Path:
 
 @pytest.fixture
 def main(monkeypatch, capsys, tmp_path):
-    """Run `contextpack ARGS` in-process through cli.main(), as the console script does."""
+    """Run `contextpack ARGS` in-process through launch.main(), as the console script does."""
 
     def run(*args: str | Path, stdin: str = "") -> CliRun:
         return call_main(monkeypatch, capsys, list(args), stdin=stdin)
@@ -141,6 +141,25 @@ def test_given_type(shop, tmp_path, main):
     inferred = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)
     assert (given["task"]["type"], given["task"]["type_given"]) == ("refactor", True)
     assert inferred["task"]["type_given"] is False and inferred["task"]["type"] != "refactor"
+
+
+def test_the_repository_defaults_apply_when_the_request_gives_no_budget_or_encoding(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    plain = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)["budget"]
+    assert (plain["limit"], plain["encoding"]) == (8000, "cl100k_base")
+    write(shop, ".contextpack/config.toml", "[defaults]\nbudget = 700\n")
+    configured = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)["budget"]
+    assert (configured["limit"], configured["encoding"]) == (700, "cl100k_base") and configured["used"] <= 700
+    given = json.loads(main(*pack_args(shop, "--task", TASK, "-b", "900", index=idx)).stdout)["budget"]
+    assert given["limit"] == 900
+    write(shop, ".contextpack/config.toml", '[defaults]\nencoding = "o200k_base"\n')  # only cl100k is offline
+    configured = main(*pack_args(shop, "--task", TASK, index=idx))
+    assert configured.returncode == 2 and "'o200k_base' is not available offline" in configured.stderr
+    given = main(*pack_args(shop, "--task", TASK, "--encoding", "cl100k_base", index=idx))
+    assert given.returncode == 0 and json.loads(given.stdout)["budget"]["encoding"] == "cl100k_base"
+    write(shop, ".contextpack/config.toml", "[defaults]\nbudget = -5\n")
+    bad = main(*pack_args(shop, "--task", TASK, index=idx))
+    assert bad.returncode == 2 and "[defaults.budget]" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_budget_zero_is_an_empty_bundle_with_a_note(shop, tmp_path, main):

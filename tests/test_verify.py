@@ -246,6 +246,84 @@ def test_python_compatible_extension_warns(py_repo, env) -> None:
     assert code == 1 and codes(report, "warn") == {"preserve_extended"}
 
 
+def test_python_refactoring_that_names_a_function_does_not_preserve_it(tmp_path, env) -> None:
+    root = make_repo(tmp_path / "shop", PY_FILES)
+    bundle_file = tmp_path / "bundle.json"
+    task = "Simplify the signature of `apply_discount`: percent should be required, without a default"
+    assert cli("pack", "--repo", root, "--task", task, "--budget", "4000", "-o", bundle_file, env=env)[0] == 0
+    contract = json.loads(bundle_file.read_text())["contract"]
+    assert json.loads(bundle_file.read_text())["task"]["type"] == "refactor"
+    assert "shop/pricing.py" in contract["owned"]
+    assert "shop.pricing.apply_discount" not in {p["qualname"] for p in contract["preserve"]}
+    edit(root, "shop/pricing.py", "percent: float = 0.0) -> float:", "percent: float) -> float:")
+    code, report = verify(root, bundle_file, env)
+    assert code in (0, 1) and not codes(report, "fail"), report["findings"]
+
+
+WIDGET_FILES = {
+    "forms/__init__.py": "",
+    "forms/widgets.py": '''\
+        class Widget:
+            def render(self, value):
+                return f"<input value={value!r}>"
+
+
+        class FileInput(Widget):
+            def format_value(self, value):
+                return None
+
+
+        class ClearableFileInput(FileInput):
+            def use_required_attribute(self, initial):
+                return not initial
+        ''',
+    "forms/boundfield.py": '''\
+        from forms.widgets import ClearableFileInput
+
+
+        def build_attrs(widget: ClearableFileInput, initial):
+            return {"required": widget.use_required_attribute(initial)}
+        ''',
+    "admin/__init__.py": "",
+    "admin/helpers.py": '''\
+        from forms.widgets import ClearableFileInput
+
+
+        class AdminField:
+            def __init__(self, form, field):
+                self.widget = ClearableFileInput()
+                self.required = self.widget.use_required_attribute(form.initial.get(field))
+        ''',
+}
+
+
+def test_python_method_moved_up_to_its_base_class_keeps_callers_working(tmp_path, env) -> None:
+    root = make_repo(tmp_path / "forms", WIDGET_FILES)
+    bundle_file = tmp_path / "bundle.json"
+    task = "A file input shouldn't render the required attribute when initial data exists (see ClearableFileInput)"
+    assert cli("pack", "--repo", root, "--task", task, "--budget", "4000", "-o", bundle_file, env=env)[0] == 0
+    preserved = {p["qualname"] for p in json.loads(bundle_file.read_text())["contract"]["preserve"]}
+    assert "forms.widgets.ClearableFileInput.use_required_attribute" in preserved
+    method = "    def use_required_attribute(self, initial):\n        return not initial\n"
+    classes = (root / "forms/widgets.py").read_text().split("\n\n\n")  # Widget, FileInput, ClearableFileInput
+    assert len(classes) == 3 and classes[2].endswith(method)
+
+    def rewrite(widget: str, file_input: str, clearable: str) -> None:
+        (root / "forms/widgets.py").write_text("\n\n\n".join([widget, file_input, clearable]))
+
+    rewrite(classes[0], classes[1] + "\n" + method, classes[2].replace(method, "    pass\n"))
+    code, report = verify(root, bundle_file, env)
+    assert code == 1 and "preserve_inherited" in codes(report, "warn") and not codes(report, "fail"), report
+    moved_up = "forms.widgets.ClearableFileInput.use_required_attribute"
+    [sig] = [s for s in report["signatures"] if s["qualname"] == moved_up]
+    assert sig["status"] == "compatible" and sig["details"] == ["now inherited from `forms.widgets.FileInput`"]
+    # moved to a class it does not inherit from instead: removed, and the caller breaks
+    rewrite(classes[0] + "\n" + method, classes[1], classes[2].replace(method, "    pass\n").replace(
+        "ClearableFileInput(FileInput)", "ClearableFileInput"))
+    code, report = verify(root, bundle_file, env)
+    assert code == 2 and "preserve_removed" in codes(report, "fail")
+
+
 def test_python_stale_bundle_is_reported(py_repo, env) -> None:
     root, bundle_file, _ = py_repo
     edit(root, "shop/cart.py", "class Cart:", "class Cart:  # changed after the bundle")
