@@ -29,6 +29,7 @@ import pathspec
 from .errors import RepoError
 from .gitindex import Tracked, read_tracked
 from .languages import language_for
+from .redact import path_secret, redact_path
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 
@@ -480,6 +481,9 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if (pattern := secret(rel)) is not None:
             record.skips.append(("secret", rel, f"skipped: secret file (matches {pattern})"))
             return
+        if (token := path_secret(rel)) is not None:  # its name would carry the token into every output
+            record.skips.append(("secret in name", rel, f"skipped: its path holds a token ({token})"))
+            return
         # cheap verdicts first: most skipped files of a big tree are of a language we don't index
         language = language_for(rel)
         name = rel.rsplit("/", 1)[-1]
@@ -524,6 +528,8 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     while stack:
         stack += walk(*stack.pop())
     result.files.sort(key=lambda f: f.path)
-    result.diagnostics.sort(key=lambda d: (d.path, d.message))
+    # a token in a name (of a skipped link, a too-large file…) is not repeated in the diagnostics
+    result.diagnostics = sorted((Diagnostic(redact_path(d.path), redact_path(d.message)) for d in result.diagnostics),
+                                key=lambda d: (d.path, d.message))
     return result
 
