@@ -46,14 +46,18 @@ _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 # Secret files (gitignore syntax, matched case-insensitively): never indexed, never read into any output.
 # Aimed at files that hold secrets, not at code about them (token.go, csrf_token.rb are source). Extend
 # with ScanOptions.secret_patterns or `secret_patterns` in .contextpack/config.toml. The README lists these.
+# a file named credentials.* or secrets.* holds secrets when it is data; `Credentials.kt`, `secrets.py` are code
+# (the redactor still masks any secret literal in them)
+_SECRET_DATA_EXTS = ("json", "yaml", "yml", "toml", "ini", "cfg", "conf", "txt", "xml", "csv", "properties",
+                     "env", "db", "sqlite", "plist")
 SECRET_PATTERNS = (
     ".env", ".env.*", "*.env", ".envrc",
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.asc", "*.gpg",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
     ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
     "**/.docker/config.json", "**/.kube/config", "kubeconfig", "*.kubeconfig",
-    "credentials", "credentials.*", "*credentials*.json", "*secret*.json", "*secrets*.y*ml", "secret*.y*ml",
-    "secrets.*", "*.secret", "*.secrets", "token", "*.token", "token.txt", "token.json", "*_token",
+    "credentials", *(f"credentials.{ext}" for ext in _SECRET_DATA_EXTS), "*credentials*.json", "*secret*.json",
+    "*secrets*.y*ml", "secret*.y*ml", *(f"secrets.{ext}" for ext in _SECRET_DATA_EXTS), "*.secret", "*.secrets", "token", "*.token", "token.txt", "token.json", "*_token",
     "*_token.txt", "*_token.json", "password*.txt",
     "service-account*.json", "service_account*.json", "*.tfstate", "*.tfstate.backup", "*.tfvars",
     "*.tfvars.json", "wp-config.php",
