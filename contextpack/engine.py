@@ -32,7 +32,7 @@ from .history import cochange, git_state
 from .lexical import LexicalCache
 from .models import MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
-from .rank import rank
+from .rank import Ranker, rank
 from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
@@ -79,6 +79,7 @@ class Engine:
         self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
         self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
+        self.ranker: Ranker | None = None  # None: the shipped weights (rank.default_ranker)
         self._line_tokens: dict[tuple[str, str], list[int | None]] = {}  # (sha256, encoding) → line counts
 
     @property
@@ -184,7 +185,7 @@ class Engine:
         commit, dirty = git_state(self.root)  # runs no program the repository configures
         if self._history is None or self._history[0] != commit:
             self._history = (commit, cochange(self.root) if commit else {})
-        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1])
+        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1], self.ranker)
         notes = []
         sources: dict[str, SourceFile] = {}
         for f in ranking.files:
