@@ -40,6 +40,14 @@ DEFAULT_DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "swebench-dev.jsonl
 DEFAULT_WORK_DIR = Path("/tmp/contextpack-rank")
 WEIGHTS_OUT = PROJECT_ROOT / "contextpack" / "ranker.json"
 L2 = {"file": 1e-2, "chunk": 1e-2}  # per task, on standardised features
+# model columns besides the signals themselves: products of two signals (what a linear model can't say alone:
+# a doc file the task names is the reporter's, not the one to fix; BM25 favours long files)
+FILE_PRODUCTS = ("path_named*not_code", "path_named*doc_dir", "path_named*is_test", "basename_term*bm25_file",
+                 "bm25_file*bm25_chunk", "bm25_file*bm25_file", "bm25_chunk*bm25_chunk", "ppr*ppr",
+                 "seed_rank*ppr", "log_lines*bm25_file", "not_code*bm25_file", "doc_dir*bm25_file",
+                 "is_test*bm25_file", "frame*is_test", "defines_code_span*defines_class", "is_init*bm25_file")
+CHUNK_PRODUCTS = ("named*is_class", "named*is_function", "bm25*is_module", "bm25_in_file*log_lines",
+                  "bm25*bm25", "named_code_span*is_class", "name_terms*bm25_in_file")
 
 
 def log(msg: str) -> None:
@@ -73,6 +81,9 @@ def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
     mirror = find_mirror(args.mirror_root, repo)
     dates = commit_dates(mirror, (r["base_commit"] for r in rows))
     rows = sorted(rows, key=lambda r: (dates.get(r["base_commit"], float("inf")), r["instance_id"]))
+    if args.max_per_repo and len(rows) > args.max_per_repo:  # evenly spread over the repository's history
+        step = len(rows) / args.max_per_repo
+        rows = [rows[int(k * step)] for k in range(args.max_per_repo)]
     tree = RepoTree(mirror, args.work_dir / "trees" / slug)
     engine = None
     tasks = []
@@ -106,10 +117,11 @@ def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
                 f"{sum(p in gold for p in fs.paths)}/{len(gold)} gold, {time.perf_counter() - t0:.1f}s")
         except Exception as exc:  # recorded and skipped: one broken task does not stop the dump
             log(f"[{repo} {n}/{len(rows)}] {r['instance_id']}: ERROR {type(exc).__name__}: {exc}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_suffix(".tmp"), "wb") as f:
-        pickle.dump(tasks, f)
-    out.with_suffix(".tmp").rename(out)
+        if n % 10 == 0 or n == len(rows):  # what is done so far is usable if the dump is stopped
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with open(out.with_suffix(".tmp"), "wb") as f:
+                pickle.dump(tasks, f)
+            out.with_suffix(".tmp").rename(out)
 
 
 def cmd_dump(args: argparse.Namespace) -> None:
@@ -118,8 +130,9 @@ def cmd_dump(args: argparse.Namespace) -> None:
     for r in rows:
         by_repo[r["repo"]].append(r)
     repos = sorted(by_repo, key=lambda k: (-len(by_repo[k]), k))
-    if args.repos:
-        repos = [k for k in repos if k in args.repos.split(",") or k.split("/")[1] in args.repos.split(",")]
+    if args.repos:  # in the order given
+        wanted = args.repos.split(",")
+        repos = [k for w in wanted for k in repos if w in (k, k.split("/")[1])]
     if args.jobs > 1:  # repositories over child processes, largest first, greedy
         shards: list[list[str]] = [[] for _ in range(args.jobs)]
         load = [0] * args.jobs
@@ -128,6 +141,7 @@ def cmd_dump(args: argparse.Namespace) -> None:
             shards[i].append(k)
             load[i] += len(by_repo[k])
         procs = [subprocess.Popen([sys.executable, __file__, "dump", "--repos", ",".join(s),
+                                   "--max-per-repo", str(args.max_per_repo),
                                    "--work-dir", str(args.work_dir), "--mirror-root", str(args.mirror_root),
                                    "--dataset", str(args.dataset)]) for s in shards if s]
         sys.exit(max(p.wait() for p in procs))
@@ -140,21 +154,37 @@ def cmd_dump(args: argparse.Namespace) -> None:
 # ==========================================================================================================
 
 
-def _groups(tasks: list[dict], level: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def columns(level: str, products: bool) -> tuple[str, ...]:
+    from contextpack.signals import CHUNK_FEATURES, FILE_FEATURES
+
+    if level == "file":
+        return FILE_FEATURES + (FILE_PRODUCTS if products else ())
+    return CHUNK_FEATURES + (CHUNK_PRODUCTS if products else ())
+
+
+def _design(x: np.ndarray, level: str, names: tuple[str, ...]) -> np.ndarray:
+    from contextpack.rank import _factors, design
+    from contextpack.signals import CHUNK_FEATURES, FILE_FEATURES
+
+    signals = FILE_FEATURES if level == "file" else CHUNK_FEATURES
+    return design(x.astype(float), tuple(_factors(n, signals) for n in names))
+
+
+def _groups(tasks: list[dict], level: str, names: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(rows, labels) per list to rank: a task's candidate files, or a gold file's definitions."""
     out = []
     for t in tasks:
         if level == "file":
             if t["y"].any():
-                out.append((t["x"].astype(float), t["y"]))
+                out.append((_design(t["x"], level, names), t["y"]))
         else:
             for x, y in t["chunks"].values():
                 if y.any() and not y.all():
-                    out.append((x.astype(float), y))
+                    out.append((_design(x, level, names), y))
     return out
 
 
-def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float) -> dict:
+def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float, names: tuple[str, ...]) -> dict:
     """Listwise softmax: maximise the mean log-probability of each list's positives, plus an L2 penalty."""
     allx = np.vstack([x for x, _ in groups])
     mean = allx.mean(axis=0)
@@ -175,11 +205,17 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float) -> dict:
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 
     res = minimize(loss, np.zeros(allx.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "weights": res.x.tolist()}
+    return {"features": list(names), "mean": mean.tolist(), "scale": scale.tolist(), "weights": res.x.tolist()}
 
 
-def _scores(model: dict, x: np.ndarray) -> np.ndarray:
-    return ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["weights"])
+def train_models(tasks: list[dict], l2: dict, products: bool) -> tuple[dict, dict]:
+    fn, cn = columns("file", products), columns("chunk", products)
+    return fit(_groups(tasks, "file", fn), l2["file"], fn), fit(_groups(tasks, "chunk", cn), l2["chunk"], cn)
+
+
+def _scores(model: dict, x: np.ndarray, level: str) -> np.ndarray:
+    z = _design(x, level, tuple(model["features"]))
+    return ((z - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["weights"])
 
 
 def evaluate(tasks: list[dict], file_model: dict, chunk_model: dict) -> dict:
@@ -193,16 +229,16 @@ def evaluate(tasks: list[dict], file_model: dict, chunk_model: dict) -> dict:
         if gold <= set(t["paths"]):
             recall += 1
         if len(t["paths"]):
-            s = _scores(file_model, t["x"].astype(float))
+            s = _scores(file_model, t["x"], "file")
             order = sorted(range(len(t["paths"])), key=lambda r: (-s[r], t["paths"][r]))
             ranked = [t["paths"][r] for r in order]
-            acc1 += gold <= set(ranked[:max(1, len(gold))][:1]) if len(gold) == 1 else gold <= set(ranked[:1])
+            acc1 += gold <= set(ranked[:1])
             acc5 += gold <= set(ranked[:5])
             acc10 += gold <= set(ranked[:10])
         for x, y in t["chunks"].values():
             if not y.any():
                 continue
-            s = _scores(chunk_model, x.astype(float))
+            s = _scores(chunk_model, x, "chunk")
             order = np.argsort(-s, kind="stable")
             d_n += 1
             d_acc1 += bool(y[order[0]])
@@ -212,24 +248,35 @@ def evaluate(tasks: list[dict], file_model: dict, chunk_model: dict) -> dict:
             "acc@10": pct(acc10, n), "definitions": d_n, "def_acc@1": pct(d_acc1, d_n), "def_acc@3": pct(d_acc3, d_n)}
 
 
+# a row is a candidate when one of these signals brought it in (rows of an older dump that only a graph
+# neighbour brought in are dropped: neighbours describe candidates, they no longer bring them)
+_SOURCES = ("path_named", "frame", "defines_code_name", "defines_word", "defines_qualified", "defines_code_span",
+            "module_named", "bm25_file", "bm25_chunk", "ppr", "cochange")
+
+
 def load_dump(work_dir: Path) -> list[dict]:
+    from contextpack.signals import FILE_FEATURES
+
+    cols = [FILE_FEATURES.index(n) for n in _SOURCES]
     tasks = []
     for f in sorted((work_dir / "features").glob("*.pkl")):
         with open(f, "rb") as fh:
-            tasks += pickle.load(fh)
+            for t in pickle.load(fh):
+                keep = t["x"][:, cols].any(axis=1)
+                t["x"], t["y"] = t["x"][keep], t["y"][keep]
+                t["paths"] = [p for p, k in zip(t["paths"], keep) if k]
+                t["chunks"] = {p: v for p, v in t["chunks"].items() if p in set(t["paths"])}
+                tasks.append(t)
     return tasks
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from contextpack.signals import CHUNK_FEATURES, FILE_FEATURES
-
     tasks = load_dump(args.work_dir)
     if not tasks:
         sys.exit(f"no feature dump under {args.work_dir / 'features'}: run `dump` first")
     repos = sorted({t["repo"] for t in tasks})
     l2 = {"file": args.l2_file, "chunk": args.l2_chunk}
     cv: dict[str, dict] = {}
-    oof_file_hits = defaultdict(int)
     if args.oof_dir:
         args.oof_dir.mkdir(parents=True, exist_ok=True)
     print("| held-out repository | tasks | gold among candidates % | acc@1 % | acc@5 % | acc@10 % | definitions | def acc@1 % | def acc@3 % |")
@@ -238,7 +285,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     for repo in repos:
         train = [t for t in tasks if t["repo"] != repo]
         test = [t for t in tasks if t["repo"] == repo]
-        fm, cm = fit(_groups(train, "file"), l2["file"]), fit(_groups(train, "chunk"), l2["chunk"])
+        fm, cm = train_models(train, l2, args.products)
         ev = evaluate(test, fm, cm)
         cv[repo] = ev
         for k in ("candidate_recall", "acc@1", "acc@5", "acc@10"):
@@ -249,20 +296,22 @@ def cmd_train(args: argparse.Namespace) -> None:
         print(f"| {repo} | {ev['tasks']} | {ev['candidate_recall']} | {ev['acc@1']} | {ev['acc@5']} | "
               f"{ev['acc@10']} | {ev['definitions']} | {ev['def_acc@1']} | {ev['def_acc@3']} |", flush=True)
         if args.oof_dir:
-            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm, FILE_FEATURES, CHUNK_FEATURES,
-                   {"trained_without": repo, "dataset": str(args.dataset.name)})
-        del oof_file_hits
-        oof_file_hits = defaultdict(int)
+            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm, {"trained_without": repo, "dataset": args.dataset.name})
     n = len(tasks)
     overall = {k: round(100 * pooled[k] / n, 1) for k in ("candidate_recall", "acc@1", "acc@5", "acc@10")}
     overall["def_acc@1"] = round(100 * pooled["def_acc@1"] / max(pooled["def_n"], 1), 1)
     overall["def_acc@3"] = round(100 * pooled["def_acc@3"] / max(pooled["def_n"], 1), 1)
     print(f"| **all (out of fold)** | {n} | {overall['candidate_recall']} | {overall['acc@1']} | {overall['acc@5']} | "
           f"{overall['acc@10']} | {int(pooled['def_n'])} | {overall['def_acc@1']} | {overall['def_acc@3']} |")
-    fm, cm = fit(_groups(tasks, "file"), l2["file"]), fit(_groups(tasks, "chunk"), l2["chunk"])
+    if args.compare:  # the same figures for given weights (e.g. the hand weights), on the same tasks
+        d = json.loads(args.compare.read_text())
+        ev = evaluate(tasks, d["file"], d["chunk"])
+        print(f"| {args.compare.name} (not trained here) | {n} | {ev['candidate_recall']} | {ev['acc@1']} | "
+              f"{ev['acc@5']} | {ev['acc@10']} | {ev['definitions']} | {ev['def_acc@1']} | {ev['def_acc@3']} |")
+    fm, cm = train_models(tasks, l2, args.products)
     provenance = {
         "dataset": f"{args.dataset.name} ({n} tasks, {len(repos)} repositories)",
-        "trained_on_commit": project_version(),
+        "trained_on_commit": project_version(PROJECT_ROOT),
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "model": "linear, listwise softmax over a task's candidate files / a gold file's definitions; L2 "
                  f"file {l2['file']}, definitions {l2['chunk']}; standardised features",
@@ -270,19 +319,18 @@ def cmd_train(args: argparse.Namespace) -> None:
         "leave_one_repository_out": {"overall": overall, "per_repository": cv},
     }
     out = args.weights_out
-    _write(out, fm, cm, FILE_FEATURES, CHUNK_FEATURES, provenance)
+    _write(out, fm, cm, provenance)
     print(f"\nweights: {out}")
-    for name, w in sorted(zip(FILE_FEATURES, fm["weights"]), key=lambda t: -abs(t[1])):
-        print(f"  file  {name:22s} {w:+.3f}")
-    for name, w in sorted(zip(CHUNK_FEATURES, cm["weights"]), key=lambda t: -abs(t[1])):
-        print(f"  chunk {name:22s} {w:+.3f}")
+    for level, m in (("file", fm), ("chunk", cm)):
+        for name, w in sorted(zip(m["features"], m["weights"]), key=lambda t: -abs(t[1])):
+            print(f"  {level:5s} {name:32s} {w:+.3f}")
 
 
-def _write(path: Path, fm: dict, cm: dict, ffeat: tuple, cfeat: tuple, provenance: dict) -> None:
+def _write(path: Path, fm: dict, cm: dict, provenance: dict) -> None:
     r = lambda xs: [round(float(v), 6) for v in xs]  # noqa: E731
-    doc = {"provenance": provenance,
-           "file": {"features": list(ffeat), "mean": r(fm["mean"]), "scale": r(fm["scale"]), "weights": r(fm["weights"])},
-           "chunk": {"features": list(cfeat), "mean": r(cm["mean"]), "scale": r(cm["scale"]), "weights": r(cm["weights"])}}
+    doc = {"provenance": provenance}
+    for level, m in (("file", fm), ("chunk", cm)):
+        doc[level] = {"features": m["features"], "mean": r(m["mean"]), "scale": r(m["scale"]), "weights": r(m["weights"])}
     path.write_text(json.dumps(doc, indent=1) + "\n")
 
 
@@ -297,9 +345,12 @@ def main(argv: list[str] | None = None) -> None:
     d = sub.choices["dump"]
     d.add_argument("--jobs", type=int, default=1)
     d.add_argument("--repos", default=None, help="comma-separated owner/name or name")
+    d.add_argument("--max-per-repo", type=int, default=0, help="at most this many tasks of a repository (0: all)")
     t = sub.choices["train"]
     t.add_argument("--oof-dir", type=Path, default=None, help="write the leave-one-repository-out weights here")
     t.add_argument("--weights-out", type=Path, default=WEIGHTS_OUT)
+    t.add_argument("--no-products", dest="products", action="store_false", help="signal columns only")
+    t.add_argument("--compare", type=Path, default=None, help="also evaluate these weights on all tasks")
     t.add_argument("--l2-file", type=float, default=L2["file"])
     t.add_argument("--l2-chunk", type=float, default=L2["chunk"])
     args = p.parse_args(argv)

@@ -57,29 +57,55 @@ class Ranking:
         return self.chunks.get(path, [])
 
 
+def _factors(name: str, signals: tuple[str, ...]) -> tuple[int, ...]:
+    """Signal columns of a model column: a signal (`bm25_file`) or a product of two (`path_named*not_code`)."""
+    try:
+        return tuple(signals.index(part) for part in name.split("*"))
+    except ValueError:
+        raise ValueError(f"ranker weights use the unknown signal column {name!r}") from None
+
+
 @dataclass(frozen=True)
 class LinearModel:
-    """score = ((x - mean) / scale) · weights, over the named feature columns."""
+    """score = ((z - mean) / scale) · weights, where z are the named columns made from the signal columns."""
 
     features: tuple[str, ...]
+    factors: tuple[tuple[int, ...], ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
 
     @classmethod
-    def from_json(cls, d: dict, expected: tuple[str, ...]) -> LinearModel:
-        if tuple(d["features"]) != expected:
-            raise ValueError(f"ranker weights are for features {d['features']}, not {list(expected)}")
-        return cls(tuple(d["features"]), np.asarray(d["mean"], float), np.asarray(d["scale"], float),
-                   np.asarray(d["weights"], float))
+    def from_json(cls, d: dict, signals: tuple[str, ...]) -> LinearModel:
+        names = tuple(d["features"])
+        return cls(names, tuple(_factors(n, signals) for n in names), np.asarray(d["mean"], float),
+                   np.asarray(d["scale"], float), np.asarray(d["weights"], float))
+
+    def design(self, x: np.ndarray) -> np.ndarray:
+        return design(x, self.factors)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.weights
+        return ((self.design(x) - self.mean) / self.scale) @ self.weights
 
     def reasons(self, x: np.ndarray, why: dict[int, str]) -> list[str]:
-        """The reasons of the features that raised this row's score, the largest rise first."""
-        rise = sorted(((self.weights[j] * x[j] / self.scale[j], j) for j in why if x[j] != 0), key=lambda t: (-t[0], t[1]))
-        return [why[j] for r, j in rise if r > 0][:_MAX_REASONS]
+        """The reasons of the signals that raised this row's score, the largest rise first (a product's
+        rise is shared by its factors)."""
+        z = self.design(x[None, :])[0]
+        rise: dict[int, float] = {}
+        for k, f in enumerate(self.factors):
+            if z[k] != 0:
+                for j in f:
+                    rise[j] = rise.get(j, 0.0) + self.weights[k] * z[k] / self.scale[k] / len(f)
+        order = sorted((j for j in why if rise.get(j, 0.0) > 0), key=lambda j: (-rise[j], j))
+        return [why[j] for j in order][:_MAX_REASONS]
+
+
+def design(x: np.ndarray, factors: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """The model's columns from the signal columns (rows × signals): each a signal or a product of signals."""
+    out = np.empty((x.shape[0], len(factors)))
+    for k, f in enumerate(factors):
+        out[:, k] = x[:, f[0]] if len(f) == 1 else np.prod(x[:, list(f)], axis=1)
+    return out
 
 
 @dataclass(frozen=True)

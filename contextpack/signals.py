@@ -267,11 +267,10 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
         top_ppr = max(ppr.values(), default=0.0) or 1.0
         for p in _top(ppr, POOL_GRAPH) + [p for p in cols.values if p in ppr]:
             cols.put(p, "ppr", ppr[p] / top_ppr)
-        for s in seeds[:3]:
+        for s in seeds[:3]:  # describes candidates; brings none (a hub has hundreds of neighbours)
             near = set(graph.files.successors(s)) | set(graph.files.predecessors(s)) if s in graph.files else set()
-            for p in sorted(near):
-                if p in lexical.languages:
-                    cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
+            for p in sorted(near & cols.values.keys()):
+                cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
 
     paths = sorted(p for p in cols.values if p in lexical.languages)
     x = np.zeros((len(paths), len(FILE_FEATURES)))
