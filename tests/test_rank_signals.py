@@ -169,3 +169,17 @@ def test_ranking_is_deterministic(tmp_path):
         runs = [rank(analyze_task("trim drops records"), snap.graph, snap.lexical, snap.modules, {})
                 for _ in range(2)]
     assert [(f.path, f.score, f.reasons) for f in runs[0].files] == [(f.path, f.score, f.reasons) for f in runs[1].files]
+
+
+def test_names_written_as_code_are_kept_however_short_or_plain():
+    q = analyze_task("Combining `Q` with `|` fails; `Model.save()` and `save` too.\n```\nx = Q(a=1) | F('b')\n```\n")
+    assert {"Q", "F", "Model.save", "save"} <= set(q.code_names)
+    assert {"Q", "F", "Model.save", "save"} <= set(q.identifiers)
+    assert "a" not in q.code_names and "x" not in q.code_names  # plain one-letter words of code are no names
+
+
+def test_a_common_word_written_as_code_finds_its_definition(tmp_path):
+    _, engine = _engine(tmp_path, {"app/records.py": "def save(records):\n    return records\n",
+                                   "app/other.py": BODY.format(name="trim")})
+    _assert_decides(engine, "Calling `save` on an empty list breaks", "app/records.py", "app/other.py",
+                    "defines_code_span", "`save`")
