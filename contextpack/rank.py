@@ -57,8 +57,11 @@ class Ranking:
 
 def _factors(name: str, signals: tuple[str, ...]) -> tuple[int, ...]:
     """Signal columns of a model column: a signal (`bm25_file`) or a product of two (`path_named*not_code`)."""
+    parts = name.split("*")
+    if len(parts) > 2:
+        raise ValueError(f"ranker weights use a product of more than two signals: {name!r}")
     try:
-        return tuple(signals.index(part) for part in name.split("*"))
+        return tuple(signals.index(part) for part in parts)
     except ValueError:
         raise ValueError(f"ranker weights use the unknown signal column {name!r}") from None
 
@@ -79,30 +82,36 @@ class LinearModel:
         return cls(names, tuple(_factors(n, signals) for n in names), np.asarray(d["mean"], float),
                    np.asarray(d["scale"], float), np.asarray(d["weights"], float))
 
+    def __post_init__(self) -> None:
+        n = 1 + max((j for f in self.factors for j in f), default=0)
+        share = np.zeros((len(self.factors), n))  # model column → its signals, with the column's weight
+        for k, f in enumerate(self.factors):
+            share[k, list(f)] = self.weights[k] / self.scale[k] / len(f)
+        object.__setattr__(self, "_share", share)
+
     def design(self, x: np.ndarray) -> np.ndarray:
         return design(x, self.factors)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return ((self.design(x) - self.mean) / self.scale) @ self.weights
 
-    def reasons(self, x: np.ndarray, why: dict[int, str]) -> list[str]:
-        """The reasons of the signals that did not lower this row's score (a product's part is shared by its
-        factors), in signal order: what the task names first, as the contract's `owned` reads them."""
-        z = self.design(x[None, :])[0]
-        rise: dict[int, float] = {}
-        for k, f in enumerate(self.factors):
-            if z[k] != 0:
-                for j in f:
-                    rise[j] = rise.get(j, 0.0) + self.weights[k] * z[k] / self.scale[k] / len(f)
-        order = sorted(j for j in why if rise.get(j, 0.0) >= 0)
-        return [why[j] for j in order][:_MAX_REASONS]
+    def rises(self, x: np.ndarray) -> np.ndarray:
+        """How much each signal column raises each row's score over a row without it (rows × signals;
+        a product's rise is shared by its factors)."""
+        return self.design(x) @ self._share
+
+    @staticmethod
+    def reasons(rise: np.ndarray, why: dict[int, str]) -> list[str]:
+        """The reasons of the signals that did not lower a row's score (`rise`, one row of `rises`), in
+        signal order: what the task names first, as the contract's `owned` reads them."""
+        return [why[j] for j in sorted(why) if j >= len(rise) or rise[j] >= 0][:_MAX_REASONS]
 
 
 def design(x: np.ndarray, factors: tuple[tuple[int, ...], ...]) -> np.ndarray:
     """The model's columns from the signal columns (rows × signals): each a signal or a product of signals."""
     out = np.empty((x.shape[0], len(factors)))
     for k, f in enumerate(factors):
-        out[:, k] = x[:, f[0]] if len(f) == 1 else np.prod(x[:, list(f)], axis=1)
+        out[:, k] = x[:, f[0]] if len(f) == 1 else x[:, f[0]] * x[:, f[1]]
     return out
 
 
@@ -136,20 +145,22 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
     s = ranker.file.scores(fs.x)
     prob = _softmax(s)
     order = sorted(range(len(fs.paths)), key=lambda r: (-s[r], fs.paths[r]))[:MAX_FILES]
+    rise = ranker.file.rises(fs.x[order])
     files = []
     chunks: dict[str, list[ChunkCandidate]] = {}
-    for r in order:
+    for n, r in enumerate(order):
         p = fs.paths[r]
-        reasons = ranker.file.reasons(fs.x[r], fs.reasons[r]) or ["related to the task by several weak signals"]
+        reasons = ranker.file.reasons(rise[n], fs.reasons[r]) or ["related to the task by several weak signals"]
         files.append(FileCandidate(p, lexical.languages[p], round(float(prob[r]), 6), reasons))
         cs = chunk_signals(fs, p, pointed_only=True)
         ranked: list[ChunkCandidate] = []
         if cs.chunks:
             cscore = ranker.chunk.scores(cs.x)
             cprob = _softmax(cscore)
+            crise = ranker.chunk.rises(cs.x)
             corder = sorted(range(len(cs.chunks)), key=lambda k: (-cscore[k], lexical.chunks[cs.chunks[k]].start))
             ranked = [ChunkCandidate(lexical.chunks[cs.chunks[k]], round(float(cprob[k]), 6),
-                                     ranker.chunk.reasons(cs.x[k], cs.reasons[k]) if cs.reasons[k] else [])
+                                     ranker.chunk.reasons(crise[k], cs.reasons[k]))
                       for k in corder]
         # the definitions no signal points at follow, unscored, in file order
         pointed = set(cs.chunks)

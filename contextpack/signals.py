@@ -12,6 +12,7 @@ co-change neighbours of the strongest of them), so a file no signal notices is n
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -127,6 +128,11 @@ def _log_rank(order: list[str]) -> dict[str, float]:
 
 def _top(scores: dict[str, float], n: int) -> list[str]:
     return sorted(scores, key=lambda p: (-scores[p], p))[:n]
+
+
+@functools.lru_cache(maxsize=65_536)  # names and paths recur from task to task; splitting them is the cost
+def _words(name: str, min_len: int) -> frozenset[str]:
+    return frozenset(w for w in split_identifier(name) if len(w) >= min_len)
 
 
 def _stem(word: str) -> str:
@@ -281,7 +287,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
         lang = lexical.languages[p]
         dirs, base = p.rsplit("/", 1) if "/" in p else ("", p)
         stem = base.rsplit(".", 1)[0]
-        words = {w for w in split_identifier(p.rsplit(".", 1)[0]) if len(w) > 2 and w not in _PATH_STOP}
+        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP
         if words:
             hit = sorted(w for w in words if _stem(w) in term_stems)
             if hit:
@@ -350,7 +356,7 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
             x[r, _C["frame_line"]] = 1.0
             why[_C["frame_line"]] = frame
         if c.name:
-            words = {w for w in split_identifier(c.name.rsplit(".", 1)[-1]) if len(w) > 1}
+            words = _words(c.name.rsplit(".", 1)[-1], 2)
             if words:
                 x[r, _C["name_terms"]] = sum(w in fs.terms for w in words) / len(words)
         x[r, _C["is_class"]] = c.kind in _CONTAINER_KINDS
