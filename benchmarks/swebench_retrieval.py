@@ -808,7 +808,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- command: `{command}` (cwd `{os.getcwd()}`)",
         f"- date: {started.strftime('%Y-%m-%d %H:%M:%S UTC')}",
         f"- contextpack: {version}" + (" — not run (--no-contextpack)" if engine_cls is None else ""),
-        "- ranker: " + (f"out of fold: each repository ranked with the weights of {args.oof_weights}/<owner>+<name>.json, "
+        "- ranker: " + (f"out of fold: each repository ranked with the weights of "
+                        f"{args.oof_weights}/<owner>+<name>.json, "
                         "trained without it" if args.oof_weights else "the shipped weights (contextpack/ranker.json)"),
         f"- dataset: {args.dataset} ({len(rows)} instances selected); budgets {args.budgets}; "
         f"per-instance results: {args.jsonl}",

@@ -271,7 +271,7 @@ def load_dump(work_dir: Path) -> list[dict]:
             for t in pickle.load(fh):
                 keep = t["x"][:, cols].any(axis=1)
                 t["x"], t["y"] = t["x"][keep], t["y"][keep]
-                t["paths"] = [p for p, k in zip(t["paths"], keep) if k]
+                t["paths"] = [p for p, k in zip(t["paths"], keep, strict=True) if k]
                 t["chunks"] = {p: v for p, v in t["chunks"].items() if p in set(t["paths"])}
                 tasks.append(t)
     return tasks
@@ -286,7 +286,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     cv: dict[str, dict] = {}
     if args.oof_dir:
         args.oof_dir.mkdir(parents=True, exist_ok=True)
-    print("| held-out repository | tasks | gold among candidates % | acc@1 % | acc@5 % | acc@10 % | definitions | def acc@1 % | def acc@3 % |")
+    print("| held-out repository | tasks | gold among candidates % | acc@1 % | acc@5 % | acc@10 % | definitions "
+          "| def acc@1 % | def acc@3 % |")
     print("|---|---|---|---|---|---|---|---|---|")
     pooled = defaultdict(float)
     for repo in repos:
@@ -303,7 +304,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         print(f"| {repo} | {ev['tasks']} | {ev['candidate_recall']} | {ev['acc@1']} | {ev['acc@5']} | "
               f"{ev['acc@10']} | {ev['definitions']} | {ev['def_acc@1']} | {ev['def_acc@3']} |", flush=True)
         if args.oof_dir:
-            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm, {"trained_without": repo, "dataset": args.dataset.name})
+            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm,
+                   {"trained_without": repo, "dataset": args.dataset.name})
     n = len(tasks)
     overall = {k: round(100 * pooled[k] / n, 1) for k in ("candidate_recall", "acc@1", "acc@5", "acc@10")}
     overall["def_acc@1"] = round(100 * pooled["def_acc@1"] / max(pooled["def_n"], 1), 1)
@@ -319,7 +321,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     provenance = {
         "dataset": f"{args.dataset.name} ({n} tasks, {len(repos)} repositories)",
         "trained_on_commit": project_version(PROJECT_ROOT),
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
         "model": "linear, listwise softmax over a task's candidate files / a gold file's definitions; L2 "
                  f"file {l2['file']}, definitions {l2['chunk']}; standardised features",
         "command": "python benchmarks/train_ranker.py " + " ".join(sys.argv[1:]),
@@ -329,10 +331,11 @@ def cmd_train(args: argparse.Namespace) -> None:
     _write(out, fm, cm, provenance)
     if args.oof_dir:  # a repository of the dataset with no dumped task: the model of all tasks never saw it
         for repo in sorted({r["repo"] for r in load_rows(args.dataset)} - set(repos)):
-            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm, {"trained_without": repo, "dataset": args.dataset.name})
+            _write(args.oof_dir / f"{_slug(repo)}.json", fm, cm,
+                   {"trained_without": repo, "dataset": args.dataset.name})
     print(f"\nweights: {out}")
     for level, m in (("file", fm), ("chunk", cm)):
-        for name, w in sorted(zip(m["features"], m["weights"]), key=lambda t: -abs(t[1])):
+        for name, w in sorted(zip(m["features"], m["weights"], strict=True), key=lambda t: -abs(t[1])):
             print(f"  {level:5s} {name:32s} {w:+.3f}")
 
 
@@ -340,7 +343,8 @@ def _write(path: Path, fm: dict, cm: dict, provenance: dict) -> None:
     r = lambda xs: [round(float(v), 6) for v in xs]  # noqa: E731
     doc = {"provenance": provenance}
     for level, m in (("file", fm), ("chunk", cm)):
-        doc[level] = {"features": m["features"], "mean": r(m["mean"]), "scale": r(m["scale"]), "weights": r(m["weights"])}
+        doc[level] = {"features": m["features"], "mean": r(m["mean"]), "scale": r(m["scale"]),
+                      "weights": r(m["weights"])}
     path.write_text(json.dumps(doc, indent=1) + "\n")
 
 

@@ -266,7 +266,8 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
             most = max(partners.values(), default=0)
             for p, n in sorted(partners.items()):
                 if p in lexical.languages and n >= 2:
-                    cols.add(p, "cochange", (top_seeds[s] / top) * (n / most), f"changed together with {s} in {n} commits")
+                    cols.add(p, "cochange", (top_seeds[s] / top) * (n / most),
+                             f"changed together with {s} in {n} commits")
 
     if top_seeds:
         ppr = graph.file_rank(top_seeds)

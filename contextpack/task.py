@@ -34,7 +34,8 @@ _DOTTED = re.compile(rf"\b([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_N
 _IDENT = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\b")
 _INLINE_CODE = re.compile(r"`([^`\n]{1,1000})`")
 _CALL = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\(")
-_SPAN_NAME = re.compile(rf"^\s*@?([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_NAME}}}){{0,16}})(?:\(.{{0,200}}\))?\s*$")
+_SPAN_NAME = re.compile(  # a code span that is one (dotted) name, maybe called: `Q`, `Model.save()`
+    rf"^\s*@?([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_NAME}}}){{0,16}})(?:\(.{{0,200}}\))?\s*$")
 _ERROR_LINE = re.compile(r"^[ \t]*(?:Caused by: |Exception in thread \"[^\"\n]{0,200}\" )?"  # Java's prefixes
                          rf"((?:[\w.]{{1,{MAX_NAME}}}\.)?[A-Z]\w{{0,{MAX_NAME}}}"
                          r"(?:Error|Exception|Warning|Exit|Interrupt|Panic))(?::[ \t]*([^\n]{1,1000}))?$", re.M)

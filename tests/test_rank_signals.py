@@ -52,7 +52,7 @@ def only(engine: Engine, **weights: float) -> Engine:
 def _columns(engine: Engine, task: str) -> dict[str, dict[str, float]]:
     with engine.snapshot() as snap:
         fs = file_signals(analyze_task(task), snap.graph, snap.lexical, snap.modules, {})
-    return {p: dict(zip(FILE_FEATURES, fs.x[r])) for r, p in enumerate(fs.paths)}
+    return {p: dict(zip(FILE_FEATURES, fs.x[r], strict=True)) for r, p in enumerate(fs.paths)}
 
 
 def _order(engine: Engine, task: str) -> list[str]:
@@ -105,7 +105,8 @@ def test_a_module_the_task_names(tmp_path):
 
 def test_words_of_the_task_in_the_code(tmp_path):
     _, engine = _engine(tmp_path, {
-        "app/alpha.py": BODY.format(name="trim") + "\ndef invoice_currency_rounding():\n    return 'invoice currency'\n",
+        "app/alpha.py": BODY.format(name="trim")
+        + "\ndef invoice_currency_rounding():\n    return 'invoice currency'\n",
         "app/beta.py": BODY.format(name="trim") + "\ndef shipping_label_printer():\n    return 'label'\n"})
     _assert_decides(engine, "the invoice currency rounding is off by a cent", "app/alpha.py", "app/beta.py",
                     "bm25_chunk", "a definition matches the task text")
@@ -183,7 +184,8 @@ def test_shipped_weights_rank_deterministically(tmp_path):
     with engine.snapshot() as snap:
         runs = [rank(analyze_task("trim drops records"), snap.graph, snap.lexical, snap.modules, {})
                 for _ in range(2)]
-    assert [(f.path, f.score, f.reasons) for f in runs[0].files] == [(f.path, f.score, f.reasons) for f in runs[1].files]
+    first, second = ([(f.path, f.score, f.reasons) for f in run.files] for run in runs)
+    assert first == second and first
 
 
 def test_names_written_as_code_are_kept_however_short_or_plain():
