@@ -144,7 +144,10 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
         return Ranking([], {})
     s = ranker.file.scores(fs.x)
     prob = _softmax(s)
-    order = sorted(range(len(fs.paths)), key=lambda r: (-s[r], fs.paths[r]))[:MAX_FILES]
+    # a file no signal has a word for (one the graph's random walk merely reaches) is not offered
+    order = sorted((r for r in range(len(fs.paths)) if fs.reasons[r]), key=lambda r: (-s[r], fs.paths[r]))[:MAX_FILES]
+    if not order:
+        return Ranking([], {})
     rise = ranker.file.rises(fs.x[order])
     files = []
     chunks: dict[str, list[ChunkCandidate]] = {}

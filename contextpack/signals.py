@@ -34,6 +34,7 @@ _CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 _FUNCTION_KINDS = {"function", "method"}
 _MAX_DEFINERS = 12  # a name defined in more files than this says nothing about any one of them
+_WEAK = 0.05  # a lexical match under this share of the task's best is a feature, not a reason worth saying
 _PATH_STOP = frozenset("src lib py init main core base utils util common tests test".split())
 
 # candidate pool: how many files each signal may bring in
@@ -244,11 +245,11 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     chunk_order = _top(best_chunk, POOL_CHUNK)
     for p, r in _log_rank(lex_order).items():
         v = file_lex[p] / top_file
-        cols.put(p, "bm25_file", v, f"lexical match with task ({v:.2f})")
+        cols.put(p, "bm25_file", v, f"lexical match with task ({v:.2f})" if v > _WEAK else None)
         cols.put(p, "bm25_file_rank", r)
     for p, r in _log_rank(chunk_order).items():
         v = best_chunk[p] / top_chunk
-        cols.put(p, "bm25_chunk", v, f"a definition matches the task text ({v:.2f})")
+        cols.put(p, "bm25_chunk", v, f"a definition matches the task text ({v:.2f})" if v > _WEAK else None)
         cols.put(p, "bm25_chunk_rank", r)
 
     seed = {p: sum(SEED_WEIGHTS.get(FILE_FEATURES[j], 0.0) * v for j, v in vals.items())
@@ -342,7 +343,7 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
         c = lexical.chunks[i]
         why: dict[int, str] = {}
         label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
-        if lex[r] > 0:
+        if lex[r] / fs.top_chunk > _WEAK:
             why[_C["bm25"]] = f"{label} matches the task text ({lex[r] / fs.top_chunk:.2f})"
         if (named := fs.chunk_named.get(i)) is not None:
             x[r, _C["named"]] = named[0]
