@@ -21,8 +21,8 @@ Part 2 runs the redactor over every line of every file contextpack indexes in re
 SWE-bench base commit, this repository) and reports redacted lines per 10k lines, with a seeded sample of
 redacted lines for a manual verdict (true / false positive).
 
-    .venv/bin/python benchmarks/secrets.py --out benchmarks/results/secrets.md
-    .venv/bin/python benchmarks/secrets.py --no-fp          # the leak part only (~1 min)
+    .venv/bin/python benchmarks/secret_leaks.py --out benchmarks/results/secret_leaks.md
+    .venv/bin/python benchmarks/secret_leaks.py --no-fp          # the leak part only (~1 min)
 """
 
 from __future__ import annotations
@@ -500,7 +500,7 @@ def main() -> None:
     version = project_version(PROJECT)
     load = os.getloadavg()
     report = ["# Secret-leak benchmark", "",
-              f"`.venv/bin/python benchmarks/secrets.py{'' if not args.no_fp else ' --no-fp'}"
+              f"`.venv/bin/python benchmarks/secret_leaks.py{'' if not args.no_fp else ' --no-fp'}"
               f"{' --out ' + str(args.out) if args.out else ''}` on {version}; load average "
               f"{load[0]:.1f} / {load[1]:.1f} at the start.", ""]
     leak_lines, errors = leak_part(args.work_dir / "leaks", args.seed)
