@@ -188,6 +188,9 @@ class Runner:
                     if engine is None:
                         from contextpack.engine import settle_heap
                         engine = self.engine_cls(co.root, index_path=self.work_dir / f"{slug}.sqlite")
+                        if self.args.oof_weights is not None:  # weights trained without this repository
+                            from contextpack.rank import Ranker
+                            engine.ranker = Ranker.load(self.args.oof_weights / f"{slug}.json")
                     t = time.perf_counter()
                     engine.index()
                     t_index = time.perf_counter() - t
@@ -388,6 +391,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="markdown report (also printed); per-instance results go to the same name with .jsonl",
     )
+    p.add_argument("--oof-weights", type=Path, default=None,
+                   help="ranker weights per held-out repository (<owner>+<name>.json, from train_ranker.py "
+                        "train --oof-dir): out-of-fold figures")
     p.add_argument("--no-contextpack", action="store_true", help="run the BM25 baseline only")
     p.add_argument("--no-baseline", action="store_true", help="run contextpack only (for quick tuning runs)")
     p.add_argument("--jobs", type=int, default=1,
@@ -500,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- command: `{command}` (cwd `{os.getcwd()}`)",
         f"- date: {started.strftime('%Y-%m-%d %H:%M:%S UTC')}",
         f"- contextpack: {version}" + (" — not run (--no-contextpack)" if engine_cls is None else ""),
+        "- ranker: " + (f"out of fold: each repository ranked with the weights of "
+                        f"{args.oof_weights}/<owner>+<name>.json, "
+                        "trained without it" if args.oof_weights else "the shipped weights (contextpack/ranker.json)"),
         f"- dataset: {args.dataset} ({len(rows)} instances selected); budgets {args.budgets}; "
         f"per-instance results: {args.jsonl}",
         f"- baseline: bm25s {bm25s.__version__} (lucene, k1={BM25_K1}, b={BM25_B}; lowercase \\w\\w+ "

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RequestError
+from .printable import inline, printable
 
 SCHEMA = "contextpack.bundle/v1"
 FORMATS = ("json", "md", "xml")
@@ -139,9 +140,14 @@ def omitted_ref(path: str, kind: str, ranges: list[Range]) -> str:
     return hashlib.sha256(f"{path}\0{kind}\0{ranges}".encode()).hexdigest()[:12]
 
 
+# json.dumps escapes C0 controls but leaves DEL and the C1 controls (CSI on some terminals) raw
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
 def _canonical(data: object, indent: int | None = None) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent,
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent,
                       separators=(",", ": ") if indent else (",", ":"))
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def bundle_schema() -> dict:
@@ -150,7 +156,8 @@ def bundle_schema() -> dict:
 
 # XML 1.0 allows neither these characters nor references to them (source files and pasted logs have
 # form feeds and ANSI escapes): C0 controls become their Control Pictures (ESC → U+241B), the rest U+FFFD.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# C1 controls are valid XML but terminal escapes (U+009B is CSI): U+FFFD as well.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
@@ -175,36 +182,58 @@ def _fence(text: str) -> str:
     return "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
 
 
+def _code(text: str) -> str:
+    """`text` as a markdown code span on one line: a file name or signature shows literally, and no
+    newline, backtick or markup in it can start a heading, close the span or make a link."""
+    text = inline(text)
+    ticks = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _task_markdown(text: str) -> str:
+    """One line stays on the **Task** line; several go in a fence, where no line can be a heading."""
+    text = text.strip()
+    if "\n" not in text and "\r" not in text:
+        return " " + inline(text)
+    fence = _fence(text)
+    return f"\n\n{fence}text\n{text}\n{fence}"
+
+
 def _ranges_text(ranges: list[Range]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
 def render_markdown(b: Bundle) -> str:
+    """Markdown for a reader or an agent: every name from the repository in a code span on its one line,
+    every content in a fence, and no control character (printable), so a crafted file name or line can't
+    forge a section or reach the terminal as an escape sequence."""
     out = [f"# Context bundle `{b.id[:12]}`" + (f" (extends `{b.parent[:12]}`)" if b.parent else ""), "",
-           f"**Task** ({b.task.type}{'' if b.task.type_given else ', inferred'}): {b.task.text.strip()}", "",
-           f"Repository `{b.repo.root}`" + (f" at `{b.repo.commit[:12]}`" if b.repo.commit else "")
+           f"**Task** ({b.task.type}{'' if b.task.type_given else ', inferred'}):{_task_markdown(b.task.text)}",
+           "", f"Repository {_code(b.repo.root)}" + (f" at `{b.repo.commit[:12]}`" if b.repo.commit else "")
            + (" (dirty)" if b.repo.dirty else "") + f" · {b.budget.used}/{b.budget.limit} tokens ({b.budget.encoding})",
            "", "## Contract", ""]
-    out.append("- Owned (may edit): " + (", ".join(f"`{p}`" for p in b.contract.owned) or "none"))
-    out.append("- Read only: " + (", ".join(f"`{p}`" for p in b.contract.read_only) or "none"))
+    out.append("- Owned (may edit): " + (", ".join(_code(p) for p in b.contract.owned) or "none"))
+    out.append("- Read only: " + (", ".join(_code(p) for p in b.contract.read_only) or "none"))
     for p in b.contract.preserve:
-        out.append(f"- Preserve `{p.signature}` ({p.path}; used by {', '.join(p.callers)})")
+        out.append(f"- Preserve {_code(p.signature)} ({_code(p.path)}; used by {', '.join(map(_code, p.callers))})")
     for e in b.contract.evidence:
-        out.append(f"- Evidence: `{e.path}` — {e.reason}")
+        out.append(f"- Evidence: {_code(e.path)} — {inline(e.reason)}")
     for r in b.contract.rules:
-        out.append(f"- Rules: `{r.path}`")
+        out.append(f"- Rules: {_code(r.path)}")
     out += ["", "## Context", ""]
     for it in b.items:
         fence = _fence(it.content)
-        out += [f"### {it.path} ({it.kind}, lines {_ranges_text(it.ranges)})", "",
-                f"_{'; '.join(it.reasons)}_", "", f"{fence}{it.language}", it.content.rstrip("\n"), fence, ""]
+        out += [f"### {_code(it.path)} ({it.kind}, lines {_ranges_text(it.ranges)})", "",
+                f"_{inline('; '.join(it.reasons))}_", "", f"{fence}{inline(it.language).replace('`', '')}",
+                it.content.rstrip("\n"), fence, ""]
     if b.omitted:
         out += ["## Omitted (ask for more)", ""]
-        out += [f"- `{o.path}` {o.kind} lines {_ranges_text(o.ranges)}: {o.tokens} tokens"
-                + (f" (ref `{o.ref}`)" if o.ref else "") + f" — {'; '.join(o.reasons)}" for o in b.omitted]
+        out += [f"- {_code(o.path)} {o.kind} lines {_ranges_text(o.ranges)}: {o.tokens} tokens"
+                + (f" (ref `{o.ref}`)" if o.ref else "") + f" — {inline('; '.join(o.reasons))}" for o in b.omitted]
     if b.notes:
-        out += ["", "## Notes", ""] + [f"- {n}" for n in b.notes]
-    return "\n".join(out).rstrip("\n") + "\n"
+        out += ["", "## Notes", ""] + [f"- {inline(n)}" for n in b.notes]
+    return printable("\n".join(out).rstrip("\n") + "\n")
 
 
 def render_xml(b: Bundle) -> str:

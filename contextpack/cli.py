@@ -28,6 +28,7 @@ from .bundle import FORMATS, Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
 from .errors import ERROR_FORMS, ContextpackError, IndexStateError, RequestError
 from .models import DEFAULT_BUDGET, ExpandRequest, PackRequest
+from .printable import inline, printable
 from .redact import scrub
 from .store import describe_db_error
 from .task import TASK_TYPES
@@ -81,8 +82,9 @@ def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
         task = bar.add_task("parse", total=None)
         stats = engine.index(progress=lambda done, total: bar.update(task, completed=done, total=total))
     info = engine.stats()
-    table = Table(title=f"indexed {escape(info.root)}", show_header=False)
-    table.add_row("files", f"{stats.scanned} ({', '.join(f'{k} {v}' for k, v in info.files_by_language.items())})")
+    table = Table(title=f"indexed {escape(inline(info.root))}", show_header=False)
+    table.add_row("files", escape(inline(
+        f"{stats.scanned} ({', '.join(f'{k} {v}' for k, v in info.files_by_language.items())})")))
     table.add_row("refresh", f"{stats.parsed} parsed, {stats.unchanged} unchanged, {stats.touched} touched, "
                   f"{stats.deleted} deleted")
     table.add_row("symbols", str(info.counts["definitions"]))
@@ -93,7 +95,7 @@ def index(repo: RepoOpt = Path("."), index: IndexOpt = None,
     hint = " (contextpack stats --diagnostics)" if stats.diagnostics else ""
     table.add_row("diagnostics", f"{stats.diagnostics}{hint}")
     table.add_row("seconds", f"{stats.seconds:.2f}")
-    table.add_row("index file", escape(info.index_path))
+    table.add_row("index file", escape(inline(info.index_path)))
     out.print(table)
 
 
@@ -104,13 +106,14 @@ def symbols(query: Annotated[str, typer.Argument(help="A name or (suffix of a) q
     """Find definitions by name or qualified name: path:line, kind, qualified name and signature."""
     rows = _engine(repo, index).symbols(query, limit)
     if not rows:
-        err.print(f"no definition named {escape(repr(query))}")
+        err.print(f"no definition named {escape(inline(repr(query)))}")
         raise typer.Exit(1)
     for d in rows:
         # escape: paths like pages/[id].tsx are not rich markup
-        out.print(f"[cyan]{escape(d.path)}:{d.line}[/]  [dim]{d.kind}[/]  "
-                  f"[bold]{escape(d.qualname)}[/]", highlight=False)
-        out.print(f"    {scrub(d.signature, d.path)}", markup=False, highlight=False)
+        # inline: a name from the index (untrusted) can't bring a newline or an escape sequence along
+        out.print(f"[cyan]{escape(inline(d.path))}:{d.line}[/]  [dim]{escape(inline(d.kind))}[/]  "
+                  f"[bold]{escape(inline(d.qualname))}[/]", highlight=False)
+        out.print(f"    {inline(scrub(d.signature, d.path))}", markup=False, highlight=False)
 
 
 @app.command("map")
@@ -120,7 +123,7 @@ def map_(budget: Annotated[int, typer.Option("--budget", "-b", help="Token budge
     if budget < 0:
         raise RequestError(f"budget must be >= 0, got {budget}")
     text, used = _engine(repo, index).repo_map(budget, encoding)
-    sys.stdout.write(text)
+    sys.stdout.write(printable(text))
     err.print(f"[dim]{used}/{budget} tokens ({encoding})[/]")
 
 
@@ -141,19 +144,21 @@ def stats(repo: RepoOpt = Path("."), index: IndexOpt = None,
     engine = _engine(repo, index)
     info = engine.stats()
     if info.digest is None:
-        err.print(f"{escape(info.root)} is not indexed yet: run `contextpack index --repo {escape(info.root)}`")
+        root = escape(inline(info.root))
+        err.print(f"{root} is not indexed yet: run `contextpack index --repo {root}`")
         raise typer.Exit(1)
-    table = Table(show_header=False, title=f"index of {escape(info.root)}")
+    table = Table(show_header=False, title=f"index of {escape(inline(info.root))}")
     for k, v in info.counts.items():
         table.add_row(k, str(v))
     for k, v in info.files_by_language.items():
-        table.add_row(f"  {k} files", str(v))
-    table.add_row("digest", info.digest[:16])
-    table.add_row("index file", escape(info.index_path))
+        table.add_row(escape(inline(f"  {k} files")), str(v))
+    table.add_row("digest", escape(inline(info.digest[:16])))
+    table.add_row("index file", escape(inline(info.index_path)))
     out.print(table)
     if diagnostics:
         for path, stage, message in engine.diagnostics():
-            out.print(f"{escape(path)}: [dim]{stage}[/] {escape(message)}", highlight=False)
+            out.print(f"{escape(inline(path))}: [dim]{escape(inline(stage))}[/] {escape(inline(message))}",
+                      highlight=False)
 
 
 @app.command()
@@ -327,11 +332,23 @@ def verify(
         except OSError as e:
             raise RequestError(f"cannot read diff {diff}: {e.strerror or e}") from None
     report = verify_repo(repo, bundle, diff_text, base, allow_outside, run, timeout)
+    # paths come from the patch: secrets in them redacted, control characters made visible
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(_scrubbed(report.to_dict()), indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(printable(scrub(render_text(report))))
     raise typer.Exit(report.exit_code)
+
+
+def _scrubbed(data: object) -> object:
+    """Every string of a JSON document redacted (the document stays valid, whatever a redaction covers)."""
+    if isinstance(data, str):
+        return scrub(data)
+    if isinstance(data, dict):
+        return {scrub(k): _scrubbed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_scrubbed(v) for v in data]
+    return data
 
 
 @app.command()
@@ -394,17 +411,23 @@ def init_editor(
     out.print(done.message, markup=False, highlight=False)
 
 
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return inline(super().format(record))
+
+
 def _warnings_to_stderr() -> None:
     """Warnings (such as a repository setting that was refused) as one line each on stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.setFormatter(_OneLine("warning: %(message)s"))
     log = logging.getLogger("contextpack")
     log.addHandler(handler)
     log.propagate = False
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)  # a path may hold "[/]"
+    # escape: a path may hold "[/]"; inline: or a newline or an escape sequence
+    err.print(f"[red]error:[/] {escape(inline(message))}", highlight=False)
     sys.exit(code)
 
 
@@ -412,9 +435,18 @@ def main() -> None:
     _warnings_to_stderr()
     try:
         try:
-            app()
+            code = app(standalone_mode=False)  # click's errors come here, not as its multi-line box
         finally:
             sys.stdout.flush()  # a full disk or closed pipe shows here, not as a traceback at exit
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.TyperException as e:  # a wrong option or value: one line that says where help is
+        ctx = getattr(e, "ctx", None)
+        if type(e).__name__ == "NoArgsIsHelpError":  # `contextpack` alone: its help is the answer
+            e.show()
+            sys.exit(e.exit_code)
+        _fail(e.format_message() + (f" (see: {ctx.command_path} --help)" if ctx is not None else ""), e.exit_code)
+    except typer.Abort:  # Ctrl-C at a prompt
+        _fail("aborted", 1)
     except ContextpackError as e:
         _fail(str(e), e.exit_code)
     except sqlite3.DatabaseError as e:  # a damaged page, a lock or a full disk mid-command

@@ -33,7 +33,7 @@ from .history import cochange, git_state, head_commit
 from .lexical import LexicalCache
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
-from .rank import rank
+from .rank import Ranker, rank
 from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
@@ -82,6 +82,7 @@ class Engine:
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
         self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
         self._contract_cache = ContractCache()  # what contracts ask of the current index state
+        self.ranker: Ranker | None = None  # None: the shipped weights (rank.default_ranker)
 
     @property
     def store(self) -> Store:
@@ -198,7 +199,7 @@ class Engine:
         head = head_commit(self.root)
         if self._history is None or self._history[0] != head:
             self._history = (head, cochange(self.root) if head else {})
-        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1])
+        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1], self.ranker)
         notes = []
         sources: dict[str, SourceFile] = {}
         for f in ranking.files:

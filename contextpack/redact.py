@@ -58,6 +58,8 @@ _SHAPES = [(kind, re.compile(rx)) for kind, rx in [
     ("npm Token", r"\bnpm_[A-Za-z0-9]{36}"),
     ("Base64 Private Key", r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]*"),  # "-----BEGIN" in base64
     ("Azure Storage Key", r"(?i)\b(?:Account|SharedAccess)Key\s*=\s*(?P<s>[A-Za-z0-9+/=]{16,})"),
+    ("GitHub Token", r"\b(?:github_pat_[A-Za-z0-9_]{22,}|gh[pousr]_[A-Za-z0-9]{36,})"),
+    ("GitLab Token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
     ("URL Password", r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,20}://[^\s/:@'\"]{0,100}:(?P<s>[^\s/@'\"]{1,200})@"),
     ("Authorization Header", r"\b(?:Bearer|Token)\s+(?P<s>[A-Za-z0-9._~+/-]{12,}=*)"),
     ("Basic Auth Header", r"\bBasic\s+(?P<s>[A-Za-z0-9+/]{8,}={0,2})"),
@@ -72,6 +74,16 @@ _POSITIONS = [(kind, re.compile(rx)) for kind, rx in [
     ("Credential Pair", r"(?i)\b\w{0,30}auth\w{0,30}\s*[=(:]\s*[(\[]?\s*([\"'])[^\"'\n]{0,200}\1\s*,\s*(?P<q>[\"'])"),
     ("Secret Default", rf"(?i)\b(?:getenv|get|fetch|setdefault)\(\s*[\"'](?:{_SECRET_NAME})[\"']\s*,\s*(?P<q>[\"'])"),
 ]]
+# a value that is a template or a reference, not a secret: %(name)s, {name}, ${VAR}, $VAR, <name>, a space
+_TEMPLATE = re.compile(r"%\(\w*\)|\{\w*\}|\$\{|\$\(|^\$\w+$|<\w*>|\s")
+# a detect-secrets finding that is a reference as a whole (`://admin:{DB_PASSWORD}@`), not a value
+_REFERENCE = re.compile(r"\{\w+\}|\$\{\w+\}|\$\w+|<\w+>|%\(\w+\)s")
+# files where `NAME = value` without quotes is a setting (.env, ini, properties, shell, YAML, TOML, plain
+# text such as a task), not an expression of code
+_SETTING_FILES = frozenset({"", "env", "ini", "cfg", "conf", "properties", "sh", "bash", "zsh", "yaml", "yml",
+                            "toml", "txt", "md", "example", "sample", "local", "dist"})
+_SETTING = re.compile(rf"(?i)^\s*(?:export\s+|set\s+)?[\"']?(?:{_SECRET_NAME})[\"']?\s*[=:]\s*"
+                      r"(?P<s>[^\s'\"`#;,][^\s'\"`]*)")
 _RANDOM_RUN = re.compile(r"[A-Za-z0-9+/=_-]+")
 _MIN_SECRET_LEN = 8
 _MIN_ENTROPY = 3.0  # bits per character: random tokens are well above, words and names below
@@ -103,9 +115,9 @@ def _plausible(kind: str, value: str) -> bool:
             return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
         except (binascii.Error, ValueError):
             return False
-    if kind in ("Secret Keyword", "Secret Default", "Credential Pair", "Password in Comment"):
+    if kind in ("Secret Keyword", "Secret Setting", "Secret Default", "Credential Pair", "Password in Comment"):
         return (len(value) >= _MIN_SECRET_LEN if kind != "Credential Pair" else bool(value)) and \
-            not any(c in value for c in " {}$%<>") and "://" not in value and not value.startswith("/") and \
+            not _TEMPLATE.search(value) and "://" not in value and not value.startswith("/") and \
             (kind == "Credential Pair" or (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)))
     return True
 
@@ -166,7 +178,7 @@ def _spans_of(text: str, value: str, literals: list[tuple[int, int]]) -> list[tu
     return [lit if _quoted_quote(text, lit) else _token(text, a, b) for a, b, lit in inside]
 
 
-def _shape_spans(text: str, literals: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def _shape_spans(text: str, literals: list[tuple[int, int]], setting: bool) -> list[tuple[int, int, str]]:
     """Secrets of the shapes detect-secrets misses, as (start, end, type)."""
     out = []
     for kind, rx in _SHAPES:
@@ -174,6 +186,8 @@ def _shape_spans(text: str, literals: list[tuple[int, int]]) -> list[tuple[int, 
             group = "s" if "s" in rx.groupindex else 0
             if _plausible(kind, m.group(group)):
                 out.append((m.start(group), m.end(group), kind))
+    if setting and (m := _SETTING.match(text)) and _plausible("Secret Setting", m.group("s")):
+        out.append((m.start("s"), m.end("s"), "Secret Setting"))
     for kind, rx in _POSITIONS:
         for m in rx.finditer(text):
             lit = _enclosing(literals, m.end("q"), m.end("q"))
@@ -243,13 +257,48 @@ def _detect(kind: str, text: str) -> tuple[str, str]:
         if not screen and type(plugin).__name__ == "KeywordDetector":
             continue
         for secret in plugin.analyze_line(filename=filename, line=text, line_number=1):
-            if secret.secret_value:
-                spans += _spans_of(text, secret.secret_value, literals)
-                found = secret.type
-    for a, b, shape in _shape_spans(text, literals):
+            value = secret.secret_value
+            if not value or _REFERENCE.fullmatch(value) or (  # `user:password@host` in docs is a placeholder
+                    secret.type == "Basic Auth Credentials" and value.lower() in _PLACEHOLDERS):
+                continue
+            spans += _spans_of(text, value, literals)
+            found = secret.type
+    for a, b, shape in _shape_spans(text, literals, kind.lower() in _SETTING_FILES):
         spans.append((a, b))
         found = found or shape
     return (_replace(text, spans), found) if spans else (text, "")
+
+
+# Provider tokens, secrets wherever they stand: the rules for file and directory names, where keyword rules
+# would take ordinary names (password_reset.py, api_key_test.go) for secrets. One regex: every path of
+# every refresh passes it, behind a cheaper screen: each shape holds a run of 20 token characters.
+_NAME_SCREEN = re.compile(r"[A-Za-z0-9_-]{20}")
+_START = r"(?<![A-Za-z0-9])"  # `notes_sk-proj-…`: in a name, `_` and `.` separate words
+_NAME_TOKENS = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in [
+    ("aws", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    ("github", _START + r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+    ("gitlab", _START + r"glpat-[A-Za-z0-9_-]{20,}"),
+    ("slack", _START + r"xox[abposr]-[A-Za-z0-9-]{15,}"),
+    ("stripe", _START + r"[sr]k_(?:live|test)_[A-Za-z0-9]{20,}"),
+    ("openai", _START + r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,}"),
+    ("anthropic", _START + r"sk-ant-[A-Za-z0-9_-]{20,}"),
+    ("google", _START + r"AIza[0-9A-Za-z_-]{35}"),
+    ("huggingface", _START + r"hf_[A-Za-z0-9]{30,}"),
+    ("npm", _START + r"npm_[A-Za-z0-9]{36}"),
+    ("sendgrid", _START + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+    ("jwt", _START + r"eyJ[A-Za-z0-9_-]{17,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+]))
+
+
+def path_secret(path: str) -> str | None:
+    """Which provider token a file or directory name holds (`aws`, `github`, …), or None."""
+    m = _NAME_TOKENS.search(path) if _NAME_SCREEN.search(path) else None
+    return m.lastgroup if m else None
+
+
+def redact_path(path: str) -> str:
+    """`path` with each token in it replaced by the mark (for the diagnostic that says it was skipped)."""
+    return _NAME_TOKENS.sub(MARK, path) if _NAME_SCREEN.search(path) else path
 
 
 def scrub(text: str, filename: str = "") -> str:

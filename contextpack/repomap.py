@@ -10,6 +10,7 @@ first block that does not fit is cut at a line; the exact count of the final tex
 from __future__ import annotations
 
 from .graph import RepoGraph
+from .printable import inline
 from .redact import scrub
 from .store import DefinitionRow, Store
 from .tokens import Tokenizer
@@ -21,13 +22,13 @@ _SHOWN_KINDS = {"class", "function", "method", "interface", "struct", "enum", "t
 def file_block(path: str, defs: list[DefinitionRow]) -> str:
     """One file's entry: its path, then one indented signature per shown definition."""
     depth = {d.qualname: 0 for d in defs}
-    lines = [f"{path}:"]
+    lines = [f"{inline(path)}:"]  # inline: a newline in a name must not forge an entry
     for d in defs:
         if d.kind not in _SHOWN_KINDS and not (d.kind == "variable" and d.name.isupper()):
             continue
         level = depth.get(d.parent, -1) + 1 if d.parent else 0
         depth[d.qualname] = level
-        lines.append(f"{'  ' * (level + 1)}{d.start_line}: {scrub(d.signature, path)}")
+        lines.append(f"{'  ' * (level + 1)}{d.start_line}: {inline(scrub(d.signature, path))}")
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 

@@ -29,6 +29,7 @@ import pathspec
 from .errors import RepoError
 from .gitindex import Tracked, read_tracked
 from .languages import language_for
+from .redact import path_secret, redact_path
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 
@@ -45,14 +46,19 @@ _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 # Secret files (gitignore syntax, matched case-insensitively): never indexed, never read into any output.
 # Aimed at files that hold secrets, not at code about them (token.go, csrf_token.rb are source). Extend
 # with ScanOptions.secret_patterns or `secret_patterns` in .contextpack/config.toml. The README lists these.
+# a file named credentials.* or secrets.* holds secrets when it is data; `Credentials.kt`, `secrets.py` are code
+# (the redactor still masks any secret literal in them)
+_SECRET_DATA_EXTS = ("json", "yaml", "yml", "toml", "ini", "cfg", "conf", "txt", "xml", "csv", "properties",
+                     "env", "db", "sqlite", "plist")
 SECRET_PATTERNS = (
     ".env", ".env.*", "*.env", ".envrc",
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.asc", "*.gpg",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
     ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
     "**/.docker/config.json", "**/.kube/config", "kubeconfig", "*.kubeconfig",
-    "credentials", "credentials.*", "*credentials*.json", "*secret*.json", "*secrets*.y*ml", "secret*.y*ml",
-    "secrets.*", "*.secret", "*.secrets", "token", "*.token", "token.txt", "token.json", "*_token",
+    "credentials", *(f"credentials.{ext}" for ext in _SECRET_DATA_EXTS), "*credentials*.json", "*secret*.json",
+    "*secrets*.y*ml", "secret*.y*ml", *(f"secrets.{ext}" for ext in _SECRET_DATA_EXTS), "*.secret", "*.secrets",
+    "token", "*.token", "token.txt", "token.json", "*_token",
     "*_token.txt", "*_token.json", "password*.txt",
     "service-account*.json", "service_account*.json", "*.tfstate", "*.tfstate.backup", "*.tfvars",
     "*.tfvars.json", "wp-config.php",
@@ -480,6 +486,9 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if (pattern := secret(rel)) is not None:
             record.skips.append(("secret", rel, f"skipped: secret file (matches {pattern})"))
             return
+        if (token := path_secret(rel)) is not None:  # its name would carry the token into every output
+            record.skips.append(("secret in name", rel, f"skipped: its path holds a token ({token})"))
+            return
         # cheap verdicts first: most skipped files of a big tree are of a language we don't index
         language = language_for(rel)
         name = rel.rsplit("/", 1)[-1]
@@ -524,6 +533,8 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     while stack:
         stack += walk(*stack.pop())
     result.files.sort(key=lambda f: f.path)
-    result.diagnostics.sort(key=lambda d: (d.path, d.message))
+    # a token in a name (of a skipped link, a too-large file…) is not repeated in the diagnostics
+    result.diagnostics = sorted((Diagnostic(redact_path(d.path), redact_path(d.message)) for d in result.diagnostics),
+                                key=lambda d: (d.path, d.message))
     return result
 

@@ -169,6 +169,45 @@ def _sha_of(path: Path) -> str | None:
         return None
 
 
+# ---- reading an untrusted index ------------------------------------------------------------------------
+# An index is a file anything may have written (a crafted one, one damaged by hand): each query reads only
+# rows of the types and shapes the writer makes (checked in SQL, so the cost is a few comparisons a row) and
+# skips the rest, so a row can neither crash a reader nor name a path outside the root.
+
+MAX_LINE = 10_000_000  # no indexed file has more lines (max_file_bytes); a larger line number is crafted
+_FILE_OK = ("typeof({f}.path)='text' AND {f}.path<>'' AND substr({f}.path,1,1)<>'/' "
+            "AND instr('/'||{f}.path||'/','/../')=0 AND instr('/'||{f}.path||'/','/./')=0 "
+            "AND instr({f}.path,char(0))=0 AND typeof({f}.language)='text' AND typeof({f}.size)='integer' "
+            "AND typeof({f}.sha256)='text' AND typeof({f}.line_count)='integer' "
+            f"AND {{f}}.line_count BETWEEN 0 AND {MAX_LINE}")
+_DEF_OK = ("typeof(d.name)='text' AND typeof(d.kind)='text' AND typeof(d.qualname)='text' "
+           "AND typeof(d.start_line)='integer' AND typeof(d.end_line)='integer' "
+           f"AND d.start_line BETWEEN 1 AND d.end_line AND d.end_line <= {MAX_LINE} "
+           "AND typeof(d.signature)='text' AND typeof(d.doc)='text' AND (d.parent IS NULL OR typeof(d.parent)='text')")
+_REF_OK = "typeof(r.name)='text' AND typeof(r.uses)='integer' AND typeof(r.lines)='text'"
+_IMPORT_OK = "typeof(i.module)='text' AND typeof(i.names)='text' AND typeof(i.line)='integer'"
+
+
+def _files_ok(alias: str = "f") -> str:
+    return _FILE_OK.format(f=alias)
+
+
+def _line_numbers(text: str) -> list[int]:
+    """The line numbers of a refs row ("3 17 42"); anything else in it is skipped."""
+    return [int(w) for w in text.split() if w.isascii() and w.isdigit() and 0 < int(w) <= MAX_LINE]
+
+
+def _names(text: str) -> tuple[str, ...] | None:
+    """The imported names of an imports row (a JSON list of strings), or None when it is not one."""
+    try:
+        names = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return tuple(names)
+
+
 def _die_with_parent() -> None:
     """Pool workers end when the indexer dies (even by SIGKILL) instead of waiting forever (Linux)."""
     import ctypes
@@ -322,7 +361,8 @@ class Store:
         scan_started_ns = time.time_ns()
         racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
         recheck = set(recheck)
-        known = {row[0]: row[1:] for row in self.conn.execute("SELECT path, size, mtime_ns, sha256 FROM files")}
+        known = {row[0]: row[1:] for row in self.conn.execute(
+            f"SELECT path, size, mtime_ns, sha256 FROM files f WHERE {_files_ok()}")}
         if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
             self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
         scan = scan_repo(root, options, known, self._scan_cache)
@@ -525,15 +565,17 @@ class Store:
         ctx = self._ctx
         if paths is None:
             c.execute("DELETE FROM import_targets")
-            rows = c.execute("SELECT f.path, i.module, i.names, i.line FROM imports i "
-                             "JOIN files f ON f.id = i.file_id").fetchall()
+            rows = c.execute(f"SELECT f.path, i.module, i.names, i.line FROM imports i "
+                             f"JOIN files f ON f.id = i.file_id WHERE {_IMPORT_OK} AND {_files_ok()}").fetchall()
         else:
             c.executemany("DELETE FROM import_targets WHERE file_id=?", [(ids[p],) for p in paths])
             rows = [r for p in paths for r in c.execute(
-                "SELECT ?, module, names, line FROM imports WHERE file_id=?", (p, ids[p]))]
+                f"SELECT ?, module, names, line FROM imports i WHERE file_id=? AND {_IMPORT_OK}", (p, ids[p]))]
         targets = set()
         for path, module, names, line in rows:
-            for t in resolve_import(path, langs[path], Import(module, tuple(json.loads(names)), line), ctx):
+            if (imported := _names(names)) is None:
+                continue
+            for t in resolve_import(path, langs[path], Import(module, imported, line), ctx):
                 targets.add((ids[path], t))
         c.executemany("INSERT INTO import_targets VALUES (?,?)", sorted(targets))
 
@@ -546,34 +588,38 @@ class Store:
 
     def meta(self, key: str) -> str | None:
         """One value of the (handful of) meta rows, read from the table itself, not through its key
-        index: a damaged index page would answer "no such key" (an index that is not indexed yet)."""
-        return dict(self._all("SELECT key, value FROM meta")).get(key)
+        index: a damaged index page would answer "no such key" (an index that is not indexed yet). A
+        value that is not text was not written by contextpack: no such key."""
+        rows = self._all("SELECT key, value FROM meta WHERE typeof(key)='text' AND typeof(value)='text'")
+        return dict(rows).get(key)
 
     def is_empty_index(self) -> bool:
         return self.meta("digest") is None
 
     def files(self) -> list[FileRow]:
         return [FileRow(*r) for r in self._all(
-            "SELECT path, language, size, sha256, line_count FROM files ORDER BY path")]
+            f"SELECT path, language, size, sha256, line_count FROM files f WHERE {_files_ok()} ORDER BY path")]
 
     def file(self, path: str) -> FileRow | None:
-        rows = self._all("SELECT path, language, size, sha256, line_count FROM files WHERE path=?", (path,))
+        rows = self._all(f"SELECT path, language, size, sha256, line_count FROM files f WHERE path=? AND {_files_ok()}",
+                         (path,))
         return FileRow(*rows[0]) if rows else None
 
     _DEF_SELECT = ("SELECT f.path, d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, "
-                   "d.doc, d.parent FROM definitions d JOIN files f ON f.id = d.file_id ")
+                   f"d.doc, d.parent FROM definitions d JOIN files f ON f.id = d.file_id WHERE {_DEF_OK} "
+                   f"AND {_files_ok()} ")
 
     def definitions(self, path: str | None = None) -> list[DefinitionRow]:
         if path is None:
             rows = self._all(self._DEF_SELECT + "ORDER BY f.path, d.start_line, d.id")
         else:
-            rows = self._all(self._DEF_SELECT + "WHERE f.path=? ORDER BY d.start_line, d.id", (path,))
+            rows = self._all(self._DEF_SELECT + "AND f.path=? ORDER BY d.start_line, d.id", (path,))
         return [DefinitionRow(*r) for r in rows]
 
     def find_definitions(self, query: str, limit: int = 50) -> list[DefinitionRow]:
         """Definitions whose name or qualified name is `query`, or whose qualified name ends with it."""
         rows = self._all(
-            self._DEF_SELECT + "WHERE d.name=? OR d.qualname=? OR d.qualname LIKE ? ESCAPE '\\' "
+            self._DEF_SELECT + "AND (d.name=? OR d.qualname=? OR d.qualname LIKE ? ESCAPE '\\') "
             "ORDER BY (d.qualname=?) DESC, f.path, d.start_line LIMIT ?",
             (query, query, "%." + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),
              query, limit))
@@ -581,8 +627,8 @@ class Store:
 
     def references(self, path: str) -> list[Reference]:
         rows = self._all(
-            "SELECT r.name, r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=?", (path,))
-        return sorted((Reference(n, int(ln)) for n, lines in rows for ln in lines.split()),
+            f"SELECT r.name, r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? AND {_REF_OK}", (path,))
+        return sorted((Reference(n, ln) for n, lines in rows for ln in _line_numbers(lines)),
                       key=lambda r: (r.line, r.name))
 
     def reference_lines(self, path: str, names: set[str]) -> set[int]:
@@ -591,18 +637,19 @@ class Store:
             return set()
         marks = ",".join("?" * len(names))
         rows = self._all(f"SELECT r.lines FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? "
-                         f"AND r.name IN ({marks})", (path, *sorted(names)))
-        return {int(n) for (lines,) in rows for n in lines.split()}
+                         f"AND r.name IN ({marks}) AND {_REF_OK}", (path, *sorted(names)))
+        return {n for (lines,) in rows for n in _line_numbers(lines)}
 
     def imports(self, path: str) -> list[Import]:
-        return [Import(m, tuple(json.loads(n)), ln) for m, n, ln in self._all(
-            "SELECT i.module, i.names, i.line FROM imports i JOIN files f ON f.id=i.file_id "
-            "WHERE f.path=? ORDER BY i.line, i.module", (path,))]
+        return [Import(m, names, ln) for m, n, ln in self._all(
+            f"SELECT i.module, i.names, i.line FROM imports i JOIN files f ON f.id=i.file_id "
+            f"WHERE f.path=? AND {_IMPORT_OK} ORDER BY i.line, i.module", (path,)) if (names := _names(n)) is not None]
 
     def import_edges(self) -> list[tuple[str, str]]:
-        return self._all(
-            "SELECT f.path, t.target FROM import_targets t JOIN files f ON f.id=t.file_id "
-            "ORDER BY f.path, t.target")
+        return self._all(  # a target is a file of the index, or the edge is skipped
+            f"SELECT f.path, t.target FROM import_targets t JOIN files f ON f.id=t.file_id "
+            f"JOIN files g ON g.path = t.target WHERE {_files_ok()} AND {_files_ok('g')} "
+            f"ORDER BY f.path, t.target")
 
     def reference_counts(self, max_definers: int) -> Iterable[tuple[str, str, int]]:
         """(referencing path, name, uses) for names defined in at most `max_definers` files."""
@@ -610,21 +657,24 @@ class Store:
             "WITH defs AS (SELECT name FROM definitions GROUP BY name "
             "  HAVING COUNT(DISTINCT file_id) <= ?) "
             "SELECT f.path, r.name, r.uses FROM refs r JOIN defs USING(name) "
-            "JOIN files f ON f.id = r.file_id ORDER BY f.path, r.name",
+            f"JOIN files f ON f.id = r.file_id WHERE {_REF_OK} AND {_files_ok()} ORDER BY f.path, r.name",
             (max_definers,))
 
     def definition_names(self) -> list[tuple[str, str]]:
         """(name, path) of every definition, distinct."""
         return self._all(
-            "SELECT DISTINCT d.name, f.path FROM definitions d JOIN files f ON f.id = d.file_id ORDER BY 1, 2")
+            f"SELECT DISTINCT d.name, f.path FROM definitions d JOIN files f ON f.id = d.file_id "
+            f"WHERE {_DEF_OK} AND {_files_ok()} ORDER BY 1, 2")
 
     def files_referencing(self, name: str) -> list[str]:
         return [p for (p,) in self._all(
-            "SELECT DISTINCT f.path FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name=? ORDER BY 1",
+            f"SELECT DISTINCT f.path FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name=? AND {_REF_OK} "
+            f"AND {_files_ok()} ORDER BY 1",
             (name,))]
 
     def diagnostics(self) -> list[tuple[str, str, str]]:
-        return self._all("SELECT path, stage, message FROM diagnostics ORDER BY path, message")
+        return self._all("SELECT path, stage, message FROM diagnostics WHERE typeof(path)='text' AND "
+                         "typeof(stage)='text' AND typeof(message)='text' ORDER BY path, message")
 
     def counts(self) -> dict[str, int]:
         return {
@@ -638,4 +688,5 @@ class Store:
 
     def languages(self) -> dict[str, int]:
         return dict(self._all(
-            "SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY COUNT(*) DESC, language"))
+            f"SELECT language, COUNT(*) FROM files f WHERE {_files_ok()} GROUP BY language "
+            f"ORDER BY COUNT(*) DESC, language"))

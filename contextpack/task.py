@@ -28,6 +28,8 @@ _DOTTED = re.compile(rf"\b([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_N
 _IDENT = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\b")
 _INLINE_CODE = re.compile(r"`([^`\n]{1,1000})`")
 _CALL = re.compile(rf"\b([A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME}}})\(")
+_SPAN_NAME = re.compile(  # a code span that is one (dotted) name, maybe called: `Q`, `Model.save()`
+    rf"^\s*@?([A-Za-z_]\w{{0,{MAX_NAME}}}(?:\.[A-Za-z_]\w{{0,{MAX_NAME}}}){{0,16}})(?:\(.{{0,200}}\))?\s*$")
 _ERROR_LINE = re.compile(r"^[ \t]*(?:Caused by: |Exception in thread \"[^\"\n]{0,200}\" )?"  # Java's prefixes
                          rf"((?:[\w.]{{1,{MAX_NAME}}}\.)?[A-Z]\w{{0,{MAX_NAME}}}"
                          r"(?:Error|Exception|Warning|Exit|Interrupt|Panic))(?::[ \t]*([^\n]{1,1000}))?$", re.M)
@@ -90,6 +92,7 @@ class TaskQuery:
     type_given: bool
     type_reason: str
     identifiers: list[str] = field(default_factory=list)  # code-like names, most specific first
+    code_names: list[str] = field(default_factory=list)  # names the task writes as code: `Q`, `Model.save`, F(
     paths: list[str] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
     code_blocks: list[str] = field(default_factory=list)
@@ -220,7 +223,12 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
         if len(w) > 2 and w.lower() not in _STOP and (_looks_code(w) or w[0].isupper()):
             idents.append(w)
     idents += [f.function for f in frames if f.function and not f.function.startswith("<")]
+    # written as code, a name is a name however short or plain: `Q`, `F()`, `save`, `Model.delete`
+    code_names = [m.group(1) for s in inline if (m := _SPAN_NAME.match(s))]
+    code_names += [w for w in _CALL.findall(code_text) if w[0].isupper() or len(w) > 2]
+    code_names = [n for n in dict.fromkeys(code_names) if n.lower() not in _STOP and not n.replace(".", "").isdigit()]
     idents = [i for i in dict.fromkeys(idents) if len(i) > 1]
+    idents += [n for n in code_names if n not in idents]
     idents.sort(key=lambda i: (-i.count("."), 0))  # dotted (most specific) first, stable otherwise
 
     if task_type:
@@ -229,5 +237,5 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
         ttype, reason = _classify(visible, frames)
         given = False
     return TaskQuery(text=text, type=ttype, type_given=given, type_reason=reason, identifiers=idents,
-                     paths=paths, frames=frames, code_blocks=code_blocks, errors=errors,
+                     code_names=code_names, paths=paths, frames=frames, code_blocks=code_blocks, errors=errors,
                      terms=lexical_terms(visible), truncated=truncated)

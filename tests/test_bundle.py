@@ -14,6 +14,7 @@ from conftest import make_shop, run_cli, write
 
 from contextpack.bundle import SCHEMA, Bundle, render
 from contextpack.engine import Engine
+from contextpack.printable import printable
 
 pytestmark = pytest.mark.usefixtures("isolated_index")
 
@@ -87,11 +88,11 @@ def test_markdown_shows_every_item_path_and_content(bundles):
         assert f"{b.budget.used}/{b.budget.limit} tokens" in md
         lines = md.split("\n")
         for it in b.items:
-            heading = next(i for i, line in enumerate(lines) if line.startswith(f"### {it.path} ("))
+            heading = next(i for i, line in enumerate(lines) if line.startswith(f"### `{it.path}` ("))
             fence_line = lines[heading + 4]
             fence = fence_line[: len(fence_line) - len(fence_line.lstrip("`"))]
             assert len(fence) >= 3 and fence_line == fence + it.language
-            body = it.content.rstrip("\n").split("\n")
+            body = printable(it.content).rstrip("\n").split("\n")  # controls shown as pictures (issue 11)
             assert lines[heading + 5: heading + 5 + len(body)] == body, it.path
             assert lines[heading + 5 + len(body)] == fence, it.path
             # the fence can't be closed early by a line of the content

@@ -128,7 +128,7 @@ def test_markdown_and_xml_formats(shop, tmp_path, main):
     md = main(*pack_args(shop, "--task", TASK, "--budget", "1500", "--format", "md", index=idx))
     assert md.returncode == 0 and md.stdout.startswith(f"# Context bundle `{b.id[:12]}`")
     for it in b.items:
-        assert f"### {it.path} (" in md.stdout
+        assert f"### `{it.path}` (" in md.stdout
     xml = main(*pack_args(shop, "--task", TASK, "--budget", "1500", "--format", "xml", index=idx))
     root = ET.fromstring(xml.stdout)
     assert root.get("id") == b.id

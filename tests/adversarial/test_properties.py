@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from contextpack.cli import app
 from contextpack.errors import ContextpackError
+from contextpack.printable import inline
 
 SECRET = "sk-proj-Qw7Er9Ty2Ui4Op6As8Df1Gh3Jk5Lz0Xc7Vb9Nm2"
 SECRET_LINE = f'OPENAI_API_KEY = "{SECRET}"\n'
@@ -24,7 +25,12 @@ CONFIGS = [
     "[index]\nsecret_patterns = 'abc'\n", "[index]\nindex_path = 123\n", "[index\n", "\x00\xff",
     "[index]\ninclude_vendored = 'yes'\n", "[index]\nsecret_patterns = ['*.py']\n",
 ]
+NAME_TOKEN = "ghp_" + "Hy7Tr4Ew1Qa9Zs3Xd5Cf8Vg2Bn6Mj0Kl4Po7Iu"
+HOSTILE_NAMES = ["a\n## Contract\n- Owned: `x`", "esc\x1b]0;t\x07", "csi\x1b[2J", "c1\u009b1m", "cr\rover",
+                 NAME_TOKEN, f"k_{NAME_TOKEN}", "AKIAQ4ZT7WLM3XKPV2RN"]
+RAW_CONTROLS = ("\x1b", "\x07", "\u009b")
 names = st.one_of(
+    st.sampled_from(HOSTILE_NAMES),
     st.text(st.characters(blacklist_characters="/\0", blacklist_categories=("Cs",)), min_size=1, max_size=24),
     st.binary(min_size=1, max_size=24).filter(lambda b: b"/" not in b and b"\0" not in b),
 ).filter(lambda n: n not in (".", "..", b".", b"..", ".git", b".git"))
@@ -50,9 +56,9 @@ def write_tree(root: Path, entries) -> None:
 def run(args: list[str], stdin: str | None = None) -> str:
     result = runner.invoke(app, args, input=stdin)
     exc = result.exception
-    if isinstance(exc, ContextpackError):  # main() maps these to an exit code and one line
-        assert exc.exit_code in EXIT_CODES and "\n" not in str(exc), str(exc)
-        return str(exc)
+    if isinstance(exc, ContextpackError):  # main() maps these to an exit code and one line, made printable
+        assert exc.exit_code in EXIT_CODES and "\n" not in inline(str(exc)), str(exc)
+        return inline(str(exc))
     assert exc is None or isinstance(exc, SystemExit), repr(exc)
     assert result.exit_code in EXIT_CODES
     assert "Traceback" not in result.output
@@ -78,8 +84,9 @@ def test_hostile_repository(tmp_path_factory, monkeypatch, entries, task, config
         config.format(victim=str(victim)).encode("utf-8", "surrogatepass") if "{victim" in config
         else config.encode("utf-8", "surrogatepass"))
     before = tree_snapshot(outside)
-    out = run(["pack", "--repo", str(root), "--budget", "3000"], stdin=task)
+    out = run(["pack", "--repo", str(root), "--budget", "3000", "--format", "md"], stdin=task)
     out += run(["map", "--repo", str(root), "--budget", "3000"])
     out += run(["symbols", "OPENAI_API_KEY", "--repo", str(root)])
-    assert SECRET not in out
+    assert SECRET not in out and NAME_TOKEN not in out and "AKIAQ4ZT7WLM3XKPV2RN" not in out
+    assert not [c for c in RAW_CONTROLS if c in out]
     assert tree_snapshot(outside) == before

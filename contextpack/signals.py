@@ -1,0 +1,370 @@
+"""What each ranking signal says about each candidate file and definition: one feature column per signal,
+with the reason in words. `rank.py` fuses the columns with learned weights; the training script
+(benchmarks/train_ranker.py) reads the very same columns, so what is trained is what runs.
+
+    fs = file_signals(query, graph, lexical, module_files, cochange)
+    fs.paths[0], dict(zip(FILE_FEATURES, fs.x[0])), fs.reasons[0]      # {feature index: "why"}
+    cs = chunk_signals(fs, "django/db/models/query.py")
+
+Candidates are the union of what any signal points at (mentions, the best lexical matches, graph and
+co-change neighbours of the strongest of them), so a file no signal notices is never scored.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .graph import RepoGraph, is_test_path
+from .languages import CODE_LANGUAGES
+from .lexical import LexicalIndex
+from .task import TaskQuery, split_identifier
+
+MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
+                       r"go\.mod|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|Gemfile|composer\.json|[^/]*\.csproj)$")
+_CODE_LANGS = CODE_LANGUAGES  # every language with a grammar (languages.py), not a list kept here too
+_DOC_DIRS = re.compile(r"(^|/)(docs?|doc_src|examples?|samples?|benchmarks?|asv_bench|scripts|tools|tutorials?|"
+                       r"galler(y|ies)|plot_types|demos?)/")
+_CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
+_CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
+_FUNCTION_KINDS = {"function", "method"}
+_MAX_DEFINERS = 12  # a name defined in more files than this says nothing about any one of them
+_WEAK = 0.05  # a lexical match under this share of the task's best is a feature, not a reason worth saying
+_PATH_STOP = frozenset("src lib py init main core base utils util common tests test".split())
+
+# candidate pool: how many files each signal may bring in
+POOL_LEXICAL = 80
+POOL_CHUNK = 60
+POOL_GRAPH = 30
+SEEDS = 20  # strongest candidates by the seed score seed graph proximity and co-change
+# the seed score (before any graph signal): which candidates graph proximity and co-change start from
+SEED_WEIGHTS = {"path_named": 3.0, "frame": 2.0, "defines_code_name": 1.5, "defines_word": 0.6,
+                "defines_qualified": 2.0, "module_named": 0.8, "bm25_file": 1.0, "bm25_chunk": 1.0}
+
+FILE_FEATURES = (
+    "path_named",         # the task names the file's path
+    "frame",              # the file is in the task's stack trace
+    "frame_last",         # ... and holds its innermost frame of the repository
+    "defines_code_name",  # defines a code-like name of the task (`bulk_create`, `QuerySet`), 1/sqrt(definers)
+    "defines_word",       # defines a name that may be a plain word (`description`)
+    "defines_qualified",  # defines `Class.member` as the task writes it
+    "defines_code_span",  # defines a name the task writes as code (`Q`, `F()`)
+    "defines_class",      # a class the task names is defined here
+    "module_named",       # the task names the module (`django.db.models.query`)
+    "bm25_file",          # BM25 of the whole file, share of the task's best
+    "bm25_file_rank",     # 1 / log2(rank + 2) in BM25 order
+    "bm25_chunk",         # BM25 of the file's best definition, share of the task's best
+    "bm25_chunk_rank",
+    "seed_rank",          # 1 / log2(rank + 2) by the seed score
+    "ppr",                # personalised PageRank from the seeds, share of the best
+    "neighbour",          # imports or is imported by one of the three strongest seeds
+    "cochange",           # changed in the same commits as a strong seed
+    "path_terms",         # share of the path's words that the task uses
+    "basename_term",      # the file's name (`serializer.py`) is a word of the task
+    "is_test",
+    "test_for_repair",    # a test, and the task is to repair tests
+    "manifest_for_upgrade",
+    "not_code",
+    "doc_dir",
+    "is_init",
+    "log_lines",          # size of the file
+)
+CHUNK_FEATURES = (
+    "bm25",               # the definition's BM25, share of the task's best
+    "bm25_in_file",       # share of the file's best
+    "bm25_rank_in_file",  # 1 / log2(rank + 2)
+    "named",              # its name is one the task mentions, 1/sqrt(definers)
+    "named_code_span",    # ... written as code
+    "member_of_named",    # a member of a class the task names
+    "frame_line",         # a stack frame's line falls inside it
+    "name_terms",         # share of its name's words that the task uses
+    "is_class",
+    "is_function",
+    "is_module",          # module-level lines
+    "is_text",            # a window of a text file
+    "log_lines",
+)
+_F = {n: i for i, n in enumerate(FILE_FEATURES)}
+_C = {n: i for i, n in enumerate(CHUNK_FEATURES)}
+
+
+@dataclass
+class FileSignals:
+    paths: list[str]
+    x: np.ndarray  # (files, FILE_FEATURES)
+    reasons: list[dict[int, str]]  # per file: feature index → why
+    # what definition-level signals need
+    lexical: LexicalIndex
+    chunk_lex: np.ndarray
+    top_chunk: float
+    terms: frozenset[str]
+    chunk_named: dict[int, tuple[float, str]] = field(default_factory=dict)
+    chunk_span: dict[int, str] = field(default_factory=dict)
+    chunk_member: dict[int, tuple[float, str]] = field(default_factory=dict)
+    chunk_frame: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ChunkSignals:
+    chunks: list[int]  # indexes into lexical.chunks
+    x: np.ndarray  # (chunks, CHUNK_FEATURES)
+    reasons: list[dict[int, str]]
+
+
+def _path_hits(mention: str, lexical: LexicalIndex) -> list[str]:
+    """Indexed files a mentioned path means: the same path, or one is a suffix of the other at a '/'."""
+    m = mention.lstrip("/")
+    return [p for p in lexical.by_basename.get(m.rsplit("/", 1)[-1], [])
+            if p == m or m.endswith("/" + p) or p.endswith("/" + m)]
+
+
+def _log_rank(order: list[str]) -> dict[str, float]:
+    return {p: 1.0 / math.log2(r + 2) for r, p in enumerate(order)}
+
+
+def _top(scores: dict[str, float], n: int) -> list[str]:
+    return sorted(scores, key=lambda p: (-scores[p], p))[:n]
+
+
+@functools.lru_cache(maxsize=65_536)  # names and paths recur from task to task; splitting them is the cost
+def _words(name: str, min_len: int) -> frozenset[str]:
+    return frozenset(w for w in split_identifier(name) if len(w) >= min_len)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+class _Columns:
+    """Feature values and reasons being gathered, per path."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[int, float]] = defaultdict(dict)
+        self.why: dict[str, dict[int, str]] = defaultdict(dict)
+
+    def put(self, path: str, feature: str, value: float, reason: str | None = None) -> None:
+        j = _F[feature]
+        if value > self.values[path].get(j, 0.0):
+            self.values[path][j] = value
+            if reason:
+                self.why[path][j] = reason
+
+    def add(self, path: str, feature: str, value: float, reason: str | None = None) -> None:
+        j = _F[feature]
+        self.values[path][j] = self.values[path].get(j, 0.0) + value
+        if reason and j not in self.why[path]:
+            self.why[path][j] = reason
+
+    def get(self, path: str, feature: str) -> float:
+        return self.values.get(path, {}).get(_F[feature], 0.0)
+
+
+def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, str], cols: _Columns,
+              fs: FileSignals) -> None:
+    """Paths, frames, modules and names the task writes, and the files that define them."""
+    for m in query.paths:
+        for p in _path_hits(m, lexical):
+            cols.put(p, "path_named", 1.0, f"mentioned in task: `{m}`")
+    repo_frames = [(f, _path_hits(f.path, lexical)) for f in query.frames if f.path]
+    repo_frames = [(f, hits) for f, hits in repo_frames if hits]
+    for k, (frame, hits) in enumerate(repo_frames):
+        for p in hits:
+            cols.put(p, "frame", 1.0, f"in stack trace: {frame.path}:{frame.line}")
+            if k == len(repo_frames) - 1:
+                cols.put(p, "frame_last", 1.0, f"innermost frame of the stack trace: {frame.path}:{frame.line}")
+            for i in lexical.chunks_of.get(p, []):
+                c = lexical.chunks[i]
+                if c.start <= frame.line <= c.end:
+                    fs.chunk_frame[i] = f"stack frame line {frame.line}"
+
+    n_modules = sum(1 for ident in query.identifiers if ident in module_files)
+    module_weight = 1.0 / math.sqrt(max(n_modules, 1))
+    spans = set(query.code_names)
+    # per file and feature, the contributions of each name; a facade defining many gains less for each
+    found: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for ident in query.identifiers:
+        if (p := module_files.get(ident)) is not None:
+            cols.put(p, "module_named", module_weight, f"module mentioned in task: `{ident}`")
+            continue
+        parts = ident.split(".")
+        hits = lexical.by_qual_suffix.get(".".join(parts[-2:]), []) if len(parts) > 1 else []
+        feature = "defines_qualified"
+        if not hits:
+            hits = lexical.by_name.get(parts[-1], [])
+            feature = "defines_code_name" if len(parts) > 1 or _CODE_LIKE.search(parts[-1]) else "defines_word"
+            if len(parts) > 1 and (p := module_files.get(".".join(parts[:-1]))) is not None:
+                cols.put(p, "module_named", 0.5 * module_weight, f"module mentioned in task: `{'.'.join(parts[:-1])}`")
+        hit_files = sorted({lexical.chunks[i].path for i in hits})
+        if not hit_files:
+            continue
+        w = 1.0 / math.sqrt(len(hit_files))
+        in_span = ident in spans
+        for i in hits:
+            c = lexical.chunks[i]
+            short = c.name.rsplit(".", 1)[-1]
+            best = fs.chunk_named.get(i, (0.0, ""))[0]
+            if w > best:
+                fs.chunk_named[i] = (w, f"`{short}` mentioned in task")
+            if in_span:
+                fs.chunk_span[i] = f"`{ident}` written as code in the task"
+            if len(hit_files) > _MAX_DEFINERS:
+                continue
+            why = f"defines `{ident}` mentioned in task"
+            found[(c.path, feature)][why] = max(found[(c.path, feature)].get(why, 0.0), w)
+            if in_span:
+                found[(c.path, "defines_code_span")][f"defines `{ident}`, written as code in the task"] = w
+            if c.kind in _CONTAINER_KINDS:
+                found[(c.path, "defines_class")][f"defines class `{short}` named in task"] = w
+                for j in lexical.members.get(i, []):
+                    if 0.3 * w > fs.chunk_member.get(j, (0.0, ""))[0]:
+                        fs.chunk_member[j] = (0.3 * w, f"member of `{short}`")
+    for (p, feature), whys in sorted(found.items()):
+        for k, (why, w) in enumerate(sorted(whys.items(), key=lambda t: (-t[1], t[0]))):
+            cols.add(p, feature, w / (k + 1), why)
+
+
+def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files: dict[str, str],
+                 cochange: dict[str, Counter] | None = None) -> FileSignals:
+    """Every signal's column for every candidate file (rows in path order)."""
+    terms = query.terms
+    chunk_lex = lexical.chunk_scores(terms)
+    top_chunk = (float(chunk_lex.max()) if len(chunk_lex) else 0.0) or 1.0
+    fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms))
+    cols = _Columns()
+    _mentions(query, lexical, module_files, cols, fs)
+
+    file_lex = lexical.file_scores(terms)
+    top_file = max(file_lex.values(), default=0.0) or 1.0
+    best_chunk = lexical.best_chunk_per_file(chunk_lex)
+    lex_order = _top(file_lex, POOL_LEXICAL)
+    chunk_order = _top(best_chunk, POOL_CHUNK)
+    for p, r in _log_rank(lex_order).items():
+        v = file_lex[p] / top_file
+        cols.put(p, "bm25_file", v, f"lexical match with task ({v:.2f})" if v > _WEAK else None)
+        cols.put(p, "bm25_file_rank", r)
+    for p, r in _log_rank(chunk_order).items():
+        v = best_chunk[p] / top_chunk
+        cols.put(p, "bm25_chunk", v, f"a definition matches the task text ({v:.2f})" if v > _WEAK else None)
+        cols.put(p, "bm25_chunk_rank", r)
+
+    seed = {p: sum(SEED_WEIGHTS.get(FILE_FEATURES[j], 0.0) * v for j, v in vals.items())
+            for p, vals in cols.values.items()}
+    seed = {p: s * (0.35 if is_test_path(p) else 1.0) for p, s in seed.items() if s > 0}
+    seeds = _top(seed, SEEDS)
+    for p, r in _log_rank(seeds).items():
+        cols.put(p, "seed_rank", r)
+    top_seeds = {p: seed[p] for p in seeds}
+
+    if cochange and top_seeds:
+        top = max(top_seeds.values())
+        for s in seeds[:10]:
+            partners = cochange.get(s, Counter())
+            most = max(partners.values(), default=0)
+            for p, n in sorted(partners.items()):
+                if p in lexical.languages and n >= 2:
+                    cols.add(p, "cochange", (top_seeds[s] / top) * (n / most),
+                             f"changed together with {s} in {n} commits")
+
+    if top_seeds:
+        ppr = graph.file_rank(top_seeds)
+        top_ppr = max(ppr.values(), default=0.0) or 1.0
+        for p in _top(ppr, POOL_GRAPH) + [p for p in cols.values if p in ppr]:
+            cols.put(p, "ppr", ppr[p] / top_ppr)
+        for s in seeds[:3]:  # describes candidates; brings none (a hub has hundreds of neighbours)
+            near = set(graph.files.successors(s)) | set(graph.files.predecessors(s)) if s in graph.files else set()
+            for p in sorted(near & cols.values.keys()):
+                cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
+
+    paths = sorted(p for p in cols.values if p in lexical.languages)
+    x = np.zeros((len(paths), len(FILE_FEATURES)))
+    term_stems = {_stem(t) for t in terms}
+    for r, p in enumerate(paths):
+        for j, v in cols.values[p].items():
+            x[r, j] = v
+        lang = lexical.languages[p]
+        dirs, base = p.rsplit("/", 1) if "/" in p else ("", p)
+        stem = base.rsplit(".", 1)[0]
+        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP
+        if words:
+            hit = sorted(w for w in words if _stem(w) in term_stems)
+            if hit:
+                x[r, _F["path_terms"]] = len(hit) / len(words)
+                cols.why[p][_F["path_terms"]] = f"its path says {', '.join(hit[:3])}, as the task does"
+        if stem.lower() not in _PATH_STOP and _stem(stem.lower()) in term_stems:
+            x[r, _F["basename_term"]] = 1.0
+            cols.why[p][_F["basename_term"]] = f"the task says `{stem}`"
+        test = is_test_path(p)
+        x[r, _F["is_test"]] = test
+        if test and query.type == "test-repair":
+            x[r, _F["test_for_repair"]] = 1.0
+            cols.why[p][_F["test_for_repair"]] = "a test, and the task is test repair"
+        if query.type == "dependency-upgrade" and MANIFESTS.search(p):
+            x[r, _F["manifest_for_upgrade"]] = 1.0
+            cols.why[p][_F["manifest_for_upgrade"]] = "a dependency manifest, and the task is an upgrade"
+        x[r, _F["not_code"]] = lang not in _CODE_LANGS
+        x[r, _F["doc_dir"]] = _DOC_DIRS.search(p) is not None
+        x[r, _F["is_init"]] = base == "__init__.py"
+        own = lexical.chunks_of.get(p, [])
+        x[r, _F["log_lines"]] = math.log1p(lexical.chunks[own[-1]].end) if own else 0.0
+    fs.paths, fs.x, fs.reasons = paths, x, [dict(cols.why.get(p, {})) for p in paths]
+    return fs
+
+
+def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> ChunkSignals:
+    """Every definition-level signal for the definitions (and module-level lines) of one file; with
+    `pointed_only`, only for those some signal points at (lexical match, name, class, frame): ranking needs
+    no more, and a large file has hundreds of others."""
+    lexical = fs.lexical
+    every = lexical.chunks_of.get(path, [])
+    if not every:
+        return ChunkSignals([], np.zeros((0, len(CHUNK_FEATURES))), [])
+    lex_all = fs.chunk_lex[every] if len(fs.chunk_lex) else np.zeros(len(every))
+    best = float(lex_all.max()) or 1.0
+    order = np.argsort(-lex_all, kind="stable")
+    rank_all = np.empty(len(every), dtype=np.int64)
+    rank_all[order] = np.arange(len(every))
+    keep = np.arange(len(every))
+    if pointed_only:
+        pointed = fs.chunk_named.keys() | fs.chunk_span.keys() | fs.chunk_member.keys() | fs.chunk_frame.keys()
+        keep = np.array([r for r, i in enumerate(every) if lex_all[r] > 0 or i in pointed], dtype=np.int64)
+    idx = [every[r] for r in keep]
+    lex, rank_of = lex_all[keep], rank_all[keep]
+    x = np.zeros((len(idx), len(CHUNK_FEATURES)))
+    reasons: list[dict[int, str]] = []
+    x[:, _C["bm25"]] = lex / fs.top_chunk
+    x[:, _C["bm25_in_file"]] = lex / best
+    x[:, _C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)
+    for r, i in enumerate(idx):
+        c = lexical.chunks[i]
+        why: dict[int, str] = {}
+        label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+        if lex[r] / fs.top_chunk > _WEAK:
+            why[_C["bm25"]] = f"{label} matches the task text ({lex[r] / fs.top_chunk:.2f})"
+        if (named := fs.chunk_named.get(i)) is not None:
+            x[r, _C["named"]] = named[0]
+            why[_C["named"]] = named[1]
+        if (span := fs.chunk_span.get(i)) is not None:
+            x[r, _C["named_code_span"]] = 1.0
+            why[_C["named_code_span"]] = span
+        if (member := fs.chunk_member.get(i)) is not None:
+            x[r, _C["member_of_named"]] = member[0]
+            why[_C["member_of_named"]] = member[1]
+        if (frame := fs.chunk_frame.get(i)) is not None:
+            x[r, _C["frame_line"]] = 1.0
+            why[_C["frame_line"]] = frame
+        if c.name:
+            words = _words(c.name.rsplit(".", 1)[-1], 2)
+            if words:
+                x[r, _C["name_terms"]] = sum(w in fs.terms for w in words) / len(words)
+        x[r, _C["is_class"]] = c.kind in _CONTAINER_KINDS
+        x[r, _C["is_function"]] = c.kind in _FUNCTION_KINDS
+        x[r, _C["is_module"]] = c.kind == "module"
+        x[r, _C["is_text"]] = c.kind == "text"
+        x[r, _C["log_lines"]] = math.log1p(sum(b - a + 1 for a, b in c.lines))
+        reasons.append(why)
+    return ChunkSignals(list(idx), x, reasons)

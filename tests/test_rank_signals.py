@@ -1,0 +1,202 @@
+"""Each ranking signal alone decides the order: two files alike in everything but what that signal sees,
+indexed for real and packed through the engine with a ranker that weighs that signal only; its column
+(contextpack.signals) tells them apart, the right file comes first and its reason says why. (Whether the
+shipped, learned weights fuse the signals well is for benchmarks/swebench_retrieval.py to show.)"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write
+
+from contextpack.engine import Engine
+from contextpack.rank import LinearModel, Ranker, default_ranker, rank
+from contextpack.signals import FILE_FEATURES, file_signals
+from contextpack.task import analyze_task
+
+pytestmark = pytest.mark.usefixtures("isolated_index")
+
+BODY = '''
+def {name}(records, limit):
+    """Keep the first records under the limit."""
+    kept = []
+    for record in records:
+        if len(kept) >= limit:
+            break
+        kept.append(record)
+    return kept
+'''
+
+FILLER = {f"app/misc/module_{i}.py": BODY.format(name=f"helper_{i}") for i in range(6)}
+
+
+def _engine(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Engine]:
+    root = tmp_path / "repo"
+    for rel, text in {**FILLER, **files}.items():
+        write(root, rel, text)
+    return root, Engine(root, index_path=tmp_path / "i.sqlite")
+
+
+def only(engine: Engine, **weights: float) -> Engine:
+    """The engine ranks files by these signals alone (definitions by the shipped weights)."""
+    n = len(FILE_FEATURES)
+    w = np.array([weights.get(f, 0.0) for f in FILE_FEATURES])
+    engine.ranker = Ranker(LinearModel(FILE_FEATURES, tuple((j,) for j in range(n)), np.zeros(n), np.ones(n), w),
+                           default_ranker().chunk)
+    return engine
+
+
+def _columns(engine: Engine, task: str) -> dict[str, dict[str, float]]:
+    with engine.snapshot() as snap:
+        fs = file_signals(analyze_task(task), snap.graph, snap.lexical, snap.modules, {})
+    return {p: dict(zip(FILE_FEATURES, fs.x[r], strict=True)) for r, p in enumerate(fs.paths)}
+
+
+def _order(engine: Engine, task: str) -> list[str]:
+    return [it.path for it in engine.pack(task, 4000).items]
+
+
+def _assert_decides(engine: Engine, task: str, winner: str, loser: str, feature: str, reason: str) -> None:
+    cols = _columns(engine, task)
+    assert cols[winner][feature] > cols.get(loser, {}).get(feature, 0.0), (feature, cols[winner], cols.get(loser))
+    only(engine, **{feature: 1.0})
+    order = _order(engine, task)
+    assert winner in order and (loser not in order or order.index(winner) < order.index(loser)), order
+    item = next(it for it in engine.pack(task, 4000).items if it.path == winner)
+    assert any(reason in r for r in item.reasons), item.reasons
+
+
+def test_a_path_the_task_names(tmp_path):
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim"), "app/beta.py": BODY.format(name="trim")})
+    _assert_decides(engine, "The trim in app/beta.py drops records", "app/beta.py", "app/alpha.py",
+                    "path_named", "mentioned in task: `app/beta.py`")
+
+
+def test_a_stack_frame(tmp_path):
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim"), "app/beta.py": BODY.format(name="trim")})
+    task = ('trim fails:\nTraceback (most recent call last):\n  File "/srv/app/alpha.py", line 7, in trim\n'
+            "    kept.append(record)\nTypeError: unhashable\n")
+    _assert_decides(engine, task, "app/alpha.py", "app/beta.py", "frame_last", "alpha.py:7")
+
+
+def test_a_one_letter_class_written_as_code(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/query_utils.py": "class Q:\n    def __or__(self, other):\n        return self\n",
+        "app/expressions.py": "class Combinable:\n    def __or__(self, other):\n        return self\n"})
+    _assert_decides(engine, "Combining `Q` objects with `|` raises a TypeError", "app/query_utils.py",
+                    "app/expressions.py", "defines_code_span", "`Q`")
+
+
+def test_a_name_defined_once_beats_a_name_defined_everywhere(tmp_path):
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim_records"),
+                                   "app/beta.py": BODY.format(name="keep_records")})
+    _assert_decides(engine, "trim_records loses the last record", "app/alpha.py", "app/beta.py",
+                    "defines_code_name", "defines `trim_records`")
+
+
+def test_a_module_the_task_names(tmp_path):
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim"), "app/beta.py": BODY.format(name="trim")})
+    _assert_decides(engine, "Since app.beta was changed, trim misbehaves", "app/beta.py", "app/alpha.py",
+                    "module_named", "module mentioned in task: `app.beta`")
+
+
+def test_words_of_the_task_in_the_code(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/alpha.py": BODY.format(name="trim")
+        + "\ndef invoice_currency_rounding():\n    return 'invoice currency'\n",
+        "app/beta.py": BODY.format(name="trim") + "\ndef shipping_label_printer():\n    return 'label'\n"})
+    _assert_decides(engine, "the invoice currency rounding is off by a cent", "app/alpha.py", "app/beta.py",
+                    "bm25_chunk", "a definition matches the task text")
+
+
+def test_the_path_speaks_the_task_words(tmp_path):
+    _, engine = _engine(tmp_path, {"app/db/migrations/writer.py": BODY.format(name="emit"),
+                                   "app/db/operations/writer.py": BODY.format(name="emit")})
+    _assert_decides(engine, "migrations emit the wrong records", "app/db/migrations/writer.py",
+                    "app/db/operations/writer.py", "path_terms", "its path says migrations")
+
+
+def test_graph_neighbour_of_the_named_file(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/core.py": "def settle_invoice_total(x):\n    return x\n",
+        "app/uses_core.py": "from app.core import settle_invoice_total\n\n" + BODY.format(name="gather"),
+        "app/lonely.py": BODY.format(name="gather")})
+    cols = _columns(engine, "settle_invoice_total returns None")
+    assert cols["app/uses_core.py"]["neighbour"] == 1.0 and cols.get("app/lonely.py", {}).get("neighbour", 0) == 0
+    assert cols["app/uses_core.py"]["ppr"] > cols.get("app/lonely.py", {}).get("ppr", 0.0)
+    order = _order(only(engine, ppr=1.0), "settle_invoice_total returns None")
+    assert order[0] == "app/core.py"
+    assert "app/uses_core.py" in order and ("app/lonely.py" not in order
+                                            or order.index("app/uses_core.py") < order.index("app/lonely.py"))
+
+
+def test_code_before_its_test_unless_tests_are_to_repair(tmp_path):
+    files = {"app/trimming.py": BODY.format(name="trim_records"),
+             "tests/test_trimming.py": BODY.format(name="trim_records")}
+    _, engine = _engine(tmp_path, files)
+    assert _order(only(engine, defines_code_name=1.0, is_test=-1.0), "trim_records keeps one record too many")[0] \
+        == "app/trimming.py"
+    cols = _columns(engine, "the failing test trim_records is broken")
+    assert cols["tests/test_trimming.py"]["test_for_repair"] == 1.0
+    only(engine, defines_code_name=1.0, is_test=-1.0, test_for_repair=2.0)
+    assert _order(engine, "the failing test trim_records is broken")[0] == "tests/test_trimming.py"
+
+
+def test_code_before_documentation(tmp_path):
+    _, engine = _engine(tmp_path, {"app/trimming.py": BODY.format(name="trim_records"),
+                                   "docs/trimming.md": "# trim_records\n\ntrim_records keeps the first records\n"})
+    cols = _columns(engine, "trim_records keeps the first records")
+    assert cols["docs/trimming.md"]["not_code"] == 1.0 and cols["app/trimming.py"]["not_code"] == 0.0
+    assert _order(only(engine, bm25_file=1.0, not_code=-1.0), "trim_records keeps the first records")[0] \
+        == "app/trimming.py"
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_files_changed_together_in_history(tmp_path):
+    root, engine = _engine(tmp_path, {"app/core.py": "def settle_invoice_total(x):\n    return x\n",
+                                      "app/partner.py": BODY.format(name="gather"),
+                                      "app/stranger.py": BODY.format(name="gather")})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    for n in range(3):
+        for rel in ("app/core.py", "app/partner.py"):
+            (root / rel).write_text((root / rel).read_text() + f"# change {n}\n")
+        _git(root, "commit", "-qam", f"change {n}")
+    task = "settle_invoice_total returns None"
+    bundle = only(engine, defines_code_name=1.0, cochange=0.5).pack(task, 4000)
+    order = [it.path for it in bundle.items]
+    assert order[0] == "app/core.py"
+    assert order.index("app/partner.py") < order.index("app/stranger.py") if "app/stranger.py" in order else True
+    partner = next(it for it in bundle.items if it.path == "app/partner.py")
+    assert any("changed together with app/core.py" in r for r in partner.reasons), partner.reasons
+
+
+def test_shipped_weights_rank_deterministically(tmp_path):
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim"), "app/beta.py": BODY.format(name="trim")})
+    with engine.snapshot() as snap:
+        runs = [rank(analyze_task("trim drops records"), snap.graph, snap.lexical, snap.modules, {})
+                for _ in range(2)]
+    first, second = ([(f.path, f.score, f.reasons) for f in run.files] for run in runs)
+    assert first == second and first
+
+
+def test_names_written_as_code_are_kept_however_short_or_plain():
+    q = analyze_task("Combining `Q` with `|` fails; `Model.save()` and `save` too.\n```\nx = Q(a=1) | F('b')\n```\n")
+    assert {"Q", "F", "Model.save", "save"} <= set(q.code_names)
+    assert {"Q", "F", "Model.save", "save"} <= set(q.identifiers)
+    assert "a" not in q.code_names and "x" not in q.code_names  # plain one-letter words of code are no names
+
+
+def test_a_common_word_written_as_code_finds_its_definition(tmp_path):
+    _, engine = _engine(tmp_path, {"app/records.py": "def save(records):\n    return records\n",
+                                   "app/other.py": BODY.format(name="trim")})
+    _assert_decides(engine, "Calling `save` on an empty list breaks", "app/records.py", "app/other.py",
+                    "defines_code_span", "`save`")
