@@ -21,9 +21,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from .bundle import Bundle, Range
+from .discovery import cache_dir
 from .errors import NotFoundError, RequestError
 from .fileio import write_atomic
 
@@ -44,8 +43,7 @@ def default_bundle_dir() -> Path:
     """$CONTEXTPACK_BUNDLE_DIR, else `bundles/` beside the indexes ($CONTEXTPACK_INDEX_DIR or user cache)."""
     if explicit := os.environ.get("CONTEXTPACK_BUNDLE_DIR"):
         return Path(explicit)
-    base = os.environ.get("CONTEXTPACK_INDEX_DIR") or platformdirs.user_cache_dir("contextpack")
-    return Path(base) / "bundles"
+    return cache_dir() / "bundles"
 
 
 class BundleStore:

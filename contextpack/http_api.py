@@ -39,6 +39,7 @@ from starlette.routing import Match
 from . import __version__
 from .bundle import Bundle, bundle_schema, render
 from .bundle_store import BundleStore, default_bundle_dir
+from .discovery import TOKEN_ENV
 from .errors import ContextpackError, IndexStateError, NotFoundError, RepoError, RequestError, surface_form
 from .models import (
     DEFAULT_BUDGET,
@@ -69,7 +70,6 @@ OPEN_PATHS = frozenset({"/healthz"})  # the only path served without the bearer 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-TOKEN_ENV = "CONTEXTPACK_TOKEN"
 BUNDLE_ID_HEADER = "Contextpack-Bundle-Id"
 
 

@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from .bundle import Bundle
+from .discovery import cache_dir
 from .errors import NotFoundError, RequestError
 
 OUTCOMES = ("success", "failure", "abandoned")
@@ -48,8 +47,7 @@ def default_ledger_path() -> Path:
     """$CONTEXTPACK_LEDGER, else ledger/ledger.sqlite beside the indexes ($CONTEXTPACK_INDEX_DIR or user cache)."""
     if explicit := os.environ.get("CONTEXTPACK_LEDGER"):
         return Path(explicit)
-    base = os.environ.get("CONTEXTPACK_INDEX_DIR") or platformdirs.user_cache_dir("contextpack")
-    return Path(base) / "ledger" / LEDGER_FILE
+    return cache_dir() / "ledger" / LEDGER_FILE
 
 
 @dataclass(frozen=True)

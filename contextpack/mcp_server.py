@@ -44,6 +44,7 @@ from .models import (
     MAX_BUDGET,
     MAX_DIFF_BYTES,
     MAX_EXPAND_TARGETS,
+    REVISION_PATTERN,
     ExpandRequest,
     FileSlice,
     IndexStatus,
@@ -291,7 +292,7 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
         diff: Annotated[str | None, Field(min_length=1, max_length=MAX_DIFF_BYTES, description=(
             "A unified diff (`git diff` output), applied to the work tree or not. Default: the work tree's "
             "changes against `base`, untracked files included."))] = None,
-        base: Annotated[str | None, Field(min_length=1, max_length=256, pattern=r"^[^-\s][^\s]*$", description=(
+        base: Annotated[str | None, Field(min_length=1, max_length=256, pattern=REVISION_PATTERN, description=(
             "Revision the work tree is compared with when no diff is given. Default HEAD."))] = None,
         allow_outside: Annotated[bool, Field(description=(
             "Files changed outside the bundle warn instead of failing."))] = False,

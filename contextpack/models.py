@@ -22,6 +22,7 @@ DEFAULT_EXPAND_BUDGET = 4000
 MAX_TASK_BYTES = 1_000_000  # a task over this is refused; analysis reads its first 200,000 characters
 MAX_EXPAND_TARGETS = 50
 MAX_DIFF_BYTES = 4_000_000  # a patch over this is refused: it is not a reviewable change
+REVISION_PATTERN = r"^[^-\s][^\s]*$"  # a git revision, never an option (`--output=…`)
 REPO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 TaskType = Literal["bugfix", "feature", "refactor", "test-repair", "dependency-upgrade", "exploration"]
@@ -68,7 +69,7 @@ class VerifyRequest(_Model):
     diff: str | None = Field(None, min_length=1, max_length=MAX_DIFF_BYTES,
                              description="A unified diff, applied or not; default: the work tree's changes "
                                          "against `base`, untracked files included.")
-    base: str | None = Field(None, min_length=1, max_length=256, pattern=r"^[^-\s][^\s]*$",
+    base: str | None = Field(None, min_length=1, max_length=256, pattern=REVISION_PATTERN,
                              description="Revision the work tree is compared with when no diff is given "
                                          "(default HEAD).")
     allow_outside: bool = Field(False, description="Files outside the bundle warn instead of failing.")

@@ -26,8 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from .discovery import cache_dir
 from .errors import IndexStateError
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
@@ -76,9 +75,8 @@ _INDEXES = {
 
 def default_index_path(root: Path) -> Path:
     """Where a repository's index lives unless configured: $CONTEXTPACK_INDEX_DIR or the user cache dir."""
-    base = os.environ.get("CONTEXTPACK_INDEX_DIR") or platformdirs.user_cache_dir("contextpack")
     key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return Path(base) / f"{root.name or 'root'}-{key}.sqlite"
+    return cache_dir() / f"{root.name or 'root'}-{key}.sqlite"
 
 
 @dataclass
