@@ -158,10 +158,12 @@ def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
 
 
 def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: RepoGraph, root: Path,
-                   owned_pins: list[str] | None = None, cache: StateAnswers | None = None) -> Contract:
-    """`cache`: answers kept from earlier contracts on the same index state (`ContractCache.for_state`)."""
+                   owned_pins: list[str] | None = None, cache: StateAnswers | None = None,
+                   config: ContractConfig | None = None) -> Contract:
+    """`cache`: answers kept from earlier contracts on the same index state (`ContractCache.for_state`).
+    `config`: the repository's contract settings when the caller has read them already."""
     ask = cache.get if cache is not None else _uncached
-    config = load_contract_config(root)
+    config = config if config is not None else load_contract_config(root)
     owned, owned_reasons = _owned(query, packed, owned_pins, config,
                                   graph.paths if owned_pins else None)
     owned_set = set(owned)

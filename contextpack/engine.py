@@ -27,7 +27,7 @@ from pathlib import Path
 from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, TaskInfo, omitted_ref
 from .config import load_config
 from .contract import ContractCache, build_contract
-from .contract_config import load_contract_config
+from .contract_config import ContractConfig, load_contract_config
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, git_state, head_commit
 from .lexical import LexicalCache
@@ -173,10 +173,9 @@ class Engine:
              refresh: bool = False, owned: list[str] | None = None) -> Bundle:
         """The bundle for a task: ranked, packed under `budget` tokens exactly, with its contract. A budget
         or encoding not given is the repository's `[defaults]` (.contextpack/config.toml), else ours."""
-        if budget is None or encoding is None:
-            defaults = load_contract_config(self.root).defaults
-            budget = next(b for b in (budget, defaults.budget, DEFAULT_BUDGET) if b is not None)
-            encoding = encoding or defaults.encoding or DEFAULT_ENCODING
+        config = load_contract_config(self.root)  # read once a pack: its defaults here, its rules in the contract
+        budget = next(b for b in (budget, config.defaults.budget, DEFAULT_BUDGET) if b is not None)
+        encoding = encoding or config.defaults.encoding or DEFAULT_ENCODING
         _check_budget(budget)
         tokenizer = get_tokenizer(encoding)
         query = analyze_task(task, task_type)
@@ -187,13 +186,14 @@ class Engine:
             try:
                 with self.snapshot() as snap:
                     return self._pack(snap, query, budget, tokenizer, tolerate_changes=attempt == STALE_RETRIES,
-                                      owned=owned)
+                                      owned=owned, config=config)
             except _Changed as changed:
                 self._refresh_unless_done_since(seen, changed)
         raise AssertionError("unreachable: the last attempt tolerates changes")
 
     def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
-              tolerate_changes: bool, owned: list[str] | None = None) -> Bundle:
+              tolerate_changes: bool, owned: list[str] | None = None,
+              config: ContractConfig | None = None) -> Bundle:
         # git status is a child process (tens of ms on a large tree): it runs while this thread ranks
         state = _Background(git_state, self.root)  # runs no program the repository configures
         head = head_commit(self.root)
@@ -231,7 +231,7 @@ class Engine:
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
         contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned,
-                                  cache=self._contract_cache.for_state(snap.digest))
+                                  cache=self._contract_cache.for_state(snap.digest), config=config)
         commit, dirty = state.result()
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),
