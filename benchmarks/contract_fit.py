@@ -59,6 +59,9 @@ def main() -> None:
     ap.add_argument("--mirror-root", default="/work/.mirror")
     ap.add_argument("--work-dir", default=str(DEFAULT_WORK_DIR))
     ap.add_argument("--out", default="")
+    ap.add_argument("--oof-weights", type=Path, default=None,
+                    help="ranker weights per held-out repository (<owner>+<name>.json, from train_ranker.py train "
+                         "--oof-dir): owned sets from a ranking that never saw the repository's tasks")
     ap.add_argument("--keep-bundles", action="store_true", help="write each bundle to WORK/bundles/ID.json")
     ap.add_argument("--render", default="", help="only render the report from a results FILE.jsonl")
     ap.add_argument("--from-bundles", action="store_true",
@@ -109,6 +112,9 @@ def main() -> None:
                 else:
                     if engine is None:
                         engine = Engine(co.root, index_path=work / f"{slug}.sqlite")
+                        if args.oof_weights is not None:  # weights trained without this repository
+                            from contextpack.rank import Ranker
+                            engine.ranker = Ranker.load(args.oof_weights / f"{slug}.json")
                     t = time.perf_counter()
                     engine.index()
                     res["index_s"] = round(time.perf_counter() - t, 2)
@@ -132,7 +138,7 @@ def main() -> None:
                               if f.level != "info"],
                     preserve_flagged=[f.message[:300] for f in report.findings if f.code in PRESERVE_CODES],
                     evidence=len(bundle.contract.evidence), commands=bundle.contract.commands,
-                    items=[(it.path, it.kind, it.score, it.reasons[:4]) for it in bundle.items[:12]],
+                    items=[(it.path, it.kind, it.score, it.reasons[:4], it.language) for it in bundle.items],
                     task_type=bundle.task.type,
                 )
             except Exception as exc:  # recorded; the run goes on

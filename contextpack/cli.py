@@ -176,6 +176,9 @@ def pack(
         "tiktoken encoding for token counts. Default: [defaults] encoding in .contextpack/config.toml, "
         f"else {DEFAULT_ENCODING}."))] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the bundle here, not stdout.")] = None,
+    owned: Annotated[list[str] | None, typer.Option("--owned", help=(
+        "Pin the contract's owned files (a path, a directory ending in /, or a glob); repeatable. "
+        "Default: chosen from the ranking and .contextpack/config.toml."))] = None,
     index: IndexOpt = None,
     server: ServerOpt = None,
     no_server: NoServerOpt = False,
@@ -204,14 +207,14 @@ def pack(
     else:
         raise RequestError("no task: pass --task TEXT, --task-file FILE, or pipe the task on stdin")
     via = client.pack_through_server(server, no_server, index, repo,
-                                     lambda: client.pack_request(text, budget, fmt, task_type, encoding),
+                                     lambda: client.pack_request(text, budget, fmt, task_type, encoding, owned),
                                      lambda msg: err.print(f"[dim]note: {escape(msg)}[/]", highlight=False))
     if via is None:
         with _workspace() as ws:
             name = ws.register(repo, index_path=index).name
             # model_construct: the facade validates (and words its errors) whatever the surface
             bundle = ws.pack(PackRequest.model_construct(repo=name, task=text, budget=budget, type=task_type,
-                                                         encoding=encoding, format=fmt))
+                                                         encoding=encoding, format=fmt, owned=owned or None))
         _emit(render(bundle, fmt), _summary(bundle), output)
     else:
         _emit(via[0], f"packed by {via[1]}", output)

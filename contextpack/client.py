@@ -106,10 +106,12 @@ def _problem_error(resp: httpx.Response, url: str) -> ContextpackError:
     return cls(f"server: {detail}")
 
 
-def pack_request(task: str, budget: int, fmt: str, task_type: str | None, encoding: str) -> PackRequest:
+def pack_request(task: str, budget: int | None, fmt: str, task_type: str | None, encoding: str | None,
+                 owned: list[str] | None = None) -> PackRequest:
     """The request the CLI's options make, or a RequestError saying which option is wrong."""
     try:
-        return PackRequest(repo="", task=task, budget=budget, format=fmt, type=task_type, encoding=encoding)
+        return PackRequest(repo="", task=task, budget=budget, format=fmt, type=task_type, encoding=encoding,
+                           owned=owned or None)
     except ValidationError as err:
         first = err.errors()[0]
         raise RequestError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None

@@ -35,11 +35,9 @@ MAX_CACHED_ANSWERS = 4096  # per index state: (question, path) answers a Contrac
 
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
 _CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
-_OWNED_FLOOR = 0.2  # a ranked file scoring under this share of the top one is never owned by rank alone
-_NAMED_FLOOR = 0.5  # … or under this share, when the task already named the files it is about
-_STRONG = ("mentioned in task", "in stack trace")  # the task names the file
-_DEFINES = "defines `"  # … or a definition in it ("defines `X` mentioned in task")
-_MAX_DEFINERS = 1  # … that no other shown file defines
+_OWNED_FLOOR = 0.02  # a shown code file under this share of the best one's probability is not owned
+_NAMED_FLOOR = 0.5  # … or under this share, when the best one is a file the task names
+_NAMED = ("mentioned in task", "in stack trace")  # reasons of a file the task names by path or frame
 
 
 _MISSING = object()
@@ -86,10 +84,13 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
            config: ContractConfig | None = None, indexed: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """The smallest set of files the change will touch, and why each is owned.
 
-    In order: files the request pins (paths or globs, shown or not); files `.contextpack/config.toml` owns
-    for this task type; shown files the task names by path or stack frame; then the best-ranked shown code
-    files up to `_MAX_OWNED` in all. Tests are owned only for test-repair (or when pinned); never-owned
-    globs of the config exclude a file whatever the ranking says."""
+    In order: files the request pins (paths or globs, shown or not: then nothing else); files
+    `.contextpack/config.toml` owns for this task type; then the shown code files the ranking finds most
+    likely to change, up to `_MAX_OWNED` in all, while their probability is near enough the best one's.
+    The ranking already weighs what the task names (paths, frames, definitions); rules of thumb on top of
+    it owned the wrong file more often than the ranking's third choice (benchmarks/contract_fit.py). Tests
+    are owned only for test-repair (or when pinned); never-owned globs of the config exclude a file
+    whatever the ranking says."""
     cfg = config or ContractConfig()
     never = cfg.never_owned
     reasons: dict[str, str] = {}
@@ -111,29 +112,17 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
     if not shown:
         return sorted(reasons), reasons
     ranked = sorted(shown, key=lambda t: (-t[0].score, t[0].path))
-    # a definition the task names is a strong sign only when few shown files define that name
-    definers: dict[str, int] = {}
-    for f, _ in ranked:
-        for r in set(f.reasons):
-            if r.startswith(_DEFINES):
-                definers[r] = definers.get(r, 0) + 1
-    for f, _ in ranked:
-        strong = next((r for r in f.reasons if r.startswith(_STRONG)
-                       or (r.startswith(_DEFINES) and definers[r] <= _MAX_DEFINERS)), None)
-        if strong and eligible(f.path) and len(reasons) < _MAX_OWNED:
-            reasons.setdefault(f.path, strong)
-    top = ranked[0][0].score
-    named = bool(reasons)
-    for rank_no, (f, _) in enumerate(ranked, 1):
-        if len(reasons) >= _MAX_OWNED:
-            break
-        if f.path in reasons or not eligible(f.path) or f.language not in _CODE_LANGUAGES:
-            continue
-        # the task named files: others join only close to the top; else the best few by rank
-        if f.score < (_NAMED_FLOOR if named else _OWNED_FLOOR) * top and reasons:
-            break
-        why = f.reasons[0] if f.reasons else "ranked"
-        reasons[f.path] = f"ranked #{rank_no} of the shown files (score {f.score:.2f}, top {top:.2f}): {why}"
+    candidates = [f for f, _ in ranked if eligible(f.path) and f.language in _CODE_LANGUAGES]
+    if candidates:
+        top = candidates[0]
+        # a task that names its file (a path, a stack frame) is about that file: others must come close
+        floor = _NAMED_FLOOR if any(r.startswith(_NAMED) for r in top.reasons) else _OWNED_FLOOR
+        for rank_no, f in enumerate(candidates, 1):
+            if len(reasons) >= _MAX_OWNED or f.score < floor * top.score:
+                break
+            why = f.reasons[0] if f.reasons else "ranked"
+            reasons.setdefault(f.path, f"{why} (ranked #{rank_no} of the shown code files, "
+                                       f"probability {f.score:.2f})")
     if not reasons:  # nothing eligible: the best shown file, so that something is owned
         f = ranked[0][0]
         reasons[f.path] = f"the best-ranked shown file (score {f.score:.2f})"

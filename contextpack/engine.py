@@ -27,13 +27,13 @@ from pathlib import Path
 from .bundle import Budget, Bundle, Contract, Item, Omitted, Range, RepoInfo, TaskInfo, omitted_ref
 from .config import load_config
 from .contract import ContractCache, build_contract
-from .contract_config import ContractConfig, load_contract_config
+from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, git_state, head_commit
 from .lexical import LexicalCache
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
-from .rank import Ranker, rank
+from .rank import FileCandidate, Ranker, Ranking, rank
 from .redact import redact, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
@@ -45,6 +45,7 @@ from .tokens import DEFAULT_ENCODING, Tokenizer, get_tokenizer
 
 # a pack that finds a shown file changed on disk refreshes and packs again, this many times at most
 STALE_RETRIES = 3
+MAX_ALWAYS = 20  # files the repository's config always shows, at most
 MAX_READ_LINES = 20_000  # read_range answers at most this many lines
 
 
@@ -200,9 +201,12 @@ class Engine:
         if self._history is None or self._history[0] != head:
             self._history = (head, cochange(self.root) if head else {})
         ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1], self.ranker)
+        always = _always_included(snap, ranking, config or ContractConfig())
         notes = []
         sources: dict[str, SourceFile] = {}
-        for f in ranking.files:
+        for f in always + ranking.files:
+            if f.path in sources:
+                continue
             src = self._source(snap, f.path, f.language, tokenizer)
             if src is not None:
                 sources[f.path] = src
@@ -210,7 +214,10 @@ class Engine:
                 notes.append(f"{f.path} changed while packing; left out")
             else:
                 raise _Changed(f.path)
-        packed = Packer(ranking, sources, tokenizer, budget).run()
+        packed = Packer(ranking, sources, tokenizer, budget, always).run()
+        shown = {f.path for f, _ in packed.items}
+        notes += [f"{f.path} is always included ({CONFIG_PATH}) but did not fit the budget whole; left out"
+                  for f in always if f.path not in shown and f.path in sources]
         items = []
         for f, sel in packed.items:
             reasons = list(sel.reasons)[:8]
@@ -487,6 +494,27 @@ def checked_path(path: str) -> str:
     if norm in (".", "") or norm.startswith("../"):
         raise AccessError(f"path must name a file inside the repository: {path!r}")
     return norm
+
+
+def _always_included(snap: Snapshot, ranking: Ranking, config: ContractConfig) -> list[FileCandidate]:
+    """The indexed files the repository's config always shows: `[defaults] include` (paths, directories or
+    globs), then the `[contract] rules` files, at most MAX_ALWAYS, each once."""
+    wanted = config.defaults.include + [p for p in config.contract.rules if p not in config.defaults.include]
+    if not wanted:
+        return []
+    ranked = {f.path: f for f in ranking.files}
+    out: dict[str, FileCandidate] = {}
+    for pattern in wanted:
+        exact = not (GLOB_CHARS & set(pattern)) and not pattern.endswith("/")
+        paths = [pattern] if exact else sorted(p for p in snap.graph.paths if matches(p, [pattern]))
+        for path in paths:
+            row = snap.file(path)
+            if row is None or path in out or len(out) >= MAX_ALWAYS:
+                continue
+            why = f"always included by {CONFIG_PATH} (`{pattern}`)"
+            f = ranked.get(path)
+            out[path] = FileCandidate(path, row.language, f.score if f else 0.0, [why] + (f.reasons if f else []))
+    return list(out.values())
 
 
 def _check_budget(budget: int) -> None:

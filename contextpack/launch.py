@@ -44,6 +44,7 @@ def _parser() -> _Options:
     p.add_argument("--type")
     p.add_argument("--encoding")
     p.add_argument("-o", "--output")
+    p.add_argument("--owned", action="append")
     p.add_argument("--server")
     return p
 
@@ -119,7 +120,8 @@ def _quick_pack(args: list[str]) -> None:
             raise _NotQuick(f"not a contextpack server: {err}") from None
         if not names:
             raise _NotQuick("repository not registered")  # the full CLI registers it
-        given = {"budget": opts.budget, "type": opts.type, "encoding": opts.encoding, "format": opts.format}
+        given = {"budget": opts.budget, "type": opts.type, "encoding": opts.encoding, "format": opts.format,
+                 "owned": opts.owned}
         body = {"repo": names[0], "task": task, **{k: v for k, v in given.items() if v is not None}}
         rendered = server.call("POST", "/v1/pack", body).decode("utf-8")
     finally:

@@ -248,6 +248,9 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
             f"is refused, so stay under about {advised}; use expand_context for more."))] = pack_default,
         type: Annotated[TaskType | None, Field(
             description="Task type; inferred from the text when omitted.")] = None,
+        owned: Annotated[list[str] | None, Field(max_length=MAX_EXPAND_TARGETS, description=(
+            "Pin the contract's owned files: repository paths, directories ending in /, or globs. Default: "
+            "the files the ranking finds most likely to change."))] = None,
     ) -> Annotated[CallToolResult, Bundle]:
         """Pack the code a coding task needs into a bundle under an exact token budget: the most relevant
         files, snippets and signatures (each with the reasons it was chosen), a contract (paths the task
@@ -257,7 +260,7 @@ def create_server(workspace: Workspace, *, max_output_tokens: int | None = None,
         from `omitted` instead of packing again with a bigger budget. Read-only: it never changes the
         repository (it may refresh contextpack's own index cache); the same repository state and request
         give the same bundle id."""
-        req = PackRequest(repo=repo_name(repo), task=task, budget=budget, type=type)
+        req = PackRequest(repo=repo_name(repo), task=task, budget=budget, type=type, owned=owned)
         return bundle_result(await call(workspace.pack, req))
 
     @tool("Expand a bundle")

@@ -228,16 +228,21 @@ def render(src: SourceFile, ranges: list[tuple[int, int]]) -> str:
 
 
 class Packer:
-    def __init__(self, ranking: Ranking, sources: dict[str, SourceFile], tokenizer: Tokenizer, budget: int):
+    def __init__(self, ranking: Ranking, sources: dict[str, SourceFile], tokenizer: Tokenizer, budget: int,
+                 always: list[FileCandidate] = ()):
+        """`always`: files shown whole before anything the ranking chooses, when they fit (the repository's
+        `[defaults] include` and `[contract] rules`); they come first in the bundle."""
         self.ranking = ranking
         self.sources = sources
         self.tok = tokenizer
         self.budget = budget
+        self.always = [f for f in always if f.path in sources]
         self.used = 0
         self.chosen: dict[str, Selection] = {}
         self.order: list[str] = []
-        self.cand = {f.path: f for f in ranking.files}
-        self.rank_of = {f.path: i for i, f in enumerate(ranking.files)}
+        self.cand = {f.path: f for f in ranking.files} | {f.path: f for f in self.always}
+        self.rank_of = {f.path: i for i, f in enumerate(ranking.files)} | {
+            f.path: i - len(self.always) for i, f in enumerate(self.always)}
         self.gap = tokenizer.count(GAP + "\n")
 
     # -- the one way to change the selection: counted (upper bound), never over the limit ----------
@@ -263,8 +268,10 @@ class Packer:
 
     def run(self) -> PackResult:
         files = [f for f in self.ranking.files if f.path in self.sources]
-        if not files or self.budget <= 0:
+        if self.budget <= 0:
             return self._result(files)
+        for f in self.always:
+            self._try(f.path, "file", [], f.reasons)
         for *_, f, what in self._candidates(files):
             sel = self.chosen.get(f.path)
             if what == "file":

@@ -83,6 +83,10 @@ async def exercise(client: Client, shop: Path) -> Bundle:
     text = packed.content[0].text
     assert text.startswith(f"# Context bundle `{bundle.id[:12]}`") and bundle.id in text
     assert "shop/pricing.py" in text and bundle.omitted
+    pinned = await client.call_tool("pack_context", {"task": TASK, "budget": 600, "owned": ["shop/pricing.py"]})
+    mine = Bundle.model_validate(pinned.structured_content)  # its callers are read-only: it must keep its API
+    assert mine.contract.owned == ["shop/pricing.py"] and mine.contract.owned_reasons == {
+        "shop/pricing.py": "pinned by the request (`shop/pricing.py`)"}
 
     wanted = bundle.omitted[0]
     expanded = await client.call_tool("expand_context", {"bundle_id": bundle.id, "refs": [wanted.ref]})
@@ -122,9 +126,9 @@ async def exercise(client: Client, shop: Path) -> Bundle:
     at = next(i for i, line in enumerate(src) if "def apply_discount(" in line)
     diff = (f"--- a/shop/pricing.py\n+++ b/shop/pricing.py\n@@ -{at + 1} +{at + 1} @@\n-{src[at]}\n"
             f"+{src[at].replace('percent', 'pct')}\n")
-    checked = await client.call_tool("verify_patch", {"bundle_id": bundle.id, "diff": diff})
+    checked = await client.call_tool("verify_patch", {"bundle_id": mine.id, "diff": diff})
     assert not checked.is_error, checked.content
-    assert any(p.qualname == "shop.pricing.apply_discount" for p in bundle.contract.preserve)
+    assert any(p.qualname == "shop.pricing.apply_discount" for p in mine.contract.preserve)
     assert checked.structured_content["verdict"] == "fail" and "pct" in checked.content[0].text
     assert "verdict:" in checked.content[0].text
     bad = await client.call_tool("verify_patch", {"bundle_id": bundle.id, "base": "--output=/tmp/x"})

@@ -162,6 +162,28 @@ def test_the_repository_defaults_apply_when_the_request_gives_no_budget_or_encod
     assert bad.returncode == 2 and "[defaults.budget]" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
+def test_the_repository_always_includes_its_include_paths_and_rules_files_within_the_budget(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    write(shop, "docs/STYLE.md", "# Style\nEvery price is a Decimal.\n")
+    write(shop, "docs/GLOSSARY.md", "# Glossary\nA basket holds line items.\n")
+    write(shop, "README.md", "# Shop\nA small web shop.\n")
+    plain = json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout)
+    assert not {"README.md", "docs/STYLE.md", "docs/GLOSSARY.md"} & {it["path"] for it in plain["items"]}
+    write(shop, ".contextpack/config.toml",
+          '[defaults]\ninclude = ["README.md", "docs/G*.md"]\n[contract]\nrules = ["docs/STYLE.md"]\n')
+    b = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", TASK, index=idx)).stdout))
+    assert [it.path for it in b.items[:3]] == ["README.md", "docs/GLOSSARY.md", "docs/STYLE.md"]
+    assert all(it.kind == "file" and it.reasons[0].startswith("always included by .contextpack/config.toml")
+               for it in b.items[:3])
+    assert b.items[3].path == "shop/pricing.py" and b.contract.owned == plain["contract"]["owned"]
+    check_bundle(b, shop)
+    readme_only = main(*pack_args(shop, "--task", TASK, "--budget", str(b.items[0].tokens), index=idx))
+    tight = Bundle.model_validate(json.loads(readme_only.stdout))
+    assert [it.path for it in tight.items] == ["README.md"] and tight.budget.used <= tight.budget.limit
+    assert "docs/STYLE.md is always included (.contextpack/config.toml) but did not fit the budget whole; " \
+           "left out" in tight.notes
+
+
 def test_budget_zero_is_an_empty_bundle_with_a_note(shop, tmp_path, main):
     r = main(*pack_args(shop, "--task", TASK, "--budget", "0", index=tmp_path / "i.sqlite"))
     assert r.returncode == 0, r.stderr

@@ -301,9 +301,13 @@ def test_python_method_moved_up_to_its_base_class_keeps_callers_working(tmp_path
     root = make_repo(tmp_path / "forms", WIDGET_FILES)
     bundle_file = tmp_path / "bundle.json"
     task = "A file input shouldn't render the required attribute when initial data exists (see ClearableFileInput)"
-    assert cli("pack", "--repo", root, "--task", task, "--budget", "4000", "-o", bundle_file, env=env)[0] == 0
-    preserved = {p["qualname"] for p in json.loads(bundle_file.read_text())["contract"]["preserve"]}
-    assert "forms.widgets.ClearableFileInput.use_required_attribute" in preserved
+    # the widget module is the agent's; the form and the admin that call its method are only read
+    assert cli("pack", "--repo", root, "--task", task, "--budget", "4000", "--owned", "forms/widgets.py",
+               "-o", bundle_file, env=env)[0] == 0
+    contract = json.loads(bundle_file.read_text())["contract"]
+    assert contract["owned"] == ["forms/widgets.py"]
+    assert contract["owned_reasons"] == {"forms/widgets.py": "pinned by the request (`forms/widgets.py`)"}
+    assert "forms.widgets.ClearableFileInput.use_required_attribute" in {p["qualname"] for p in contract["preserve"]}
     method = "    def use_required_attribute(self, initial):\n        return not initial\n"
     classes = (root / "forms/widgets.py").read_text().split("\n\n\n")  # Widget, FileInput, ClearableFileInput
     assert len(classes) == 3 and classes[2].endswith(method)
