@@ -36,7 +36,7 @@ MAX_CACHED_ANSWERS = 4096  # per index state: (question, path) answers a Contrac
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
 _CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
 _OWNED_FLOOR = 0.02  # a shown code file under this share of the best one's probability is not owned
-_NAMED_FLOOR = 0.5  # … or under this share, when the best one is a file the task names
+_NAMED_FLOOR = 0.2  # … or under this share, when the best one is a file the task names
 _NAMED = ("mentioned in task", "in stack trace")  # reasons of a file the task names by path or frame
 
 

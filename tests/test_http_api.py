@@ -101,9 +101,10 @@ def test_expand_returns_a_delta_of_the_parent(env):
 
 
 def test_verify_checks_a_patch_against_a_kept_bundle(env):
-    bundle = env.client.post("/v1/pack", json={"repo": "shop", "task": TASK, "budget": 1500}).json()
+    bundle = env.client.post("/v1/pack", json={"repo": "shop", "task": TASK, "budget": 1500,
+                                               "owned": ["shop/pricing.py"]}).json()
     owned, preserved = bundle["contract"]["owned"], bundle["contract"]["preserve"]
-    assert "shop/pricing.py" in owned and any(p["qualname"] == "shop.pricing.apply_discount" for p in preserved)
+    assert owned == ["shop/pricing.py"] and any(p["qualname"] == "shop.pricing.apply_discount" for p in preserved)
     pricing = (env.root / "shop" / "pricing.py").read_text().splitlines()
     line = next(i for i, text in enumerate(pricing) if "def apply_discount(" in text)
 

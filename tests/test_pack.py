@@ -360,7 +360,11 @@ def test_contract_owned_read_only_evidence_and_rules(shop):
     rules = {r.path: r.sha256 for r in c.rules}
     for rel in ("AGENTS.md", ".contextpack/rules.md"):
         assert rules.get(rel) == hashlib.sha256((root / rel).read_bytes()).hexdigest(), c.rules
-    pres = {p.qualname: p for p in c.preserve}
+    # owning only pricing.py, its signatures that read-only files call must be preserved, with those callers
+    pinned = engine.pack("apply_discount should accept a discount of exactly 100 percent", 3000,
+                         owned=["shop/pricing.py"]).contract
+    assert pinned.owned == ["shop/pricing.py"]
+    pres = {p.qualname: p for p in pinned.preserve}
     assert "shop.pricing.apply_discount" in pres
     assert "shop/cart.py" in pres["shop.pricing.apply_discount"].callers
 

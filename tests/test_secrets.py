@@ -137,11 +137,13 @@ SECRET_FILES = {".env", "config/.env.production", "id_rsa"}
 
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory):
-    """Every (task, budget) bundle of the secret repo."""
+    """Every (task, budget) bundle of the secret repo, and one owning only app/github.py (whose callers are
+    then read-only: its signatures, token defaults and all, go into `preserve`)."""
     tmp = tmp_path_factory.mktemp("secrets")
     root = make_secret_repo(tmp / "repo")
     engine = Engine(root, index_path=tmp / "i.sqlite")
-    return root, [(t, b, engine.pack(t, b)) for t in TASKS for b in BUDGETS]
+    pinned = (TASKS[2], 5000, engine.pack(TASKS[2], 5000, owned=["app/github.py"]))
+    return root, [(t, b, engine.pack(t, b)) for t in TASKS for b in BUDGETS] + [pinned]
 
 
 def _leaks(text: str) -> list[str]:
