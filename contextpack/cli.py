@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="contextpack: the smallest set of code an agent needs for a task, under an exact token budget.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs reflow to the terminal, not at their source line breaks
 )
 # soft_wrap: messages and `path:line` results stay on one line when piped (rich wraps at 80 columns otherwise)
 out = Console(soft_wrap=True)
