@@ -2,7 +2,8 @@
 line that is shown, private key blocks whole, and the shapes those detectors miss (newer provider
 prefixes, URL passwords, auth headers, literals bound to secret-like names, credential arguments). A
 secret inside a quoted literal takes the whole literal with it (escaped and doubled quotes included).
-Detection costs ~60 µs a line, so it runs only on lines that leave. Reports what was found (type and
+Detection costs ~60 µs a line that might hold a secret (a cheap screen passes the others), so it runs
+only on lines that leave. Reports what was found (type and
 line), never the secret itself.
 
     scrub("URL = 'redis://:pw0rd@cache'", "settings.py")   # the one call for any text a surface prints
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import math
 import re
 from collections import Counter
@@ -45,6 +47,31 @@ def _keyword_screen() -> re.Pattern[str]:
     from detect_secrets.plugins.keyword import DENYLIST_REGEX
 
     return re.compile(DENYLIST_REGEX, re.I)
+
+
+# Most lines hold nothing any detector can match; these cheap tests pass every line that might. Each detector
+# pattern (as reviewed: REVIEWED_PATTERNS) and each shape below needs one of the hints in the line case-folded
+# (as (?i) sees it), or a run of 20 token characters, or one of the short shapes.
+_HINTS = ("key", "pass", "pwd", "secret", "contrase", "token", "credential", "auth", "bearer", "basic", "://",
+          "ls0tls1", "xox")
+_LONG_RUN = re.compile(r"[A-Za-z0-9_/+-]{20}")
+_SHORT_SHAPES = re.compile(r"eyJ|AKC[a-zA-Z0-9]{10}|AP[\dABCDEF][a-zA-Z0-9]{8}")  # JWT, Artifactory
+# sha256 of the regex detectors' patterns the hints were checked against (detect-secrets 1.5); other
+# patterns (another version) turn the screen off rather than risk a miss
+REVIEWED_PATTERNS = "552102fa1fe33ccd0345a6df6414168dea4184bc99a538ef17cc3e3f35fccf27"
+
+
+@functools.cache
+def _screen_applies() -> bool:
+    patterns = sorted(f"{type(p).__name__}:{rx.flags}:{rx.pattern}" for p in _plugins()
+                      for rx in getattr(p, "denylist", ()))
+    return hashlib.sha256("\n".join(patterns).encode()).hexdigest() == REVIEWED_PATTERNS
+
+
+def _may_hold_secret(text: str) -> bool:
+    folded = text.casefold().replace("ı", "i")  # (?i) takes the dotless i for an i; casefold does not
+    return (any(h in folded for h in _HINTS) or _LONG_RUN.search(text) is not None
+            or _SHORT_SHAPES.search(text) is not None or not _screen_applies())
 
 
 _SECRET_NAME = (r"[\w.-]{0,40}(?:passw|passphrase|pwd|secret|token|credential|api_?key|apikey|private_?key|"
@@ -249,6 +276,11 @@ class Redactor:
 def _detect(kind: str, text: str) -> tuple[str, str]:
     """The line with every secret found replaced, and the type of the last one ("" if none). A pure
     function of the file type (all the detectors read of the file name) and the line, so memoised."""
+    return _find(kind, text) if _may_hold_secret(text) else (text, "")
+
+
+def _find(kind: str, text: str) -> tuple[str, str]:
+    """`_detect` without the screen: every detector and shape on the line."""
     filename = f"file.{kind}" if kind else "file"
     literals = _literals(text)
     spans, found = [], ""
