@@ -2,12 +2,17 @@
 sub-words. A chunk is one definition's own lines (a class without its methods, a function) or the
 module-level lines of a file; text files are cut into windows.
 
-Built once per index state; per-file chunking and tokenisation are cached by content hash, so the
-index after a small change costs little more than the BM25 matrices. The scoring is BM25 (Lucene's
-variant, as bm25s computes it) built with scipy in a few vectorised steps: bm25s indexes document by
-document in Python, which took ~5 s for Django's 40k chunks, on every index state.
+The per-file work (chunking, tokenising) runs where the file is parsed, in the index's worker processes
+(`lexicon_of`), and the index stores it compactly: per chunk its distinct terms as 64-bit hashes with their
+counts, in order of first appearance. Building the index of a state (`LexicalIndex.build`) then reads those
+rows into a few flat arrays and makes the BM25 matrices in vectorised steps: no file is read, and no Python
+object is made per chunk (a 200k-file repository has a million chunks). Term ids are numbered in order of
+first appearance over the files in path order, as they were when terms were strings, so the scores and the
+order of their summation are the same; a query term is looked up by its hash.
 
-    lex = LexicalIndex.build(store, root, LexicalCache())
+The scoring is BM25 (Lucene's variant, as bm25s computes it) built with scipy.
+
+    lex = LexicalIndex.build(store)
     lex.file_scores(["bulk", "create"])        # {path: score}
     lex.chunk_scores(["bulk", "create"])       # numpy array aligned with lex.chunks
 """
@@ -15,58 +20,31 @@ document in Python, which took ~5 s for Django's 40k chunks, on every index stat
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .store import DefinitionRow, Store
+from .errors import IndexStateError
 from .task import split_identifier
+
+if TYPE_CHECKING:
+    from .store import Store
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WINDOW = 60  # lines per chunk of a text file
 _CHUNK_KINDS = {"function", "method", "class", "struct", "interface", "enum", "trait", "impl", "type",
                 "module", "namespace"}
-# per-file entries kept across index states; past this many the cache starts over (with a new vocabulary)
-MAX_CACHED_FILES = 200_000
-
-
-class LexicalCache:
-    """What lexical indexes of successive states of one repository share: per-file chunks and term ids
-    keyed by (path, sha256), and the term → id vocabulary those ids refer to. Owned by one engine; bounded.
-    An index keeps the vocabulary it was built with, so starting over never disturbs a live index."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {"": 0}  # only grows, so ids of older entries stay valid
-        self.entries: dict[tuple[str, str], tuple] = {}
-        self._pending: Callable[[], dict[tuple[str, str], tuple]] | None = None
-
-    def adopt(self, vocab: dict[str, int], entries: Callable[[], dict[tuple[str, str], tuple]]) -> None:
-        """Start over from a restored index: its vocabulary now, its per-file entries (which `entries` makes)
-        when the next index is built, so that one costs what it would have after building the restored one."""
-        self.vocab, self.entries, self._pending = vocab, {}, entries
-
-    def _take_pending(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.entries.update(pending())
-
-    def ids(self, terms: list[str]) -> np.ndarray:
-        """Term ids, new terms numbered in order of first appearance."""
-        vocab = self.vocab
-        out = list(map(vocab.get, terms))
-        if None in out:
-            for i, v in enumerate(out):
-                if v is None:
-                    out[i] = vocab.setdefault(terms[i], len(vocab))
-        return np.array(out, dtype=np.int32)
-
-    def make_room(self, needed: int) -> None:
-        if len(self.entries) + needed > MAX_CACHED_FILES:
-            self.vocab, self.entries = {"": 0}, {}
+KINDS = ("class", "enum", "function", "impl", "interface", "method", "module", "namespace", "struct", "text",
+         "trait", "type")  # a chunk's kind is stored as its index here: append only
+_KIND_ID = {k: i for i, k in enumerate(KINDS)}
+_META = 5  # int32 per chunk in a stored lexicon: start, end, kind, ranges, distinct terms
+MAX_LINE = 10_000_000  # as the store's: a larger line number is crafted
 
 
 @dataclass(frozen=True)
@@ -91,11 +69,81 @@ def terms_of(text: str) -> list[str]:
     return list(itertools.chain.from_iterable(map(_terms_of_identifier, _IDENT.findall(text))))
 
 
-def _chunks_of(path: str, language: str, lines: list[str], defs: list[DefinitionRow]) -> list[Chunk]:
+@functools.lru_cache(maxsize=500_000)
+def _digest(term: str) -> bytes:
+    return hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def term_hash(term: str) -> int:
+    """A term's 64-bit id in the index (little-endian BLAKE2b): 1M distinct terms collide with odds ~3e-8."""
+    return int.from_bytes(_digest(term), "little")
+
+
+# -- the worker's side: one file ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One file's lexical facts, as the index stores them (little-endian arrays as bytes)."""
+
+    chunks: bytes  # int32 × _META per chunk: start, end, kind (index in KINDS), ranges, distinct terms
+    ranges: bytes  # int32 pairs: the line ranges of each chunk in turn
+    names: str  # the chunks' names, NUL-separated
+    terms: bytes  # uint64 term hashes: each chunk's distinct terms in order of first appearance, then the path's
+    counts: bytes  # uint32: how often each of `terms` occurs there
+    path_terms: int  # how many of `terms` are the path's (they count twice in the file's document)
+    variables: str  # names of variables and constants, NUL-separated
+    variable_chunks: bytes  # int32: the chunk (index within the file) each variable sits in
+
+    def row(self) -> tuple:
+        return (self.chunks, self.ranges, self.names, self.terms, self.counts, self.path_terms, self.variables,
+                self.variable_chunks)
+
+
+def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
+    """The lexicon of a file with content `data` and definitions `defs` (objects with name, kind, qualname,
+    start_line, end_line; well-formed lines, in the order the index returns them: by start line)."""
+    text = data.decode("utf-8", errors="replace")
+    if "\r" in text:  # as a file opened in text mode reads
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    chunks = _chunks_of(lines, defs)
+    meta, ranges, digests, counts = [], [], [], []
+    for start, end, name, kind, spans in chunks:
+        body = "\n".join("\n".join(lines[a - 1:b]) for a, b in spans)
+        seen = Counter(terms_of(body) + (terms_of(name.rsplit(".", 1)[-1]) if name else []))
+        meta += (start, end, _KIND_ID[kind], len(spans), len(seen))
+        ranges += itertools.chain.from_iterable(spans)
+        digests += map(_digest, seen)
+        counts += seen.values()
+    seen = Counter(terms_of(path.replace("/", " ").replace(".", " ")))
+    digests += map(_digest, seen)
+    counts += seen.values()
+    # variables and constants are no chunks: a mention of one points at the chunk it sits in
+    var_names, var_chunks = [], []
+    for d in defs:
+        if d.kind in ("variable", "constant"):
+            owner = next((k for k, c in enumerate(chunks) if any(a <= d.start_line <= b for a, b in c[4])), None)
+            if owner is not None:
+                var_names.append(d.name)
+                var_chunks.append(owner)
+    return Lexicon(np.array(meta, dtype="<i4").tobytes(), np.array(ranges, dtype="<i4").tobytes(),
+                   "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
+                   np.array(counts, dtype="<u4").tobytes(), len(seen), "\0".join(map(_no_nul, var_names)),
+                   np.array(var_chunks, dtype="<i4").tobytes())
+
+
+def _no_nul(name: str) -> str:
+    return name.replace("\0", "\ufffd")
+
+
+def _chunks_of(lines: list[str], defs: Sequence) -> list[tuple[int, int, str, str, tuple[tuple[int, int], ...]]]:
+    """(start, end, name, kind, line ranges) of each chunk, by start line."""
     n = len(lines)
     spans = [d for d in defs if d.kind in _CHUNK_KINDS and d.end_line >= d.start_line]
     if not spans:
-        return [Chunk(path, s, min(s + _WINDOW - 1, n), "", "text", ((s, min(s + _WINDOW - 1, n)),))
+        return [(s, min(s + _WINDOW - 1, n), "", "text", ((s, min(s + _WINDOW - 1, n)),))
                 for s in range(1, n + 1, _WINDOW)] if n else []
     spans.sort(key=lambda d: (d.start_line, -d.end_line))
     owner = [-1] * (n + 1)  # per line: the innermost chunk definition that owns it (an index of spans)
@@ -103,7 +151,7 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
         a, b = max(d.start_line, 1), min(d.end_line, n)
         if a <= b:
             owner[a:b + 1] = [i] * (b - a + 1)
-    out: list[Chunk] = []
+    out = []
     groups: dict[object, list[tuple[int, int]]] = {}  # owner → its runs of lines, in order of first line
     ln = 1
     for i, run in itertools.groupby(owner[1:]):
@@ -112,119 +160,240 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
         ln = end + 1
     for d, ranges in groups.items():
         if d is None:
-            out.append(Chunk(path, ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
+            out.append((ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
         else:
-            out.append(Chunk(path, d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
-    out.sort(key=lambda c: (c.start, c.end, c.name))
+            out.append((d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
+    out.sort(key=lambda c: (c[0], c[1], c[2]))
     return out
 
 
-class LexicalIndex:
-    chunks: Sequence[Chunk]  # a list when built; a table that makes each Chunk on first use when restored
+# -- compact lookups ---------------------------------------------------------------------------------------
 
-    def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
-                 file_terms: list[np.ndarray], languages: dict[str, str], vocab: dict[str, int]):
-        self.chunks = chunks
+class Lists(Mapping):
+    """key → list of ints, held as one CSR pair of arrays; each list made on first lookup."""
+
+    def __init__(self, keys: list, ptr: np.ndarray, flat: np.ndarray):
+        self.keys_, self.ptr, self.flat = keys, ptr, flat
+        self._row = dict(zip(keys, range(len(keys)), strict=True))
+        if len(self._row) != len(keys):
+            raise ValueError("duplicate key")
+        self._made: dict = {}
+
+    @classmethod
+    def of(cls, values: dict) -> Lists:
+        keys = list(values)
+        ptr = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(values[k]) for k in keys], out=ptr[1:])
+        flat = np.fromiter(itertools.chain.from_iterable(values.values()), dtype=np.int32, count=int(ptr[-1]))
+        return cls(keys, ptr, flat)
+
+    def __getitem__(self, key) -> list[int]:
+        value = self._made.get(key)
+        if value is None:
+            i = self._row[key]
+            value = self._made[key] = self.flat[self.ptr[i]:self.ptr[i + 1]].tolist()
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._row
+
+    def __iter__(self) -> Iterator:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+class _Spans(Mapping):
+    """path → its chunks (a contiguous run of indexes), for the files that have any."""
+
+    def __init__(self, paths: list[str], fptr: list[int]):
+        self._row = {p: i for i, p in enumerate(paths) if fptr[i + 1] > fptr[i]}
+        self._fptr = fptr
+
+    def __getitem__(self, path: str) -> list[int]:
+        i = self._row[path]
+        return list(range(self._fptr[i], self._fptr[i + 1]))
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+class ChunkTable(Sequence):
+    """The chunks of a lexical index as columns; each `Chunk` is made on first use (a pack touches a few
+    hundred of a million)."""
+
+    def __init__(self, paths: list[str], path_of: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list[str],
+                 kind_of: np.ndarray, lines_ptr: np.ndarray, lines: np.ndarray):
+        self.cols = (paths, path_of, starts, ends, names, kind_of, lines_ptr, lines)  # lines: flat pairs
+        self._made: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self.cols[4])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        c = self._made.get(i)
+        if c is None:
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+            paths, path_of, starts, ends, names, kind_of, ptr, lines = self.cols
+            flat = lines[2 * ptr[i]:2 * ptr[i + 1]].tolist()
+            ranges = tuple((flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
+            c = self._made[i] = Chunk(paths[int(path_of[i])], int(starts[i]), int(ends[i]), names[i],
+                                      KINDS[int(kind_of[i])], ranges)
+        return c
+
+
+class Vocabulary:
+    """Term → id, through the term's hash: `hashes` sorted, `ids` the id of each."""
+
+    def __init__(self, hashes: np.ndarray, ids: np.ndarray):
+        self.hashes, self.ids = hashes, ids
+
+    def __len__(self) -> int:
+        return len(self.hashes) + 1  # id 0 is no term
+
+    def id(self, term: str) -> int | None:
+        h = np.uint64(term_hash(term))
+        k = int(np.searchsorted(self.hashes, h))
+        return int(self.ids[k]) if k < len(self.hashes) and self.hashes[k] == h else None
+
+
+# -- the index of one state --------------------------------------------------------------------------------
+
+class LexicalIndex:
+    chunks: ChunkTable
+
+    def __init__(self, paths: list[str], languages: dict[str, str], chunks: ChunkTable, members: Lists,
+                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25):
         self.paths = paths
         self.languages = languages  # path → language, every indexed file
+        self.chunks = chunks
+        self.chunk_file = chunks.cols[1]  # chunk → index in paths; chunks are grouped by file, in path order
+        fptr = np.searchsorted(self.chunk_file, np.arange(len(paths) + 1)).tolist()
+        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr)
         self.by_basename: dict[str, list[str]] = {}
         for p in paths:
             self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
-        self.members: dict[int, list[int]] = {}  # chunk of a class → chunks of its direct members
-        index_of = {(c.path, c.name): i for i, c in enumerate(chunks) if c.name}
-        for i, c in enumerate(chunks):
-            if c.name and "." in c.name and (parent := index_of.get((c.path, c.name.rsplit(".", 1)[0]))) is not None:
-                self.members.setdefault(parent, []).append(i)
-        file_index = {p: i for i, p in enumerate(paths)}
-        self.chunk_file = np.array([file_index[c.path] for c in chunks], dtype=np.int64)  # chunk → file
-        self.chunks_of: dict[str, list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes (variables: enclosing chunk)
-        self.by_qual_suffix: dict[str, list[int]] = {}  # "Class.method" → chunk indexes
-        for i, c in enumerate(chunks):
-            self.chunks_of.setdefault(c.path, []).append(i)
-            if c.name:
-                parts = c.name.split(".")
-                self.by_name.setdefault(parts[-1], []).append(i)
-                if len(parts) > 1:
-                    self.by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
-        self._chunk_bm25 = BM25(chunk_terms, vocab)
-        self._file_bm25 = BM25(file_terms, vocab)
-
-    @classmethod
-    def restore(cls, chunks: Sequence[Chunk], paths: list[str], languages: dict[str, str],
-                members: dict[int, list[int]], chunk_file: np.ndarray, chunks_of: dict[str, list[int]],
-                by_name: dict[str, list[int]], by_qual_suffix: dict[str, list[int]], chunk_bm25: BM25,
-                file_bm25: BM25) -> LexicalIndex:
-        """An index from the parts a built one consists of (as `derived` persists them), without
-        recomputing anything."""
-        self = cls.__new__(cls)
-        self.chunks, self.paths, self.languages = chunks, paths, languages
-        self.by_basename = {}
-        for p in paths:
-            self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
-        self.members, self.chunk_file, self.chunks_of = members, chunk_file, chunks_of
-        self.by_name, self.by_qual_suffix = by_name, by_qual_suffix
+        self.members = members  # chunk of a class → chunks of its direct members
+        self.by_name = by_name  # last name part → chunk indexes (variables: enclosing chunk)
+        self.by_qual_suffix = by_qual_suffix  # "Class.method" → chunk indexes
         self._chunk_bm25, self._file_bm25 = chunk_bm25, file_bm25
-        return self
 
     @classmethod
-    def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
-        """Chunks and terms of files already in `cache` (by path and content hash) are reused."""
-        cache._take_pending()
-        files = store.files()
-        missing = [f for f in files if (f.path, f.sha256) not in cache.entries]
-        cache.make_room(len(missing))
-        if not cache.entries:
-            missing = files
-        vocab = cache.vocab
-        defs: dict[str, list[DefinitionRow]] = {}
-        if len(missing) > 200:  # one query for all beats hundreds of small ones
-            for d in store.definitions():
-                defs.setdefault(d.path, []).append(d)
-        else:
-            defs = {f.path: store.definitions(f.path) for f in missing}
-        chunks, chunk_terms, paths, file_terms = [], [], [], []
-        variable_chunks: list[tuple[str, int]] = []
-        root_dir = str(root)
-        for f in files:
-            key = (f.path, f.sha256)
-            entry = cache.entries.get(key)
-            if entry is None:
-                try:
-                    with open(f"{root_dir}/{f.path}", encoding="utf-8", errors="replace") as fh:
-                        text = fh.read()
-                except OSError:
+    def build(cls, store: Store) -> LexicalIndex:
+        """The index of the state `store` reads, from the lexicons the index holds."""
+        paths: list[str] = []
+        languages: dict[str, str] = {}
+        meta, ranges, terms, counts, var_chunks = bytearray(), bytearray(), bytearray(), bytearray(), bytearray()
+        names: list[str] = []
+        var_names: list[str] = []
+        per_file: list[tuple[int, int, int]] = []  # chunks, path terms, variables
+        for path, language, row in store.lexicons():
+            paths.append(path)
+            languages[path] = language
+            shape = _shape(row)
+            if shape is None:  # no lexicon, or not one the index writes: a file without chunks or terms
+                per_file.append((0, 0, 0))
+                continue
+            n, n_vars = shape
+            meta += row[0]
+            ranges += row[1]
+            if n:
+                names.append(row[2])
+            terms += row[3]
+            counts += row[4]
+            if n_vars:
+                var_names.append(row[6])
+            var_chunks += row[7]
+            per_file.append((n, row[5], n_vars))
+        names = "\0".join(names).split("\0") if names else []
+        var_names = "\0".join(var_names).split("\0") if var_names else []
+        per = np.array(per_file, dtype=np.int64).reshape(-1, 3)
+        m = np.frombuffer(meta, dtype="<i4").reshape(-1, _META).astype(np.int32)
+        del meta
+        lines = np.frombuffer(ranges, dtype="<i4").astype(np.int32)
+        hashes = np.frombuffer(terms, dtype="<u8")
+        tf = np.frombuffer(counts, dtype="<u4")
+        n_chunks, n_files = len(m), len(paths)
+        ok = (len(names) == n_chunks and len(var_names) == len(var_chunks) // 4 and int(per[:, 0].sum()) == n_chunks
+              and int(m[:, 3].sum()) * 2 == len(lines) and int(m[:, 4].sum()) + int(per[:, 1].sum()) == len(hashes)
+              and len(tf) == len(hashes) and not (m[:, 3:] < 0).any() and not ((m[:, 2] < 0) | (m[:, 2] >= len(KINDS))).any()
+              and not ((m[:, :2] < 0) | (m[:, :2] > MAX_LINE)).any() and not ((lines < 0) | (lines > MAX_LINE)).any()
+              and not (tf == 0).any())
+        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), per[:, 0])
+        fptr = np.zeros(n_files + 1, dtype=np.int64)
+        np.cumsum(per[:, 0], out=fptr[1:])
+        v_chunk = np.frombuffer(var_chunks, dtype="<i4").astype(np.int64)
+        v_file = np.repeat(np.arange(n_files), per[:, 2])
+        ok = ok and len(v_file) == len(v_chunk) and not ((v_chunk < 0) | (v_chunk >= per[v_file, 0])).any()
+        if not ok:
+            raise IndexStateError(f"index {store.path} is damaged (its lexical rows do not add up); delete this "
+                                  f"file (contextpack made it) to rebuild")
+        # term ids: in order of first appearance over the files in path order (each file's chunks, then its path)
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        del hashes, terms
+        rank = np.empty(len(uniq), dtype=np.int32)
+        rank[np.argsort(first, kind="stable")] = np.arange(1, len(uniq) + 1, dtype=np.int32)
+        del first
+        ids = rank[inverse.reshape(-1)]
+        del inverse
+        vocab = Vocabulary(uniq, rank)
+        width = len(uniq) + 1
+        # chunk documents: the first sum(m[:, 4]) entries; the path's terms of each file follow its chunks'
+        per_chunk = m[:, 4].astype(np.int64)
+        per_path = per[:, 1]
+        entry_file = np.repeat(np.repeat(np.arange(n_files), 2), np.stack([per_chunk_sums(per_chunk, fptr), per_path],
+                                                                            axis=1).reshape(-1))
+        is_path = np.repeat(np.tile(np.array([False, True]), n_files),
+                            np.stack([per_chunk_sums(per_chunk, fptr), per_path], axis=1).reshape(-1))
+        c_ids = ids[~is_path]
+        c_tf = tf[~is_path].astype(np.float32)
+        chunk_rows = np.repeat(np.arange(n_chunks, dtype=np.int64), per_chunk)
+        chunk_len = np.bincount(chunk_rows, weights=c_tf, minlength=n_chunks).astype(np.float32)
+        chunk_bm25 = BM25.of(n_chunks, width, chunk_rows, c_ids, c_tf, chunk_len, vocab, summed=True)
+        # file documents: their chunks' terms, and their path's twice
+        f_tf = np.where(is_path, 2 * tf, tf).astype(np.float32)
+        file_len = np.bincount(entry_file, weights=f_tf, minlength=n_files).astype(np.float32)
+        file_bm25 = BM25.of(n_files, width, entry_file, ids, f_tf, file_len, vocab, summed=False)
+        del ids, is_path, entry_file, c_ids, c_tf, f_tf, chunk_rows
+        names = _interned(names)
+        by_name: dict[str, list[int]] = {}
+        by_qual: dict[str, list[int]] = {}
+        members: dict[int, list[int]] = {}
+        bounds = fptr.tolist()
+        for f in range(n_files):
+            lo, hi = bounds[f], bounds[f + 1]
+            if lo == hi:
+                continue
+            local = {names[i]: i for i in range(lo, hi) if names[i]}
+            for i in range(lo, hi):
+                name = names[i]
+                if not name:
                     continue
-                lines = text.split("\n")
-                if lines and lines[-1] == "":
-                    lines.pop()
-                fchunks = _chunks_of(f.path, f.language, lines, defs.get(f.path, []))
-                cterms = []
-                for c in fchunks:
-                    body = "\n".join("\n".join(lines[a - 1:b]) for a, b in c.lines)
-                    cterms.append(cache.ids(terms_of(body) + (terms_of(c.name.rsplit(".", 1)[-1]) if c.name else [])))
-                path_terms = cache.ids(terms_of(f.path.replace("/", " ").replace(".", " ")))
-                fterms = np.concatenate([*cterms, path_terms, path_terms])
-                # variables and constants are no chunks: a mention of one points at the chunk it sits in
-                variables = []
-                for d in defs.get(f.path, []):
-                    if d.kind in ("variable", "constant"):
-                        owner = next((k for k, c in enumerate(fchunks)
-                                      if any(a <= d.start_line <= b for a, b in c.lines)), None)
-                        if owner is not None:
-                            variables.append((d.name, owner))
-                entry = (fchunks, cterms, fterms, variables)
-                cache.entries[key] = entry
-            base = len(chunks)
-            chunks += entry[0]
-            chunk_terms += entry[1]
-            paths.append(f.path)
-            file_terms.append(entry[2])
-            variable_chunks += [(name, base + k) for name, k in entry[3]]
-        index = cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files}, vocab)
-        for name, i in variable_chunks:
-            index.by_name.setdefault(name, []).append(i)
-        return index
+                parts = name.split(".")
+                by_name.setdefault(parts[-1], []).append(i)
+                if len(parts) > 1:
+                    by_qual.setdefault(".".join(parts[-2:]), []).append(i)
+                    if (parent := local.get(name.rsplit(".", 1)[0])) is not None:
+                        members.setdefault(parent, []).append(i)
+        for name, i in zip(var_names, (fptr[v_file] + v_chunk).tolist(), strict=True):
+            by_name.setdefault(name, []).append(i)
+        lines_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(m[:, 3], out=lines_ptr[1:])
+        chunks = ChunkTable(paths, chunk_file, m[:, 0].copy(), m[:, 1].copy(), names, m[:, 2].copy(), lines_ptr, lines)
+        return cls(paths, languages, chunks, Lists.of(members), Lists.of(by_name), Lists.of(by_qual),
+                   chunk_bm25, file_bm25)
 
     def chunk_scores(self, terms: list[str]) -> np.ndarray:
         return self._chunk_bm25.scores(terms)
@@ -240,42 +409,69 @@ class LexicalIndex:
         return {self.paths[i]: float(scores[i]) for i in np.nonzero(scores)[0]}
 
 
+def per_chunk_sums(per_chunk: np.ndarray, fptr: np.ndarray) -> np.ndarray:
+    """Per file, the entries of its chunks."""
+    c = np.zeros(len(per_chunk) + 1, dtype=np.int64)
+    np.cumsum(per_chunk, out=c[1:])
+    return c[fptr[1:]] - c[fptr[:-1]]
+
+
+def _interned(names: list[str]) -> list[str]:
+    """One string object per distinct name (a million chunks repeat their names a lot)."""
+    seen: dict[str, str] = {}
+    return [seen.setdefault(n, n) for n in names]
+
+
+def _shape(row: tuple | None) -> tuple[int, int] | None:
+    """(chunks, variables) of a stored lexicon row, or None when its columns are not what the index writes."""
+    if row is None or len(row) != 8:
+        return None
+    chunks, ranges, names, terms, counts, path_terms, variables, var_chunks = row
+    if not (isinstance(chunks, bytes) and isinstance(ranges, bytes) and isinstance(names, str)
+            and isinstance(terms, bytes) and isinstance(counts, bytes) and isinstance(path_terms, int)
+            and isinstance(variables, str) and isinstance(var_chunks, bytes)):
+        return None
+    n, n_vars = len(chunks) // (4 * _META), len(var_chunks) // 4
+    if (len(chunks) % (4 * _META) or len(ranges) % 8 or len(terms) % 8 or len(counts) * 2 != len(terms)
+            or not 0 <= path_terms <= len(counts) // 4 or len(var_chunks) % 4
+            or (names.count("\0") + 1 if n else len(names)) != n
+            or (variables.count("\0") + 1 if n_vars else len(variables)) != n_vars):
+        return None
+    return n, n_vars
+
+
 class BM25:
     """Okapi BM25, Lucene variant: idf = ln(1 + (N - df + .5) / (df + .5)), tf saturated by k1 and
-    normalised by document length with b. Documents are arrays of term ids."""
+    normalised by document length with b. Held as the CSC arrays of the (documents × terms) weight matrix."""
 
-    def __init__(self, docs: list[np.ndarray], vocab: dict[str, int], k1: float = 1.5, b: float = 0.75):
-        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
-
-        self.n = len(docs)
-        self.vocab = vocab
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        cols = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
-        rows = np.repeat(np.arange(self.n, dtype=np.int32), lengths.astype(np.int64))
-        width = max(len(vocab), int(cols.max()) + 1 if len(cols) else 1)
-        tf = sp.csr_array((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(self.n, width))
-        tf.sum_duplicates()
-        df = np.bincount(tf.indices, minlength=width)
-        idf = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avgdl = float(lengths.mean()) if self.n else 1.0
-        dl = np.repeat(lengths, np.diff(tf.indptr))
-        tf.data = tf.data / (tf.data + k1 * (1 - b + b * dl / avgdl)) * idf[tf.indices]
-        m = tf.tocsc()
-        self.width, self.data, self.indices, self.indptr = m.shape[1], m.data, m.indices, m.indptr
+    def __init__(self, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 vocab: Vocabulary):
+        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
 
     @classmethod
-    def restore(cls, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
-                vocab: dict[str, int]) -> BM25:
-        """The scorer whose (documents × terms) weight matrix has these CSC arrays, as `__init__` builds it."""
-        self = cls.__new__(cls)
-        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
-        return self
+    def of(cls, n: int, width: int, rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
+           vocab: Vocabulary, summed: bool, k1: float = 1.5, b: float = 0.75) -> BM25:
+        """The scorer of documents whose (row, term id) entries occur `tf` times (`summed`: no pair twice)
+        and which hold `lengths` terms; the same weights, to the bit, as BM25 over the documents' term lists."""
+        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
 
-    def scores(self, terms: list[str]) -> np.ndarray:
+        m = sp.csr_array((tf, (rows, cols)), shape=(n, width))
+        if not summed:
+            m.sum_duplicates()
+        df = np.bincount(m.indices, minlength=width)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = float(lengths.mean()) if n else 1.0
+        dl = np.repeat(lengths, np.diff(m.indptr))
+        m.data = m.data / (m.data + k1 * (1 - b + b * dl / avgdl)) * idf[m.indices]
+        del dl
+        m = m.tocsc()
+        return cls(n, m.shape[1], m.data, m.indices, m.indptr, vocab)
+
+    def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Per document, the sum of the weights of the terms' columns, added column by column in id order
         (as scipy's `matrix[:, ids].sum(axis=1)` does, to the bit)."""
-        vocab, width = self.vocab, self.width
-        ids = sorted({vocab[t] for t in terms if t in vocab and vocab[t] < width})
+        width = self.width
+        ids = sorted({i for t in set(terms) if (i := self.vocab.id(t)) is not None and i < width})
         if not ids or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
         out = np.zeros(self.n, dtype=self.data.dtype)

@@ -28,11 +28,12 @@ from pathlib import Path
 
 from .discovery import cache_dir
 from .errors import IndexStateError
+from .lexical import MAX_LINE, Lexicon, lexicon_of
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
-SCHEMA_VERSION = 4  # 4: twelve more languages, C/C++ macro lines, scan verdicts kept (older indexes are rebuilt)
+SCHEMA_VERSION = 5  # 5: per-file lexicons (4: twelve more languages, scan verdicts kept); older indexes are rebuilt
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 # A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
@@ -58,6 +59,11 @@ CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT
 CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
 -- the scanner's verdicts per directory (scan.ScanCache), valid for the scan state named by meta 'scan_key'
 CREATE TABLE IF NOT EXISTS scan_dirs (rel TEXT PRIMARY KEY, record TEXT NOT NULL);
+-- each file's chunks and their terms, made where it was parsed (lexical.Lexicon: the columns are its fields)
+CREATE TABLE IF NOT EXISTS lexicon (
+    file_id INTEGER PRIMARY KEY, chunks BLOB NOT NULL, ranges BLOB NOT NULL, names TEXT NOT NULL,
+    terms BLOB NOT NULL, counts BLOB NOT NULL, path_terms INTEGER NOT NULL, variables TEXT NOT NULL,
+    variable_chunks BLOB NOT NULL);
 """
 
 
@@ -125,9 +131,10 @@ class _Rows:
     packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
     diagnostics: list[str]
     line_count: int
+    lexicon: Lexicon
 
     @classmethod
-    def of(cls, facts: FileFacts) -> _Rows:
+    def of(cls, facts: FileFacts, data: bytes) -> _Rows:
         lines: dict[str, list[str]] = {}
         for r in facts.references:
             lines.setdefault(r.name, []).append(str(r.line))
@@ -135,7 +142,11 @@ class _Rows:
                  for d in facts.definitions],
                 [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
                 [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
-        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count)
+        # the definitions a reader of the index gets (well-formed lines, by start line), as the lexicon sees them
+        defs = sorted((d for d in facts.definitions if 1 <= d.start_line <= d.end_line <= MAX_LINE),
+                      key=lambda d: d.start_line)
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count,
+                   lexicon_of(facts.path, data, defs))
 
     def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
         """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
@@ -153,11 +164,11 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
     if sha == old_sha:
         return rel, sha, None, None
     try:
-        return rel, sha, _Rows.of(parse_source(rel, language, data)), None
+        return rel, sha, _Rows.of(parse_source(rel, language, data), data), None
     except Exception as err:  # a grammar bug must not fail the whole index
         facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
         facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
-        return rel, sha, _Rows.of(facts), None
+        return rel, sha, _Rows.of(facts, data), None
 
 
 def _sha_of(path: Path) -> str | None:
@@ -172,7 +183,7 @@ def _sha_of(path: Path) -> str | None:
 # rows of the types and shapes the writer makes (checked in SQL, so the cost is a few comparisons a row) and
 # skips the rest, so a row can neither crash a reader nor name a path outside the root.
 
-MAX_LINE = 10_000_000  # no indexed file has more lines (max_file_bytes); a larger line number is crafted
+# MAX_LINE (lexical's): no indexed file has more lines (max_file_bytes); a larger line number is crafted
 _FILE_OK = ("typeof({f}.path)='text' AND {f}.path<>'' AND substr({f}.path,1,1)<>'/' "
             "AND instr('/'||{f}.path||'/','/../')=0 AND instr('/'||{f}.path||'/','/./')=0 "
             "AND instr({f}.path,char(0))=0 AND typeof({f}.language)='text' AND typeof({f}.size)='integer' "
@@ -221,7 +232,7 @@ def _die_with_parent() -> None:
 APPLICATION_ID = 0x63707831  # "cpx1" in the SQLite header: this database was made by contextpack
 SQLITE_TIMEOUT = 5.0  # seconds to wait for another writer before "locked"
 _SQLITE_MAGIC = b"SQLite format 3\0"
-_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs")
+_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs", "lexicon")
 
 
 def _is_our_index(path: Path) -> bool:
@@ -501,7 +512,7 @@ class Store:
         self.conn.execute("COMMIT")
 
     def _delete_facts(self, ids: list[int]) -> None:
-        for table in ("definitions", "refs", "imports", "import_targets"):
+        for table in ("definitions", "refs", "imports", "import_targets", "lexicon"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
     def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> None:
@@ -522,12 +533,15 @@ class Store:
         defs: list[tuple] = []
         refs: list[tuple] = []
         imps: list[tuple] = []
+        lexicons: list[tuple] = []
 
         def flush() -> None:
             c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
                           "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
             c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
             c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
+            c.executemany("INSERT INTO lexicon VALUES (?,?,?,?,?,?,?,?,?)", lexicons)
+            lexicons.clear()
             defs.clear()
             refs.clear()
             imps.clear()
@@ -538,6 +552,7 @@ class Store:
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
             imps.extend((fid, *x) for x in i)
+            lexicons.append((fid, *rows.lexicon.row()))
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
@@ -597,6 +612,17 @@ class Store:
     def files(self) -> list[FileRow]:
         return [FileRow(*r) for r in self._all(
             f"SELECT path, language, size, sha256, line_count FROM files f WHERE {_files_ok()} ORDER BY path")]
+
+    def lexicons(self) -> Iterator[tuple[str, str, tuple | None]]:
+        """(path, language, lexicon columns or None) of every file, in path order; streamed, not all at once."""
+        with self._lock:
+            cur = self.conn.execute(
+                "SELECT f.path, f.language, x.chunks, x.ranges, x.names, x.terms, x.counts, x.path_terms, x.variables, "
+                f"x.variable_chunks FROM files f LEFT JOIN lexicon x ON x.file_id = f.id WHERE {_files_ok()} "
+                "ORDER BY f.path")
+            while rows := cur.fetchmany(4096):
+                for r in rows:
+                    yield r[0], r[1], (r[2:] if r[2] is not None else None)
 
     def file(self, path: str) -> FileRow | None:
         rows = self._all(f"SELECT path, language, size, sha256, line_count FROM files f WHERE path=? AND {_files_ok()}",
