@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -85,6 +86,15 @@ class FileGraph:
         return cls(nodes, np.array([index[u] for (u, _), _ in edges], dtype=np.int64),
                    np.array([index[v] for (_, v), _ in edges], dtype=np.int64),
                    np.array([w for _, w in edges], dtype=np.float64))
+
+    @classmethod
+    def summed(cls, paths: list[str], src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> FileGraph:
+        """Nodes `paths` (sorted); one edge per (source, target) pair of these parallel arrays of node indexes,
+        its weight the sum of the pair's weights in array order, edges sorted: `from_edges` of the summed dict."""
+        n = len(paths)
+        keys, inverse = np.unique(src * n + dst, return_inverse=True)
+        summed = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(keys))  # adds in input order
+        return cls(paths, keys // n, keys % n, summed) if n else cls(paths, keys, keys, summed)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.nodes)
@@ -177,21 +187,31 @@ class RepoGraph:
     @classmethod
     def build(cls, store: Store) -> RepoGraph:
         paths = [f.path for f in store.files()]
+        index = {p: i for i, p in enumerate(paths)}
         imports: dict[str, set[str]] = defaultdict(set)
-        for src, dst in store.import_edges():
-            imports[src].add(dst)
+        for src, dst in store.import_edges():  # both ends are files of the index
+            imports[paths[index[src]]].add(paths[index[dst]])  # one string object per path, however many rows
+        by_id = store.file_ids()
         definers: dict[str, set[str]] = defaultdict(set)
-        for name, path in store.definition_names():
-            definers[name].add(path)
+        for name, file_id in store.definition_files():
+            if (path := by_id.get(file_id)) is not None:
+                definers[name].add(paths[index[path]])
+        definers = defaultdict(set, sorted(definers.items()))
         g = cls(store, paths, imports, definers, FileGraph(paths, np.zeros(0), np.zeros(0), np.zeros(0)))
-        summed: dict[tuple[str, str], float] = {}
-        for src, dsts in imports.items():
-            for dst in dsts:
-                summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
+        # edges as flat arrays, weights of one pair summed in this order (as a dict of pairs would)
+        src, dst, weight = array("q"), array("q"), array("d")
+        for u, dsts in imports.items():
+            for v in dsts:
+                src.append(index[u])
+                dst.append(index[v])
+                weight.append(1.0)
         for path, _name, targets, w, _ in g._references():
             for t in targets:
-                summed[(path, t)] = summed.get((path, t), 0.0) + w
-        g.files = FileGraph.from_edges(paths, summed)
+                src.append(index[path])
+                dst.append(index[t])
+                weight.append(w)
+        g.files = FileGraph.summed(paths, np.frombuffer(src, dtype=np.int64), np.frombuffer(dst, dtype=np.int64),
+                                   np.frombuffer(weight, dtype=np.float64))
         return g
 
     def _references(self) -> Iterator[tuple[str, str, list[str], float, bool]]:

@@ -675,9 +675,25 @@ class Store:
             f"JOIN files g ON g.path = t.target WHERE {_files_ok()} AND {_files_ok('g')} "
             f"ORDER BY f.path, t.target")
 
+    def _rows(self, sql: str, params: tuple = ()) -> Iterator[tuple]:
+        """The rows of a query a few thousand at a time (a large repository has millions): the connection stays
+        locked until the caller has read them all."""
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            while rows := cur.fetchmany(4096):
+                yield from rows
+
+    def file_ids(self) -> dict[int, str]:
+        """id → path of every file."""
+        return dict(self._all(f"SELECT id, path FROM files f WHERE {_files_ok()}"))
+
+    def definition_files(self) -> Iterator[tuple[str, int]]:
+        """(name, file id) of every definition, in no particular order, streamed."""
+        return self._rows(f"SELECT d.name, d.file_id FROM definitions d WHERE {_DEF_OK}")
+
     def reference_counts(self, max_definers: int) -> Iterable[tuple[str, str, int]]:
-        """(referencing path, name, uses) for names defined in at most `max_definers` files."""
-        return self._all(
+        """(referencing path, name, uses) for names defined in at most `max_definers` files, streamed."""
+        return self._rows(
             "WITH defs AS (SELECT name FROM definitions GROUP BY name "
             "  HAVING COUNT(DISTINCT file_id) <= ?) "
             "SELECT f.path, r.name, r.uses FROM refs r JOIN defs USING(name) "
