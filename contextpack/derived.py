@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .graph import FileGraph, RepoGraph, Transition
-from .lexical import BM25, KINDS, ChunkTable, LexicalIndex, Lists, Vocabulary
+from .lexical import BM25, KINDS, ChunkTable, LexicalIndex, Lists, Strings, Vocabulary
 from .resolve import RepoContext
 from .store import Store
 
@@ -154,16 +154,18 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
     if paths_of is not lex.paths:
         raise ValueError("chunks do not refer to the index's paths")
     maps = {"members": lex.members, "by_name": lex.by_name, "by_qual_suffix": lex.by_qual_suffix}
-    lists = {"nodes": nodes, "def_names": def_names, "chunk_names": names, "by_name": maps["by_name"].keys_,
+    lists = {"nodes": nodes, "def_names": def_names, "by_name": maps["by_name"].keys_,
              "by_qual_suffix": maps["by_qual_suffix"].keys_, "module_names": list(d.modules),
              "module_paths": list(d.modules.values())}
     header = {"key": key, "n_paths": n_paths, "counts": {k: len(v) for k, v in lists.items()}}
+    header["counts"]["chunk_names"] = len(names)
     vocab = lex._chunk_bm25.vocab
     if lex._file_bm25.vocab is not vocab:
         raise ValueError("two vocabularies")
     out: dict[str, np.ndarray] = {
         "header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
         **{"s_" + k: _blob(v) for k, v in lists.items()},
+        "s_chunk_names": np.frombuffer(names.blob, dtype=np.uint8),  # each name ended by NUL
         "g_src": fg.src.astype(np.int32), "g_dst": fg.dst.astype(np.int32), "g_weight": fg.weight,
         "g_imp_src": np.array(imp_src, dtype=np.int32), "g_imp_dst": np.array(imp_dst, dtype=np.int32),
         "g_def_ptr": def_ptr, "g_def_paths": def_paths,
@@ -312,8 +314,10 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     file_bm25 = BM25(*_sparse(z, "b_f", "csc", np.float32), vocab)
     n_chunks = int(z["b_c_shape"][0])
     _check(int(z["b_f_shape"][0]) == len(lex_paths), "b_f: rows")
-    names = _strs(z, header, "chunk_names")
-    _check(len(names) == n_chunks, "chunk_names: length")
+    raw = z["s_chunk_names"]
+    _check(raw.ndim == 1 and raw.dtype == np.uint8 and (not len(raw) or raw[-1] == 0), "chunk_names: not a blob")
+    names = Strings(raw.tobytes())
+    _check(len(names) == n_chunks == header["counts"]["chunk_names"], "chunk_names: length")
     lines = _ints(z, "c_lines")
     _check(len(lines) % 2 == 0, "c_lines: odd")
     lines_ptr = _ptr(z, "c_lines_ptr", n_chunks, len(lines) // 2)

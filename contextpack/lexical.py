@@ -44,6 +44,7 @@ KINDS = ("class", "enum", "function", "impl", "interface", "method", "module", "
          "trait", "type")  # a chunk's kind is stored as its index here: append only
 _KIND_ID = {k: i for i, k in enumerate(KINDS)}
 _META = 5  # int32 per chunk in a stored lexicon: start, end, kind, ranges, distinct terms
+BLOCK_FILES = 4096  # files whose lexicons are gathered into arrays together
 MAX_LINE = 10_000_000  # as the store's: a larger line number is crafted
 
 
@@ -229,7 +230,7 @@ class ChunkTable(Sequence):
     """The chunks of a lexical index as columns; each `Chunk` is made on first use (a pack touches a few
     hundred of a million)."""
 
-    def __init__(self, paths: list[str], path_of: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list[str],
+    def __init__(self, paths: list[str], path_of: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: Strings,
                  kind_of: np.ndarray, lines_ptr: np.ndarray, lines: np.ndarray):
         self.cols = (paths, path_of, starts, ends, names, kind_of, lines_ptr, lines)  # lines: flat pairs
         self._made: dict[int, Chunk] = {}
@@ -292,108 +293,21 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, store: Store) -> LexicalIndex:
-        """The index of the state `store` reads, from the lexicons the index holds."""
+        """The index of the state `store` reads, from the lexicons the index holds, a block of files at a time."""
         paths: list[str] = []
         languages: dict[str, str] = {}
-        meta, ranges, terms, counts, var_chunks = bytearray(), bytearray(), bytearray(), bytearray(), bytearray()
-        names: list[str] = []
-        var_names: list[str] = []
-        per_file: list[tuple[int, int, int]] = []  # chunks, path terms, variables
+        acc = _Accumulator()
+        block: list[tuple[int, tuple]] = []
         for path, language, row in store.lexicons():
             paths.append(path)
             languages[path] = language
-            shape = _shape(row)
-            if shape is None:  # no lexicon, or not one the index writes: a file without chunks or terms
-                per_file.append((0, 0, 0))
-                continue
-            n, n_vars = shape
-            meta += row[0]
-            ranges += row[1]
-            if n:
-                names.append(row[2])
-            terms += row[3]
-            counts += row[4]
-            if n_vars:
-                var_names.append(row[6])
-            var_chunks += row[7]
-            per_file.append((n, row[5], n_vars))
-        names = "\0".join(names).split("\0") if names else []
-        var_names = "\0".join(var_names).split("\0") if var_names else []
-        per = np.array(per_file, dtype=np.int64).reshape(-1, 3)
-        m = np.frombuffer(meta, dtype="<i4").reshape(-1, _META).astype(np.int32)
-        del meta
-        lines = np.frombuffer(ranges, dtype="<i4").astype(np.int32)
-        hashes = np.frombuffer(terms, dtype="<u8")
-        tf = np.frombuffer(counts, dtype="<u4")
-        n_chunks, n_files = len(m), len(paths)
-        ok = (len(names) == n_chunks and len(var_names) == len(var_chunks) // 4 and int(per[:, 0].sum()) == n_chunks
-              and int(m[:, 3].sum()) * 2 == len(lines) and int(m[:, 4].sum()) + int(per[:, 1].sum()) == len(hashes)
-              and len(tf) == len(hashes) and not (m[:, 3:] < 0).any() and not ((m[:, 2] < 0) | (m[:, 2] >= len(KINDS))).any()
-              and not ((m[:, :2] < 0) | (m[:, :2] > MAX_LINE)).any() and not ((lines < 0) | (lines > MAX_LINE)).any()
-              and not (tf == 0).any())
-        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), per[:, 0])
-        fptr = np.zeros(n_files + 1, dtype=np.int64)
-        np.cumsum(per[:, 0], out=fptr[1:])
-        v_chunk = np.frombuffer(var_chunks, dtype="<i4").astype(np.int64)
-        v_file = np.repeat(np.arange(n_files), per[:, 2])
-        ok = ok and len(v_file) == len(v_chunk) and not ((v_chunk < 0) | (v_chunk >= per[v_file, 0])).any()
-        if not ok:
-            raise IndexStateError(f"index {store.path} is damaged (its lexical rows do not add up); delete this "
-                                  f"file (contextpack made it) to rebuild")
-        # term ids: in order of first appearance over the files in path order (each file's chunks, then its path)
-        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        del hashes, terms
-        rank = np.empty(len(uniq), dtype=np.int32)
-        rank[np.argsort(first, kind="stable")] = np.arange(1, len(uniq) + 1, dtype=np.int32)
-        del first
-        ids = rank[inverse.reshape(-1)]
-        del inverse
-        vocab = Vocabulary(uniq, rank)
-        width = len(uniq) + 1
-        # chunk documents: the first sum(m[:, 4]) entries; the path's terms of each file follow its chunks'
-        per_chunk = m[:, 4].astype(np.int64)
-        per_path = per[:, 1]
-        entry_file = np.repeat(np.repeat(np.arange(n_files), 2), np.stack([per_chunk_sums(per_chunk, fptr), per_path],
-                                                                            axis=1).reshape(-1))
-        is_path = np.repeat(np.tile(np.array([False, True]), n_files),
-                            np.stack([per_chunk_sums(per_chunk, fptr), per_path], axis=1).reshape(-1))
-        c_ids = ids[~is_path]
-        c_tf = tf[~is_path].astype(np.float32)
-        chunk_rows = np.repeat(np.arange(n_chunks, dtype=np.int64), per_chunk)
-        chunk_len = np.bincount(chunk_rows, weights=c_tf, minlength=n_chunks).astype(np.float32)
-        chunk_bm25 = BM25.of(n_chunks, width, chunk_rows, c_ids, c_tf, chunk_len, vocab, summed=True)
-        # file documents: their chunks' terms, and their path's twice
-        f_tf = np.where(is_path, 2 * tf, tf).astype(np.float32)
-        file_len = np.bincount(entry_file, weights=f_tf, minlength=n_files).astype(np.float32)
-        file_bm25 = BM25.of(n_files, width, entry_file, ids, f_tf, file_len, vocab, summed=False)
-        del ids, is_path, entry_file, c_ids, c_tf, f_tf, chunk_rows
-        names = _interned(names)
-        by_name: dict[str, list[int]] = {}
-        by_qual: dict[str, list[int]] = {}
-        members: dict[int, list[int]] = {}
-        bounds = fptr.tolist()
-        for f in range(n_files):
-            lo, hi = bounds[f], bounds[f + 1]
-            if lo == hi:
-                continue
-            local = {names[i]: i for i in range(lo, hi) if names[i]}
-            for i in range(lo, hi):
-                name = names[i]
-                if not name:
-                    continue
-                parts = name.split(".")
-                by_name.setdefault(parts[-1], []).append(i)
-                if len(parts) > 1:
-                    by_qual.setdefault(".".join(parts[-2:]), []).append(i)
-                    if (parent := local.get(name.rsplit(".", 1)[0])) is not None:
-                        members.setdefault(parent, []).append(i)
-        for name, i in zip(var_names, (fptr[v_file] + v_chunk).tolist(), strict=True):
-            by_name.setdefault(name, []).append(i)
-        lines_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
-        np.cumsum(m[:, 3], out=lines_ptr[1:])
-        chunks = ChunkTable(paths, chunk_file, m[:, 0].copy(), m[:, 1].copy(), names, m[:, 2].copy(), lines_ptr, lines)
-        return cls(paths, languages, chunks, Lists.of(members), Lists.of(by_name), Lists.of(by_qual),
-                   chunk_bm25, file_bm25)
+            shape = _shape(row)  # None: no lexicon, or not one the index writes: a file without chunks or terms
+            block.append((shape, row))
+            if len(block) == BLOCK_FILES:
+                acc.add(block)
+                block = []
+        acc.add(block)
+        return acc.index(cls, store, paths, languages)
 
     def chunk_scores(self, terms: list[str]) -> np.ndarray:
         return self._chunk_bm25.scores(terms)
@@ -409,17 +323,173 @@ class LexicalIndex:
         return {self.paths[i]: float(scores[i]) for i in np.nonzero(scores)[0]}
 
 
-def per_chunk_sums(per_chunk: np.ndarray, fptr: np.ndarray) -> np.ndarray:
-    """Per file, the entries of its chunks."""
-    c = np.zeros(len(per_chunk) + 1, dtype=np.int64)
-    np.cumsum(per_chunk, out=c[1:])
-    return c[fptr[1:]] - c[fptr[:-1]]
+class _Accumulator:
+    """The lexicons of the files in path order, gathered block by block into flat arrays: term ids numbered
+    in order of first appearance (each block's hashes sorted once; a dict holds hash → id of the terms seen)."""
+
+    def __init__(self) -> None:
+        self.term_ids: dict[int, int] = {}
+        self.meta: list[np.ndarray] = []
+        self.ranges: list[np.ndarray] = []
+        self.c_ids: list[np.ndarray] = []  # the chunks' terms, chunk after chunk
+        self.c_tf: list[np.ndarray] = []
+        self.p_ids: list[np.ndarray] = []  # the paths' terms, file after file
+        self.p_tf: list[np.ndarray] = []
+        self.per_file: list[tuple[int, int, int]] = []  # chunks, chunk terms, path terms
+        self.names = bytearray()  # the chunks' names, each ended by NUL
+        self.by_name: dict[str, list[int]] = {}
+        self.by_qual: dict[str, list[int]] = {}
+        self.members: dict[int, list[int]] = {}
+        self.variables: list[tuple[str, int]] = []
+        self.n_chunks = 0
+        self.bad = False
+
+    def add(self, block: list[tuple[tuple[int, int] | None, tuple]]) -> None:
+        rows = [row for shape, row in block if shape is not None]
+        meta = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4").reshape(-1, _META).astype(np.int32)
+        hashes = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u8")
+        tf = np.frombuffer(b"".join(r[4] for r in rows), dtype="<u4").astype(np.float32)
+        ids = self._number(hashes)
+        entries, k = [], 0  # per file: its chunk terms, its path terms
+        for shape, row in block:
+            if shape is None:
+                self.per_file.append((0, 0, 0))
+                entries += (0, 0)
+                continue
+            n, n_vars = shape
+            c_terms = int(meta[k:k + n, 4].sum())
+            k += n
+            self.per_file.append((n, c_terms, row[5]))
+            entries += (c_terms, row[5])
+            self._names(row[2].split("\0") if n else [], row[6].split("\0") if n_vars else [],
+                        np.frombuffer(row[7], dtype="<i4").tolist(), n)
+        counts = np.array(entries, dtype=np.int64)
+        self.bad |= int(counts.sum()) != len(ids) or len(tf) != len(ids)
+        if self.bad:
+            return
+        is_path = np.repeat(np.tile(np.array([False, True]), len(block)), counts)
+        self.meta.append(meta)
+        self.ranges.append(np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4").astype(np.int32))
+        self.c_ids.append(ids[~is_path])
+        self.c_tf.append(tf[~is_path])
+        self.p_ids.append(ids[is_path])
+        self.p_tf.append(tf[is_path])
+
+    def _number(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(hashes):
+            return np.zeros(0, dtype=np.int32)
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        known = self.term_ids
+        got = np.fromiter((known.get(h, 0) for h in uniq.tolist()), dtype=np.int32, count=len(uniq))
+        new = np.nonzero(got == 0)[0]
+        if len(new):
+            new = new[np.argsort(first[new], kind="stable")]
+            start = len(known) + 1  # id 0 is no term
+            got[new] = np.arange(start, start + len(new), dtype=np.int32)
+            known.update(zip(uniq[new].tolist(), range(start, start + len(new)), strict=True))
+        return got[inverse.reshape(-1)]
+
+    def _names(self, names: list[str], var_names: list[str], var_chunks: list[int], n: int) -> None:
+        """One file's chunk names into the name lookups (a class's members are chunks of its file)."""
+        base = self.n_chunks
+        self.n_chunks += n
+        self.names += "".join(name + "\0" for name in names).encode("utf-8", "surrogatepass")
+        local = {name: base + i for i, name in enumerate(names) if name}
+        for i, name in enumerate(names, base):
+            if not name:
+                continue
+            parts = name.split(".")
+            self.by_name.setdefault(parts[-1], []).append(i)
+            if len(parts) > 1:
+                self.by_qual.setdefault(".".join(parts[-2:]), []).append(i)
+                if (parent := local.get(name.rsplit(".", 1)[0])) is not None:
+                    self.members.setdefault(parent, []).append(i)
+        for name, k in zip(var_names, var_chunks, strict=True):
+            if 0 <= k < n:
+                self.variables.append((name, base + k))
+            else:
+                self.bad = True
+
+    def index(self, cls: type[LexicalIndex], store: Store, paths: list[str], languages: dict[str, str]) -> LexicalIndex:
+        per = np.array(self.per_file, dtype=np.int64).reshape(-1, 3)
+        m = np.concatenate(self.meta) if self.meta else np.zeros((0, _META), dtype=np.int32)
+        lines = np.concatenate(self.ranges) if self.ranges else np.zeros(0, dtype=np.int32)
+        n_chunks, n_files = len(m), len(paths)
+        names = Strings(bytes(self.names))
+        if (self.bad or len(names) != n_chunks or self.n_chunks != n_chunks or int(m[:, 3].sum()) * 2 != len(lines)
+                or (m[:, 3:] < 0).any() or ((m[:, 2] < 0) | (m[:, 2] >= len(KINDS))).any()
+                or ((m[:, :2] < 0) | (m[:, :2] > MAX_LINE)).any() or ((lines < 0) | (lines > MAX_LINE)).any()):
+            raise IndexStateError(f"index {store.path} is damaged (its lexical rows do not add up); delete this "
+                                  f"file (contextpack made it) to rebuild")
+        known = self.term_ids
+        order = sorted(known)
+        vocab = Vocabulary(np.array(order, dtype=np.uint64), np.fromiter(map(known.get, order), dtype=np.int32,
+                                                                          count=len(order)))
+        width = len(known) + 1
+        # chunk documents: their terms as they are (no term twice in a chunk)
+        c_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(m[:, 4], out=c_ptr[1:])
+        c_ids, c_tf = _joined(self.c_ids, np.int32), _joined(self.c_tf, np.float32)
+        self.c_ids = self.c_tf = []
+        chunk_len = _row_sums(c_tf, c_ptr)
+        chunk_bm25 = BM25.of(n_chunks, width, c_ptr, c_ids, c_tf, chunk_len, vocab)
+        # file documents: their chunks' terms, and their path's twice
+        import scipy.sparse as sp
+
+        f_ptr = np.zeros(n_files + 1, dtype=np.int64)
+        np.cumsum(per[:, 1], out=f_ptr[1:])
+        chunks_part = sp.csr_array((c_tf, c_ids, f_ptr), shape=(n_files, width))
+        chunks_part.sum_duplicates()
+        del c_ids, c_tf
+        p_ptr = np.zeros(n_files + 1, dtype=np.int64)
+        np.cumsum(per[:, 2], out=p_ptr[1:])
+        p_tf = _joined(self.p_tf, np.float32) * np.float32(2)
+        path_part = sp.csr_array((p_tf, _joined(self.p_ids, np.int32), p_ptr), shape=(n_files, width))
+        self.p_ids = self.p_tf = []
+        file_len = (_row_sums(chunks_part.data, chunks_part.indptr) + _row_sums(p_tf, p_ptr)).astype(np.float32)
+        f = (chunks_part + path_part).tocsr()
+        del chunks_part, path_part
+        f.sum_duplicates()
+        file_bm25 = BM25.of(n_files, width, f.indptr, f.indices, f.data, file_len, vocab)
+        del f
+        by_name = self.by_name
+        for name, i in self.variables:  # variables and constants: the chunk they sit in
+            by_name.setdefault(name, []).append(i)
+        lines_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(m[:, 3], out=lines_ptr[1:])
+        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), per[:, 0])
+        chunks = ChunkTable(paths, chunk_file, m[:, 0].copy(), m[:, 1].copy(), names, m[:, 2].copy(), lines_ptr, lines)
+        return cls(paths, languages, chunks, Lists.of(self.members), Lists.of(by_name), Lists.of(self.by_qual),
+                   chunk_bm25, file_bm25)
 
 
-def _interned(names: list[str]) -> list[str]:
-    """One string object per distinct name (a million chunks repeat their names a lot)."""
-    seen: dict[str, str] = {}
-    return [seen.setdefault(n, n) for n in names]
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _row_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Per row of a CSR layout, the sum of its values (exact: they are counts)."""
+    total = np.zeros(len(values) + 1, dtype=np.float64)
+    np.cumsum(values, dtype=np.float64, out=total[1:])
+    return (total[ptr[1:]] - total[ptr[:-1]]).astype(np.float32)
+
+
+class Strings(Sequence):
+    """Many strings as one UTF-8 blob, each ended by NUL; each decoded when asked for."""
+
+    def __init__(self, blob: bytes):
+        self.blob = blob
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.blob[int(self._starts[i]):int(self._ends[i])].decode("utf-8", "surrogatepass")
 
 
 def _shape(row: tuple | None) -> tuple[int, int] | None:
@@ -449,23 +519,28 @@ class BM25:
         self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
 
     @classmethod
-    def of(cls, n: int, width: int, rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
-           vocab: Vocabulary, summed: bool, k1: float = 1.5, b: float = 0.75) -> BM25:
-        """The scorer of documents whose (row, term id) entries occur `tf` times (`summed`: no pair twice)
-        and which hold `lengths` terms; the same weights, to the bit, as BM25 over the documents' term lists."""
+    def of(cls, n: int, width: int, indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
+           vocab: Vocabulary, k1: float = 1.5, b: float = 0.75) -> BM25:
+        """The scorer of `n` documents whose terms (ids, no id twice in a row) occur `tf` times, as CSR
+        arrays, and which hold `lengths` terms: the same weights, to the bit, as BM25 over the documents'
+        term lists built them, computed in place (a million chunks hold tens of millions of entries)."""
         import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
 
-        m = sp.csr_array((tf, (rows, cols)), shape=(n, width))
-        if not summed:
-            m.sum_duplicates()
-        df = np.bincount(m.indices, minlength=width)
+        df = np.bincount(indices, minlength=width)
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if n else 1.0
-        dl = np.repeat(lengths, np.diff(m.indptr))
-        m.data = m.data / (m.data + k1 * (1 - b + b * dl / avgdl)) * idf[m.indices]
-        del dl
-        m = m.tocsc()
-        return cls(n, m.shape[1], m.data, m.indices, m.indptr, vocab)
+        x = np.repeat(lengths, np.diff(indptr))  # tf / (tf + k1 * (1 - b + b * dl / avgdl)) * idf, step by step
+        np.multiply(x, b, out=x)
+        np.divide(x, avgdl, out=x)
+        np.add(x, 1 - b, out=x)
+        np.multiply(x, k1, out=x)
+        np.add(x, tf, out=x)
+        np.divide(tf, x, out=x)
+        x *= idf[indices]
+        small = np.int32 if len(x) < 2**31 and width < 2**31 else np.int64  # a narrower index: half the memory
+        m = sp.csr_array((x, indices.astype(small, copy=False), indptr.astype(small, copy=False)),
+                         shape=(n, width)).tocsc()
+        return cls(n, width, m.data, m.indices, m.indptr, vocab)
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Per document, the sum of the weights of the terms' columns, added column by column in id order
