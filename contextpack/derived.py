@@ -282,8 +282,8 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     _check(isinstance(header, dict) and isinstance(header.get("counts"), dict), "header: not an object")
     if header.get("key") != key:
         return None  # another state: rebuild (and replace it)
-    files = store.files()
-    paths = [f.path for f in files]
+    languages = store.languages_by_path()
+    paths = list(languages)
     nodes = _strs(z, header, "nodes")
     n_paths = header["n_paths"]
     _check(isinstance(n_paths, int) and n_paths == len(paths) and nodes[:n_paths] == paths, "nodes: not the index's")
@@ -335,7 +335,7 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
             mappings[name] = Lists(keys, _ptr(z, name + "_ptr", len(keys), len(flat)), flat)
         except ValueError:
             raise _Invalid(f"{name}: duplicate key") from None
-    lexical = LexicalIndex(lex_paths, {f.path: f.language for f in files}, chunks, mappings["l_members"],
+    lexical = LexicalIndex(lex_paths, languages, chunks, mappings["l_members"],
                            mappings["l_by_name"], mappings["l_by_qual"], chunk_bm25, file_bm25)
     module_names, module_paths = _strs(z, header, "module_names"), _strs(z, header, "module_paths")
     _check(len(module_names) == len(module_paths), "modules")

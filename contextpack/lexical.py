@@ -23,6 +23,8 @@ import functools
 import hashlib
 import itertools
 import re
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -129,10 +131,16 @@ def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
             if owner is not None:
                 var_names.append(d.name)
                 var_chunks.append(owner)
-    return Lexicon(np.array(meta, dtype="<i4").tobytes(), np.array(ranges, dtype="<i4").tobytes(),
-                   "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
-                   np.array(counts, dtype="<u4").tobytes(), len(seen), "\0".join(map(_no_nul, var_names)),
-                   np.array(var_chunks, dtype="<i4").tobytes())
+    return Lexicon(_le("i", meta), _le("i", ranges), "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
+                   _le("I", counts), len(seen), "\0".join(map(_no_nul, var_names)), _le("i", var_chunks))
+
+
+def _le(code: str, values: list[int]) -> bytes:
+    """32-bit integers as little-endian bytes (array beats numpy on a file's few hundred)."""
+    a = array(code, values)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
 
 
 def _no_nul(name: str) -> str:

@@ -371,7 +371,14 @@ class Store:
         racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
         recheck = set(recheck)
         known = {row[0]: row[1:] for row in self.conn.execute(
-            f"SELECT path, size, mtime_ns, sha256 FROM files f WHERE {_files_ok()}")}
+            f"SELECT path, size, mtime_ns FROM files f WHERE {_files_ok()}")}
+        shas: dict[str, str] = {}  # path → sha256 as indexed, read when a file must be hashed again
+
+        def sha_of_known(path: str) -> str | None:
+            if not shas:
+                shas.update(self.conn.execute(f"SELECT path, sha256 FROM files f WHERE {_files_ok()}"))
+            return shas.get(path)
+
         if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
             self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
         scan = scan_repo(root, options, known, self._scan_cache)
@@ -384,11 +391,11 @@ class Store:
         for f in scan.files:
             old = known.get(f.path)
             if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
-                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[2]:
+                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == sha_of_known(f.path):
                     unchanged += 1
                     racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
                     continue
-            jobs.append((str(root / f.path), f.path, f.language, old[2] if old else None))
+            jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
         stats.unchanged = unchanged
         results = self._run(jobs, progress)
         parsed: list[tuple[FileStat, str, _Rows]] = []
@@ -623,6 +630,10 @@ class Store:
             while rows := cur.fetchmany(4096):
                 for r in rows:
                     yield r[0], r[1], (r[2:] if r[2] is not None else None)
+
+    def languages_by_path(self) -> dict[str, str]:
+        """path → language of every file, in path order."""
+        return dict(self._all(f"SELECT path, language FROM files f WHERE {_files_ok()} ORDER BY path"))
 
     def file(self, path: str) -> FileRow | None:
         rows = self._all(f"SELECT path, language, size, sha256, line_count FROM files f WHERE path=? AND {_files_ok()}",
