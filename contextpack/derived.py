@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .graph import FileGraph, RepoGraph, Transition
+from .graph import FileGraph, Imports, RepoGraph, Transition
 from .lexical import BM25, KINDS, ChunkTable, LexicalIndex, Lists, Strings, Vocabulary
 from .resolve import RepoContext
 from .store import Store
@@ -142,11 +142,8 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
     n_paths = len(g.paths)
     if nodes[:n_paths] != g.paths or g._matrix is None or g._matrix[0] != nodes:
         raise ValueError("graph nodes do not start with its paths")
-    imp_src, imp_dst = [], []
-    for src, dsts in g.imports.items():
-        for dst in sorted(dsts):
-            imp_src.append(node_id[src])
-            imp_dst.append(node_id[dst])
+    if g.imports.nodes is not g.paths:
+        raise ValueError("import edges do not refer to the graph's paths")
     def_names = list(g.definers)
     def_sets = {k: sorted(node_id[p] for p in g.definers[k]) for k in def_names}
     def_ptr, def_paths = _mapping(def_names, def_sets)
@@ -167,7 +164,7 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
         **{"s_" + k: _blob(v) for k, v in lists.items()},
         "s_chunk_names": np.frombuffer(names.blob, dtype=np.uint8),  # each name ended by NUL
         "g_src": fg.src.astype(np.int32), "g_dst": fg.dst.astype(np.int32), "g_weight": fg.weight,
-        "g_imp_src": np.array(imp_src, dtype=np.int32), "g_imp_dst": np.array(imp_dst, dtype=np.int32),
+        "g_imp_src": g.imports.src, "g_imp_dst": g.imports.dst,
         "g_def_ptr": def_ptr, "g_def_paths": def_paths,
         "l_paths": np.array([node_id[p] for p in lex.paths], dtype=np.int32),
         "c_start": starts, "c_end": ends, "c_kind": kind_of, "c_lines_ptr": lines_ptr, "c_lines": lines,
@@ -294,10 +291,11 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     weight = z["g_weight"]
     _check(weight.ndim == 1 and weight.dtype.kind == "f" and len(weight) == n_edges, "g_weight")
     files_graph = FileGraph(nodes, src, dst, weight)  # checks uniqueness and grouping
-    imports: dict[str, set[str]] = {}
-    imp_src = _ints(z, "g_imp_src", n).tolist()
-    for a, b in zip(imp_src, _ints(z, "g_imp_dst", n, len(imp_src)).tolist(), strict=True):
-        imports.setdefault(nodes[a], set()).add(nodes[b])
+    imp_src = _ints(z, "g_imp_src", n_paths)
+    try:
+        imports = Imports(paths, files_graph.index, imp_src, _ints(z, "g_imp_dst", n_paths, len(imp_src)))
+    except ValueError:
+        raise _Invalid("g_imp: not grouped by importer") from None
     def_names = _strs(z, header, "def_names")
     def_paths = _ints(z, "g_def_paths", n_paths)
     definers = _Definers(def_names, _ptr(z, "g_def_ptr", len(def_names), len(def_paths)), def_paths, nodes)

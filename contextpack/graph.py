@@ -154,6 +154,36 @@ class FileGraph:
         return g
 
 
+class Imports(Mapping):
+    """Importing path → the set of paths it imports, held as two arrays of node indexes grouped by importer;
+    each set is made when asked for (a 200k-file repository has 200k importers)."""
+
+    def __init__(self, nodes: list[str], index: Mapping[str, int], src: np.ndarray, dst: np.ndarray):
+        self.nodes, self.index = nodes, index
+        self.src, self.dst = np.asarray(src, dtype=np.int32), np.asarray(dst, dtype=np.int32)
+        if len(self.src) != len(self.dst) or (np.diff(self.src) < 0).any():
+            raise ValueError("import edges not grouped by importer")
+        self.ptr = np.searchsorted(self.src, np.arange(len(nodes) + 1))
+        self._keys = [nodes[i] for i in np.unique(self.src).tolist()]
+
+    def __getitem__(self, path: str) -> set[str]:
+        i = self.index.get(path)
+        if i is None or self.ptr[i] == self.ptr[i + 1]:
+            raise KeyError(path)
+        return {self.nodes[j] for j in self.dst[self.ptr[i]:self.ptr[i + 1]].tolist()}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def importers(self, path: str) -> set[str]:
+        """The paths that import `path`."""
+        j = self.index.get(path)
+        return set() if j is None else {self.nodes[i] for i in self.src[self.dst == j].tolist()}
+
+
 @dataclass(frozen=True)
 class Transition:
     """PageRank's transition matrix (CSR arrays): row i holds the out-edges of node i, weights summing to 1."""
@@ -173,7 +203,7 @@ class Transition:
 
 
 class RepoGraph:
-    def __init__(self, store: Store, paths: list[str], imports: Mapping[str, set[str]],
+    def __init__(self, store: Store, paths: list[str], imports: Imports,
                  definers: Mapping[str, set[str]], files: FileGraph,
                  matrix: tuple[list[str], Transition] | None = None):
         self.store = store
@@ -188,9 +218,13 @@ class RepoGraph:
     def build(cls, store: Store) -> RepoGraph:
         paths = [f.path for f in store.files()]
         index = {p: i for i, p in enumerate(paths)}
-        imports: dict[str, set[str]] = defaultdict(set)
-        for src, dst in store.import_edges():  # both ends are files of the index
-            imports[paths[index[src]]].add(paths[index[dst]])  # one string object per path, however many rows
+        edges = store.import_edges()  # sorted; both ends are files of the index
+        u = np.fromiter((index[u] for u, _ in edges), dtype=np.int32, count=len(edges))
+        v = np.fromiter((index[v] for _, v in edges), dtype=np.int32, count=len(edges))
+        del edges
+        once = np.ones(len(u), dtype=bool)  # a pair is one import however many rows say so
+        once[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        imports = Imports(paths, index, u[once], v[once])
         by_id = store.file_ids()
         definers: dict[str, set[str]] = defaultdict(set)
         for name, file_id in store.definition_files():
@@ -200,11 +234,9 @@ class RepoGraph:
         g = cls(store, paths, imports, definers, FileGraph(paths, np.zeros(0), np.zeros(0), np.zeros(0)))
         # edges as flat arrays, weights of one pair summed in this order (as a dict of pairs would)
         src, dst, weight = array("q"), array("q"), array("d")
-        for u, dsts in imports.items():
-            for v in dsts:
-                src.append(index[u])
-                dst.append(index[v])
-                weight.append(1.0)
+        src.extend(imports.src.tolist())
+        dst.extend(imports.dst.tolist())
+        weight.extend([1.0] * len(imports.src))
         for path, _name, targets, w, _ in g._references():
             for t in targets:
                 src.append(index[path])
@@ -306,7 +338,7 @@ class RepoGraph:
     def users_of(self, path: str) -> dict[str, list[str]]:
         """Per definition of `path` (qualname): the other files whose references resolve to it,
         by the same rule as the graph's reference edges."""
-        importers = {src for src, dsts in self.imports.items() if path in dsts}
+        importers = self.imports.importers(path)
         out: dict[str, list[str]] = {}
         for d in self.store.definitions(path):
             where = self.definers.get(d.name, set())
