@@ -204,7 +204,8 @@ for _ in range(repeat):
     t, c = time.perf_counter(), time.process_time()
     bundle = engine.pack(task, budget=8000)
     walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c); ids.add(bundle.id)
-print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "prepare_cpu": prepare_cpu, "ids": sorted(ids), "items": len(bundle.items)}))
+print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "prepare_cpu": prepare_cpu, "ids": sorted(ids),
+                  "items": len(bundle.items)}))
 """
 
 

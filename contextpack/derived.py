@@ -25,14 +25,13 @@ import os
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
 
 import numpy as np
 
-from .graph import FileGraph, Imports, RepoGraph, Transition
+from .graph import Definers, FileGraph, Imports, RepoGraph, Transition
 from .lexical import BM25, KINDS, ChunkTable, LexicalIndex, Lists, Strings, Vocabulary
 from .resolve import RepoContext
 from .store import Store
@@ -118,15 +117,6 @@ def state_key(store: Store, root: Path) -> str | None:
 
 # -- writing -----------------------------------------------------------------------------------------------
 
-def _mapping(keys: list, values: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(indptr, flat) of the int lists of `values` in the order of `keys`."""
-    lens = [len(values[k]) for k in keys]
-    ptr = np.zeros(len(keys) + 1, dtype=np.int32)
-    np.cumsum(lens, out=ptr[1:])
-    flat = np.fromiter((i for k in keys for i in values[k]), dtype=np.int32, count=int(ptr[-1]))
-    return ptr, flat
-
-
 def _blob(strings: list[str]) -> np.ndarray:
     """Strings as one NUL-separated UTF-8 array (splitting it back is ~10x faster than JSON)."""
     if any("\0" in x for x in strings):
@@ -144,9 +134,9 @@ def _arrays(key: str, d: Derived) -> dict[str, np.ndarray]:
         raise ValueError("graph nodes do not start with its paths")
     if g.imports.nodes is not g.paths:
         raise ValueError("import edges do not refer to the graph's paths")
-    def_names = list(g.definers)
-    def_sets = {k: sorted(node_id[p] for p in g.definers[k]) for k in def_names}
-    def_ptr, def_paths = _mapping(def_names, def_sets)
+    if g.definers.nodes is not g.paths:
+        raise ValueError("definitions do not refer to the graph's paths")
+    def_names, def_ptr, def_paths = g.definers.names, g.definers.ptr, g.definers.flat
     paths_of, _, starts, ends, names, kind_of, lines_ptr, lines = lex.chunks.cols
     if paths_of is not lex.paths:
         raise ValueError("chunks do not refer to the index's paths")
@@ -298,11 +288,14 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
         raise _Invalid("g_imp: not grouped by importer") from None
     def_names = _strs(z, header, "def_names")
     def_paths = _ints(z, "g_def_paths", n_paths)
-    definers = _Definers(def_names, _ptr(z, "g_def_ptr", len(def_names), len(def_paths)), def_paths, nodes)
+    try:
+        definers = Definers(def_names, _ptr(z, "g_def_ptr", len(def_names), len(def_paths)), def_paths, paths)
+    except ValueError:
+        raise _Invalid("def_names: duplicate name") from None
     _, _, data, indices, indptr = _sparse(z, "g_m", "csr", np.float64, (n, n))
     graph = RepoGraph(store, paths, imports, definers, files_graph, (nodes, Transition(indptr, indices, data)))
     # lexical
-    v_hash, v_id = z["v_hash"], z["v_id"]
+    v_hash = z["v_hash"]
     _check(v_hash.ndim == 1 and v_hash.dtype == np.uint64 and not (np.diff(v_hash) == 0).any()
            and not (v_hash[1:] < v_hash[:-1]).any(), "v_hash: not sorted and distinct")
     vocab = Vocabulary(v_hash, _ints(z, "v_id", len(v_hash) + 1, len(v_hash)))
@@ -339,30 +332,3 @@ def _restore(z: dict[str, np.ndarray], key: str, store: Store) -> Derived | None
     _check(len(module_names) == len(module_paths), "modules")
     modules = dict(zip(module_names, module_paths, strict=True))
     return Derived(graph, lexical, modules, loaded=True)
-
-
-class _Definers(Mapping):
-    """name → set of defining paths, each set made on first lookup (30k names on Django; packing asks
-    about the definitions of a few files)."""
-
-    def __init__(self, names: list[str], ptr: np.ndarray, flat: np.ndarray, nodes: list[str]):
-        self._row = dict(zip(names, range(len(names)), strict=True))
-        self._src = (ptr, flat, nodes)
-        self._made: dict[str, set[str]] = {}
-
-    def __getitem__(self, name: str) -> set[str]:
-        value = self._made.get(name)
-        if value is None:
-            i = self._row[name]
-            ptr, flat, nodes = self._src
-            value = self._made[name] = {nodes[j] for j in flat[ptr[i]:ptr[i + 1]].tolist()}
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._row
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._row)
-
-    def __len__(self) -> int:
-        return len(self._row)

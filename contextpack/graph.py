@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -184,6 +183,51 @@ class Imports(Mapping):
         return set() if j is None else {self.nodes[i] for i in self.src[self.dst == j].tolist()}
 
 
+class Definers(Mapping):
+    """Name → the set of paths that define it, names sorted, held as index arrays; each set is made on first
+    lookup (packing asks about the names of a few files)."""
+
+    def __init__(self, names: list[str], ptr: np.ndarray, flat: np.ndarray, nodes: list[str]):
+        self.names, self.ptr, self.flat, self.nodes = names, ptr, flat, nodes
+        self._row = dict(zip(names, range(len(names)), strict=True))
+        if len(self._row) != len(names):
+            raise ValueError("duplicate name")
+        self._made: dict[str, set[str]] = {}
+
+    @classmethod
+    def of(cls, paths: list[str], index: Mapping[str, int], store: Store) -> Definers:
+        by_id = store.file_ids()
+        name_id: dict[str, int] = {}
+        names_of, files_of = array("q"), array("q")
+        for name, file_id in store.definition_files():
+            if (path := by_id.get(file_id)) is not None:
+                names_of.append(name_id.setdefault(name, len(name_id)))
+                files_of.append(index[path])
+        names = sorted(name_id)
+        rank = np.zeros(len(names), dtype=np.int64)
+        rank[np.fromiter(map(name_id.get, names), dtype=np.int64, count=len(names))] = np.arange(len(names))
+        n = max(len(paths), 1)
+        pairs = np.unique(rank[np.frombuffer(names_of, dtype=np.int64)] * n + np.frombuffer(files_of, dtype=np.int64))
+        ptr = np.searchsorted(pairs // n, np.arange(len(names) + 1))
+        return cls(names, ptr, (pairs % n).astype(np.int32), paths)
+
+    def __getitem__(self, name: str) -> set[str]:
+        value = self._made.get(name)
+        if value is None:
+            i = self._row[name]
+            value = self._made[name] = {self.nodes[j] for j in self.flat[self.ptr[i]:self.ptr[i + 1]].tolist()}
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass(frozen=True)
 class Transition:
     """PageRank's transition matrix (CSR arrays): row i holds the out-edges of node i, weights summing to 1."""
@@ -204,7 +248,7 @@ class Transition:
 
 class RepoGraph:
     def __init__(self, store: Store, paths: list[str], imports: Imports,
-                 definers: Mapping[str, set[str]], files: FileGraph,
+                 definers: Definers, files: FileGraph,
                  matrix: tuple[list[str], Transition] | None = None):
         self.store = store
         self.paths = paths
@@ -225,12 +269,7 @@ class RepoGraph:
         once = np.ones(len(u), dtype=bool)  # a pair is one import however many rows say so
         once[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
         imports = Imports(paths, index, u[once], v[once])
-        by_id = store.file_ids()
-        definers: dict[str, set[str]] = defaultdict(set)
-        for name, file_id in store.definition_files():
-            if (path := by_id.get(file_id)) is not None:
-                definers[name].add(paths[index[path]])
-        definers = defaultdict(set, sorted(definers.items()))
+        definers = Definers.of(paths, index, store)
         g = cls(store, paths, imports, definers, FileGraph(paths, np.zeros(0), np.zeros(0), np.zeros(0)))
         # edges as flat arrays, weights of one pair summed in this order (as a dict of pairs would)
         src, dst, weight = array("q"), array("q"), array("d")

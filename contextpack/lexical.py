@@ -444,15 +444,17 @@ class _Accumulator:
         # file documents: their chunks' terms, and their path's twice
         import scipy.sparse as sp
 
-        f_ptr = np.zeros(n_files + 1, dtype=np.int64)
+        small = np.int32 if len(c_ids) < 2**31 else np.int64  # index arrays of one type: scipy copies otherwise
+        f_ptr = np.zeros(n_files + 1, dtype=small)
         np.cumsum(per[:, 1], out=f_ptr[1:])
-        chunks_part = sp.csr_array((c_tf, c_ids, f_ptr), shape=(n_files, width))
+        chunks_part = sp.csr_array((c_tf, c_ids.astype(small, copy=False), f_ptr), shape=(n_files, width))
         chunks_part.sum_duplicates()
         del c_ids, c_tf
-        p_ptr = np.zeros(n_files + 1, dtype=np.int64)
+        p_ptr = np.zeros(n_files + 1, dtype=small)
         np.cumsum(per[:, 2], out=p_ptr[1:])
         p_tf = _joined(self.p_tf, np.float32) * np.float32(2)
-        path_part = sp.csr_array((p_tf, _joined(self.p_ids, np.int32), p_ptr), shape=(n_files, width))
+        path_part = sp.csr_array((p_tf, _joined(self.p_ids, np.int32).astype(small, copy=False), p_ptr),
+                                 shape=(n_files, width))
         self.p_ids = self.p_tf = []
         file_len = (_row_sums(chunks_part.data, chunks_part.indptr) + _row_sums(p_tf, p_ptr)).astype(np.float32)
         f = (chunks_part + path_part).tocsr()

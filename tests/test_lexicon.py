@@ -44,7 +44,7 @@ def _reference(root: Path, store: Store) -> tuple[list[list[str]], list[list[str
         if lines and lines[-1] == "":
             lines.pop()
         terms = []
-        for start, end, name, kind, spans in lexical._chunks_of(lines, store.definitions(f.path)):
+        for _start, _end, name, _kind, spans in lexical._chunks_of(lines, store.definitions(f.path)):
             body = "\n".join("\n".join(lines[a - 1:b]) for a, b in spans)
             doc = lexical.terms_of(body) + (lexical.terms_of(name.rsplit(".", 1)[-1]) if name else [])
             chunk_docs.append(doc)
@@ -82,8 +82,8 @@ def test_scores_are_bm25_over_the_term_lists_and_ids_follow_first_appearance(sho
     assert built.paths == paths and len(built.chunks) == len(chunk_docs)
     for query in QUERIES:
         assert np.allclose(built.chunk_scores(query), _bm25(chunk_docs, query), rtol=1e-5, atol=1e-6), query
-        files = _bm25(file_docs, query)
-        assert built.file_scores(query) == pytest.approx({p: s for p, s in zip(paths, files) if s}, rel=1e-5)
+        files = {p: s for p, s in zip(paths, _bm25(file_docs, query), strict=True) if s}
+        assert built.file_scores(query) == pytest.approx(files, rel=1e-5)
         assert np.array_equal(built.chunk_scores(query), small_blocks.chunk_scores(query))
         assert built.file_scores(query) == small_blocks.file_scores(query)
     first_seen = list(dict.fromkeys(t for i, p in enumerate(paths) for t in file_docs[i]))
