@@ -359,7 +359,7 @@ class RepoGraph:
             self._matrix = (nodes, Transition(t.indptr, t.indices, t.data))
         nodes, m = self._matrix
         n = len(nodes)
-        index = {p: i for i, p in enumerate(nodes)}
+        index = self.files.index if nodes == self.files.nodes else {p: i for i, p in enumerate(nodes)}
         p = np.zeros(n)
         for path, w in (seeds or {}).items():
             if path in index and w > 0:
@@ -372,7 +372,7 @@ class RepoGraph:
             x = 0.85 * (m.vecmat(x) + x[dangling].sum() * p) + 0.15 * p
             if np.abs(x - last).sum() < n * 1e-8:
                 break
-        return {nodes[i]: float(x[i]) for i in range(n)}
+        return dict(zip(nodes, x.tolist(), strict=True))
 
     def users_of(self, path: str) -> dict[str, list[str]]:
         """Per definition of `path` (qualname): the other files whose references resolve to it,

@@ -324,11 +324,16 @@ class LexicalIndex:
         """For each file with a matching chunk: the highest chunk score."""
         best = np.zeros(len(self.paths), dtype=np.float32)
         np.maximum.at(best, self.chunk_file, chunk_scores)
-        return {self.paths[i]: float(best[i]) for i in np.nonzero(best)[0]}
+        return self._by_path(best)
 
     def file_scores(self, terms: list[str]) -> dict[str, float]:
-        scores = self._file_bm25.scores(terms)
-        return {self.paths[i]: float(scores[i]) for i in np.nonzero(scores)[0]}
+        return self._by_path(self._file_bm25.scores(terms))
+
+    def _by_path(self, scores: np.ndarray) -> dict[str, float]:
+        """path → score of the files scoring above zero, in path order."""
+        hit = np.flatnonzero(scores)
+        paths = self.paths
+        return dict(zip([paths[i] for i in hit.tolist()], scores[hit].tolist(), strict=True))
 
 
 class _Accumulator:

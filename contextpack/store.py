@@ -40,6 +40,7 @@ PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs 
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
 RACY_SLACK_NS = 2_000_000_000
 WRITE_BATCH_FILES = 2000  # files whose rows are unpacked and inserted together
+SPOOL_AFTER_FILES = 4000  # a refresh parsing more files keeps the rows of the rest in a temporary file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -148,9 +149,60 @@ class _Rows:
         return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count,
                    lexicon_of(facts.path, data, defs))
 
+    def load(self) -> _Rows:
+        return self
+
     def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
         """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
         return pickle.loads(self.packed)
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    """A file's `_Rows`, written to the refresh's spool: what the refresh reads of it before writing, and
+    where the rest is."""
+
+    spool: _Spool
+    offset: int
+    length: int
+    line_count: int
+    diagnostics: list[str]
+
+    def load(self) -> _Rows:
+        return self.spool.read(self.offset, self.length)
+
+
+class _Spool:
+    """A temporary file for the parsed rows of a large refresh, which are all written in one transaction
+    at the end: a cold index of 200k files held about a gigabyte of them otherwise."""
+
+    def __init__(self) -> None:
+        self._file = None
+        self._kept = 0
+
+    def keep(self, result: tuple[str, str, _Rows | None, str | None]) -> tuple:
+        rel, sha, rows, error = result
+        if rows is None:
+            return result
+        self._kept += 1
+        if self._kept <= SPOOL_AFTER_FILES:
+            return result
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        return rel, sha, _Spilled(self, offset, len(data), rows.line_count, rows.diagnostics), error
+
+    def read(self, offset: int, length: int) -> _Rows:
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(length))  # written by `keep` in this refresh
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
@@ -365,6 +417,14 @@ class Store:
         A file whose size and mtime match its row is taken as unchanged, unless it is racily clean (its
         mtime not older than the scan that indexed it, less RACY_SLACK_NS) or named in `recheck` (a pack
         saw its content differ): those are hashed again, so an edit that keeps size and mtime is found."""
+        spool = _Spool()
+        try:
+            return self._refresh(root, options, progress, recheck, spool)
+        finally:
+            spool.close()
+
+    def _refresh(self, root: Path, options: ScanOptions | None, progress: Callable[[int, int], None] | None,
+                 recheck: Iterable[str], spool: _Spool) -> RefreshStats:
         options = options or ScanOptions()
         started = time.perf_counter()
         scan_started_ns = time.time_ns()
@@ -399,7 +459,7 @@ class Store:
                     continue
             jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
         stats.unchanged = unchanged
-        results = self._run(jobs, progress)
+        results = self._run(jobs, progress, spool)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
         for rel, sha, rows, error in results:
@@ -481,14 +541,14 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
-    def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
+    def _run(self, jobs: list, progress: Callable[[int, int], None] | None, spool: _Spool) -> list:
         total = len(jobs)
         if progress:
             progress(0, total)
         if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
             out = []
             for i, job in enumerate(jobs, 1):
-                out.append(_work(job))
+                out.append(spool.keep(_work(job)))
                 if progress:
                     progress(i, total)
             return out
@@ -505,7 +565,7 @@ class Store:
         with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
             out = []
             for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
-                out.append(res)
+                out.append(spool.keep(res))
                 if progress:
                     progress(i, total)
             return out
@@ -557,6 +617,7 @@ class Store:
 
         for n, (f, _, rows) in enumerate(parsed, 1):
             fid = ids[f.path]
+            rows = rows.load()
             d, r, i = rows.unpack()
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
