@@ -525,6 +525,9 @@ class Store:
                 ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
+        if bulk:  # the whole index went through the WAL (as large as the index): give that space back
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
         stats.seconds = time.perf_counter() - started
         stats.finished_at = time.time()

@@ -38,3 +38,17 @@ def test_spooled_rows_are_written_as_kept_ones(tmp_path, monkeypatch):
     a, b = _dump(kept), _dump(spooled)
     assert all(a[t] for t in ("files", "definitions", "lexicon"))
     assert a == b
+
+
+def test_a_cold_index_leaves_no_wal_as_large_as_itself(tmp_path, monkeypatch):
+    root = make_shop(tmp_path / "shop")
+    monkeypatch.setattr(store_mod, "PARALLEL_THRESHOLD", 8)  # the shop's 16 files make a bulk load
+    index = tmp_path / "idx.sqlite"
+    engine = Engine(root, index_path=index)
+    try:
+        engine.index()
+        wal = index.with_name(index.name + "-wal")
+        assert index.stat().st_size > 0 and (not wal.exists() or wal.stat().st_size == 0)
+        assert engine.stats().counts["files"] > 8
+    finally:
+        engine.close()
