@@ -196,13 +196,16 @@ import json, sys, time
 from contextpack.engine import Engine, settle_heap
 repo, index, task, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 engine = Engine(repo, index_path=index)
-t = time.perf_counter(); engine.index(); engine.prepare(); settle_heap(); prepare = time.perf_counter() - t
+t, c = time.perf_counter(), time.process_time()
+engine.index(); engine.prepare(); settle_heap()
+prepare, prepare_cpu = time.perf_counter() - t, time.process_time() - c
 walls, cpus, ids = [], [], set()
 for _ in range(repeat):
     t, c = time.perf_counter(), time.process_time()
     bundle = engine.pack(task, budget=8000)
     walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c); ids.add(bundle.id)
-print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "ids": sorted(ids), "items": len(bundle.items)}))
+print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "prepare_cpu": prepare_cpu, "ids": sorted(ids),
+                  "items": len(bundle.items)}))
 """
 
 
@@ -225,7 +228,7 @@ def measure(repo: Path, index: Path, repeat: int, env: dict[str, str]) -> dict[s
     if len(w["ids"]) != 1:
         raise SystemExit(f"warm packs of one state differ: {w['ids']}")
     m.update(warm_pack_s=statistics.median(w["walls"]), warm_pack_cpu=statistics.median(w["cpus"]),
-             warm_prepare_s=w["prepare"], warm_rss=warm.rss_mb, items=w["items"])
+             warm_prepare_s=w["prepare"], warm_prepare_cpu=w["prepare_cpu"], warm_rss=warm.rss_mb, items=w["items"])
     colds = [run(cli + ["pack", "--no-server", "--repo", str(repo), "--index", str(index), "--task", TASK],
                  env, "cold pack") for _ in range(repeat)]
     ids = {json.loads(r.stdout)["id"] for r in colds}
@@ -269,6 +272,7 @@ ROWS = [  # (label, key, unit, target key)
     ("warm pack, wall", "warm_pack_s", "s", "warm_pack_s"),
     ("warm pack, CPU", "warm_pack_cpu", "s", None),
     ("warm engine: refresh + prepare", "warm_prepare_s", "s", None),
+    ("warm engine: refresh + prepare, CPU", "warm_prepare_cpu", "s", None),
     ("warm engine, peak RSS", "warm_rss", "MB", "rss_mb"),
     ("cold pack, wall", "cold_pack_s", "s", "cold_pack_s"),
     ("cold pack, CPU", "cold_pack_cpu", "s", None),

@@ -30,7 +30,6 @@ from .contract import ContractCache, build_contract
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, git_state, head_commit
-from .lexical import LexicalCache
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
 from .rank import FileCandidate, Ranker, Ranking, rank
@@ -79,7 +78,6 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._refreshes = 0  # completed refreshes; lets racing packs share one refresh
         self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
-        self._lexical_cache = LexicalCache()
         self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
         self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
         self._contract_cache = ContractCache()  # what contracts ask of the current index state
@@ -150,7 +148,7 @@ class Engine:
         with self._snapshot_lock:
             snap = self._snapshot
             if snap is None or snap.digest != self.committed_digest():
-                self._snapshot = Snapshot.build(self.root, self.index_path, self._lexical_cache)
+                self._snapshot = Snapshot.build(self.root, self.index_path)
                 if snap is not None:
                     snap.retire()
                 snap = self._snapshot

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -86,6 +86,15 @@ class FileGraph:
                    np.array([index[v] for (_, v), _ in edges], dtype=np.int64),
                    np.array([w for _, w in edges], dtype=np.float64))
 
+    @classmethod
+    def summed(cls, paths: list[str], src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> FileGraph:
+        """Nodes `paths` (sorted); one edge per (source, target) pair of these parallel arrays of node indexes,
+        its weight the sum of the pair's weights in array order, edges sorted: `from_edges` of the summed dict."""
+        n = len(paths)
+        keys, inverse = np.unique(src * n + dst, return_inverse=True)
+        summed = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(keys))  # adds in input order
+        return cls(paths, keys // n, keys % n, summed) if n else cls(paths, keys, keys, summed)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.nodes)
 
@@ -144,6 +153,81 @@ class FileGraph:
         return g
 
 
+class Imports(Mapping):
+    """Importing path → the set of paths it imports, held as two arrays of node indexes grouped by importer;
+    each set is made when asked for (a 200k-file repository has 200k importers)."""
+
+    def __init__(self, nodes: list[str], index: Mapping[str, int], src: np.ndarray, dst: np.ndarray):
+        self.nodes, self.index = nodes, index
+        self.src, self.dst = np.asarray(src, dtype=np.int32), np.asarray(dst, dtype=np.int32)
+        if len(self.src) != len(self.dst) or (np.diff(self.src) < 0).any():
+            raise ValueError("import edges not grouped by importer")
+        self.ptr = np.searchsorted(self.src, np.arange(len(nodes) + 1))
+        self._keys = [nodes[i] for i in np.unique(self.src).tolist()]
+
+    def __getitem__(self, path: str) -> set[str]:
+        i = self.index.get(path)
+        if i is None or self.ptr[i] == self.ptr[i + 1]:
+            raise KeyError(path)
+        return {self.nodes[j] for j in self.dst[self.ptr[i]:self.ptr[i + 1]].tolist()}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def importers(self, path: str) -> set[str]:
+        """The paths that import `path`."""
+        j = self.index.get(path)
+        return set() if j is None else {self.nodes[i] for i in self.src[self.dst == j].tolist()}
+
+
+class Definers(Mapping):
+    """Name → the set of paths that define it, names sorted, held as index arrays; each set is made on first
+    lookup (packing asks about the names of a few files)."""
+
+    def __init__(self, names: list[str], ptr: np.ndarray, flat: np.ndarray, nodes: list[str]):
+        self.names, self.ptr, self.flat, self.nodes = names, ptr, flat, nodes
+        self._row = dict(zip(names, range(len(names)), strict=True))
+        if len(self._row) != len(names):
+            raise ValueError("duplicate name")
+        self._made: dict[str, set[str]] = {}
+
+    @classmethod
+    def of(cls, paths: list[str], index: Mapping[str, int], store: Store) -> Definers:
+        by_id = store.file_ids()
+        name_id: dict[str, int] = {}
+        names_of, files_of = array("q"), array("q")
+        for name, file_id in store.definition_files():
+            if (path := by_id.get(file_id)) is not None:
+                names_of.append(name_id.setdefault(name, len(name_id)))
+                files_of.append(index[path])
+        names = sorted(name_id)
+        rank = np.zeros(len(names), dtype=np.int64)
+        rank[np.fromiter(map(name_id.get, names), dtype=np.int64, count=len(names))] = np.arange(len(names))
+        n = max(len(paths), 1)
+        pairs = np.unique(rank[np.frombuffer(names_of, dtype=np.int64)] * n + np.frombuffer(files_of, dtype=np.int64))
+        ptr = np.searchsorted(pairs // n, np.arange(len(names) + 1))
+        return cls(names, ptr, (pairs % n).astype(np.int32), paths)
+
+    def __getitem__(self, name: str) -> set[str]:
+        value = self._made.get(name)
+        if value is None:
+            i = self._row[name]
+            value = self._made[name] = {self.nodes[j] for j in self.flat[self.ptr[i]:self.ptr[i + 1]].tolist()}
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass(frozen=True)
 class Transition:
     """PageRank's transition matrix (CSR arrays): row i holds the out-edges of node i, weights summing to 1."""
@@ -163,8 +247,8 @@ class Transition:
 
 
 class RepoGraph:
-    def __init__(self, store: Store, paths: list[str], imports: Mapping[str, set[str]],
-                 definers: Mapping[str, set[str]], files: FileGraph,
+    def __init__(self, store: Store, paths: list[str], imports: Imports,
+                 definers: Definers, files: FileGraph,
                  matrix: tuple[list[str], Transition] | None = None):
         self.store = store
         self.paths = paths
@@ -177,21 +261,28 @@ class RepoGraph:
     @classmethod
     def build(cls, store: Store) -> RepoGraph:
         paths = [f.path for f in store.files()]
-        imports: dict[str, set[str]] = defaultdict(set)
-        for src, dst in store.import_edges():
-            imports[src].add(dst)
-        definers: dict[str, set[str]] = defaultdict(set)
-        for name, path in store.definition_names():
-            definers[name].add(path)
+        index = {p: i for i, p in enumerate(paths)}
+        edges = store.import_edges()  # sorted; both ends are files of the index
+        u = np.fromiter((index[u] for u, _ in edges), dtype=np.int32, count=len(edges))
+        v = np.fromiter((index[v] for _, v in edges), dtype=np.int32, count=len(edges))
+        del edges
+        once = np.ones(len(u), dtype=bool)  # a pair is one import however many rows say so
+        once[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        imports = Imports(paths, index, u[once], v[once])
+        definers = Definers.of(paths, index, store)
         g = cls(store, paths, imports, definers, FileGraph(paths, np.zeros(0), np.zeros(0), np.zeros(0)))
-        summed: dict[tuple[str, str], float] = {}
-        for src, dsts in imports.items():
-            for dst in dsts:
-                summed[(src, dst)] = summed.get((src, dst), 0.0) + 1.0
+        # edges as flat arrays, weights of one pair summed in this order (as a dict of pairs would)
+        src, dst, weight = array("q"), array("q"), array("d")
+        src.extend(imports.src.tolist())
+        dst.extend(imports.dst.tolist())
+        weight.extend([1.0] * len(imports.src))
         for path, _name, targets, w, _ in g._references():
             for t in targets:
-                summed[(path, t)] = summed.get((path, t), 0.0) + w
-        g.files = FileGraph.from_edges(paths, summed)
+                src.append(index[path])
+                dst.append(index[t])
+                weight.append(w)
+        g.files = FileGraph.summed(paths, np.frombuffer(src, dtype=np.int64), np.frombuffer(dst, dtype=np.int64),
+                                   np.frombuffer(weight, dtype=np.float64))
         return g
 
     def _references(self) -> Iterator[tuple[str, str, list[str], float, bool]]:
@@ -268,7 +359,7 @@ class RepoGraph:
             self._matrix = (nodes, Transition(t.indptr, t.indices, t.data))
         nodes, m = self._matrix
         n = len(nodes)
-        index = {p: i for i, p in enumerate(nodes)}
+        index = self.files.index if nodes == self.files.nodes else {p: i for i, p in enumerate(nodes)}
         p = np.zeros(n)
         for path, w in (seeds or {}).items():
             if path in index and w > 0:
@@ -281,12 +372,12 @@ class RepoGraph:
             x = 0.85 * (m.vecmat(x) + x[dangling].sum() * p) + 0.15 * p
             if np.abs(x - last).sum() < n * 1e-8:
                 break
-        return {nodes[i]: float(x[i]) for i in range(n)}
+        return dict(zip(nodes, x.tolist(), strict=True))
 
     def users_of(self, path: str) -> dict[str, list[str]]:
         """Per definition of `path` (qualname): the other files whose references resolve to it,
         by the same rule as the graph's reference edges."""
-        importers = {src for src, dsts in self.imports.items() if path in dsts}
+        importers = self.imports.importers(path)
         out: dict[str, list[str]] = {}
         for d in self.store.definitions(path):
             where = self.definers.get(d.name, set())

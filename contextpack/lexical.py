@@ -2,12 +2,17 @@
 sub-words. A chunk is one definition's own lines (a class without its methods, a function) or the
 module-level lines of a file; text files are cut into windows.
 
-Built once per index state; per-file chunking and tokenisation are cached by content hash, so the
-index after a small change costs little more than the BM25 matrices. The scoring is BM25 (Lucene's
-variant, as bm25s computes it) built with scipy in a few vectorised steps: bm25s indexes document by
-document in Python, which took ~5 s for Django's 40k chunks, on every index state.
+The per-file work (chunking, tokenising) runs where the file is parsed, in the index's worker processes
+(`lexicon_of`), and the index stores it compactly: per chunk its distinct terms as 64-bit hashes with their
+counts, in order of first appearance. Building the index of a state (`LexicalIndex.build`) then reads those
+rows into a few flat arrays and makes the BM25 matrices in vectorised steps: no file is read, and no Python
+object is made per chunk (a 200k-file repository has a million chunks). Term ids are numbered in order of
+first appearance over the files in path order, as they were when terms were strings, so the scores and the
+order of their summation are the same; a query term is looked up by its hash.
 
-    lex = LexicalIndex.build(store, root, LexicalCache())
+The scoring is BM25 (Lucene's variant, as bm25s computes it) built with scipy.
+
+    lex = LexicalIndex.build(store)
     lex.file_scores(["bulk", "create"])        # {path: score}
     lex.chunk_scores(["bulk", "create"])       # numpy array aligned with lex.chunks
 """
@@ -15,58 +20,34 @@ document in Python, which took ~5 s for Django's 40k chunks, on every index stat
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import re
-from collections.abc import Callable, Sequence
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .store import DefinitionRow, Store
+from .errors import IndexStateError
 from .task import split_identifier
+
+if TYPE_CHECKING:
+    from .store import Store
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WINDOW = 60  # lines per chunk of a text file
 _CHUNK_KINDS = {"function", "method", "class", "struct", "interface", "enum", "trait", "impl", "type",
                 "module", "namespace"}
-# per-file entries kept across index states; past this many the cache starts over (with a new vocabulary)
-MAX_CACHED_FILES = 200_000
-
-
-class LexicalCache:
-    """What lexical indexes of successive states of one repository share: per-file chunks and term ids
-    keyed by (path, sha256), and the term → id vocabulary those ids refer to. Owned by one engine; bounded.
-    An index keeps the vocabulary it was built with, so starting over never disturbs a live index."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {"": 0}  # only grows, so ids of older entries stay valid
-        self.entries: dict[tuple[str, str], tuple] = {}
-        self._pending: Callable[[], dict[tuple[str, str], tuple]] | None = None
-
-    def adopt(self, vocab: dict[str, int], entries: Callable[[], dict[tuple[str, str], tuple]]) -> None:
-        """Start over from a restored index: its vocabulary now, its per-file entries (which `entries` makes)
-        when the next index is built, so that one costs what it would have after building the restored one."""
-        self.vocab, self.entries, self._pending = vocab, {}, entries
-
-    def _take_pending(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.entries.update(pending())
-
-    def ids(self, terms: list[str]) -> np.ndarray:
-        """Term ids, new terms numbered in order of first appearance."""
-        vocab = self.vocab
-        out = list(map(vocab.get, terms))
-        if None in out:
-            for i, v in enumerate(out):
-                if v is None:
-                    out[i] = vocab.setdefault(terms[i], len(vocab))
-        return np.array(out, dtype=np.int32)
-
-    def make_room(self, needed: int) -> None:
-        if len(self.entries) + needed > MAX_CACHED_FILES:
-            self.vocab, self.entries = {"": 0}, {}
+KINDS = ("class", "enum", "function", "impl", "interface", "method", "module", "namespace", "struct", "text",
+         "trait", "type")  # a chunk's kind is stored as its index here: append only
+_KIND_ID = {k: i for i, k in enumerate(KINDS)}
+_META = 5  # int32 per chunk in a stored lexicon: start, end, kind, ranges, distinct terms
+BLOCK_FILES = 4096  # files whose lexicons are gathered into arrays together
+MAX_LINE = 10_000_000  # as the store's: a larger line number is crafted
 
 
 @dataclass(frozen=True)
@@ -91,11 +72,87 @@ def terms_of(text: str) -> list[str]:
     return list(itertools.chain.from_iterable(map(_terms_of_identifier, _IDENT.findall(text))))
 
 
-def _chunks_of(path: str, language: str, lines: list[str], defs: list[DefinitionRow]) -> list[Chunk]:
+@functools.lru_cache(maxsize=500_000)
+def _digest(term: str) -> bytes:
+    return hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def term_hash(term: str) -> int:
+    """A term's 64-bit id in the index (little-endian BLAKE2b): 1M distinct terms collide with odds ~3e-8."""
+    return int.from_bytes(_digest(term), "little")
+
+
+# -- the worker's side: one file ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One file's lexical facts, as the index stores them (little-endian arrays as bytes)."""
+
+    chunks: bytes  # int32 × _META per chunk: start, end, kind (index in KINDS), ranges, distinct terms
+    ranges: bytes  # int32 pairs: the line ranges of each chunk in turn
+    names: str  # the chunks' names, NUL-separated
+    terms: bytes  # uint64 term hashes: each chunk's distinct terms in order of first appearance, then the path's
+    counts: bytes  # uint32: how often each of `terms` occurs there
+    path_terms: int  # how many of `terms` are the path's (they count twice in the file's document)
+    variables: str  # names of variables and constants, NUL-separated
+    variable_chunks: bytes  # int32: the chunk (index within the file) each variable sits in
+
+    def row(self) -> tuple:
+        return (self.chunks, self.ranges, self.names, self.terms, self.counts, self.path_terms, self.variables,
+                self.variable_chunks)
+
+
+def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
+    """The lexicon of a file with content `data` and definitions `defs` (objects with name, kind, qualname,
+    start_line, end_line; well-formed lines, in the order the index returns them: by start line)."""
+    text = data.decode("utf-8", errors="replace")
+    if "\r" in text:  # as a file opened in text mode reads
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    chunks = _chunks_of(lines, defs)
+    meta, ranges, digests, counts = [], [], [], []
+    for start, end, name, kind, spans in chunks:
+        body = "\n".join("\n".join(lines[a - 1:b]) for a, b in spans)
+        seen = Counter(terms_of(body) + (terms_of(name.rsplit(".", 1)[-1]) if name else []))
+        meta += (start, end, _KIND_ID[kind], len(spans), len(seen))
+        ranges += itertools.chain.from_iterable(spans)
+        digests += map(_digest, seen)
+        counts += seen.values()
+    seen = Counter(terms_of(path.replace("/", " ").replace(".", " ")))
+    digests += map(_digest, seen)
+    counts += seen.values()
+    # variables and constants are no chunks: a mention of one points at the chunk it sits in
+    var_names, var_chunks = [], []
+    for d in defs:
+        if d.kind in ("variable", "constant"):
+            owner = next((k for k, c in enumerate(chunks) if any(a <= d.start_line <= b for a, b in c[4])), None)
+            if owner is not None:
+                var_names.append(d.name)
+                var_chunks.append(owner)
+    return Lexicon(_le("i", meta), _le("i", ranges), "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
+                   _le("I", counts), len(seen), "\0".join(map(_no_nul, var_names)), _le("i", var_chunks))
+
+
+def _le(code: str, values: list[int]) -> bytes:
+    """32-bit integers as little-endian bytes (array beats numpy on a file's few hundred)."""
+    a = array(code, values)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
+
+
+def _no_nul(name: str) -> str:
+    return name.replace("\0", "\ufffd")
+
+
+def _chunks_of(lines: list[str], defs: Sequence) -> list[tuple[int, int, str, str, tuple[tuple[int, int], ...]]]:
+    """(start, end, name, kind, line ranges) of each chunk, by start line."""
     n = len(lines)
     spans = [d for d in defs if d.kind in _CHUNK_KINDS and d.end_line >= d.start_line]
     if not spans:
-        return [Chunk(path, s, min(s + _WINDOW - 1, n), "", "text", ((s, min(s + _WINDOW - 1, n)),))
+        return [(s, min(s + _WINDOW - 1, n), "", "text", ((s, min(s + _WINDOW - 1, n)),))
                 for s in range(1, n + 1, _WINDOW)] if n else []
     spans.sort(key=lambda d: (d.start_line, -d.end_line))
     owner = [-1] * (n + 1)  # per line: the innermost chunk definition that owns it (an index of spans)
@@ -103,7 +160,7 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
         a, b = max(d.start_line, 1), min(d.end_line, n)
         if a <= b:
             owner[a:b + 1] = [i] * (b - a + 1)
-    out: list[Chunk] = []
+    out = []
     groups: dict[object, list[tuple[int, int]]] = {}  # owner → its runs of lines, in order of first line
     ln = 1
     for i, run in itertools.groupby(owner[1:]):
@@ -112,119 +169,153 @@ def _chunks_of(path: str, language: str, lines: list[str], defs: list[Definition
         ln = end + 1
     for d, ranges in groups.items():
         if d is None:
-            out.append(Chunk(path, ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
+            out.append((ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
         else:
-            out.append(Chunk(path, d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
-    out.sort(key=lambda c: (c.start, c.end, c.name))
+            out.append((d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
+    out.sort(key=lambda c: (c[0], c[1], c[2]))
     return out
 
 
-class LexicalIndex:
-    chunks: Sequence[Chunk]  # a list when built; a table that makes each Chunk on first use when restored
+# -- compact lookups ---------------------------------------------------------------------------------------
 
-    def __init__(self, chunks: list[Chunk], chunk_terms: list[np.ndarray], paths: list[str],
-                 file_terms: list[np.ndarray], languages: dict[str, str], vocab: dict[str, int]):
-        self.chunks = chunks
+class Lists(Mapping):
+    """key → list of ints, held as one CSR pair of arrays; each list made on first lookup."""
+
+    def __init__(self, keys: list, ptr: np.ndarray, flat: np.ndarray):
+        self.keys_, self.ptr, self.flat = keys, ptr, flat
+        self._row = dict(zip(keys, range(len(keys)), strict=True))
+        if len(self._row) != len(keys):
+            raise ValueError("duplicate key")
+        self._made: dict = {}
+
+    @classmethod
+    def of(cls, values: dict) -> Lists:
+        keys = list(values)
+        ptr = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(values[k]) for k in keys], out=ptr[1:])
+        flat = np.fromiter(itertools.chain.from_iterable(values.values()), dtype=np.int32, count=int(ptr[-1]))
+        return cls(keys, ptr, flat)
+
+    def __getitem__(self, key) -> list[int]:
+        value = self._made.get(key)
+        if value is None:
+            i = self._row[key]
+            value = self._made[key] = self.flat[self.ptr[i]:self.ptr[i + 1]].tolist()
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._row
+
+    def __iter__(self) -> Iterator:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+class _Spans(Mapping):
+    """path → its chunks (a contiguous run of indexes), for the files that have any."""
+
+    def __init__(self, paths: list[str], fptr: list[int]):
+        self._row = {p: i for i, p in enumerate(paths) if fptr[i + 1] > fptr[i]}
+        self._fptr = fptr
+
+    def __getitem__(self, path: str) -> list[int]:
+        i = self._row[path]
+        return list(range(self._fptr[i], self._fptr[i + 1]))
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+class ChunkTable(Sequence):
+    """The chunks of a lexical index as columns; each `Chunk` is made on first use (a pack touches a few
+    hundred of a million)."""
+
+    def __init__(self, paths: list[str], path_of: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: Strings,
+                 kind_of: np.ndarray, lines_ptr: np.ndarray, lines: np.ndarray):
+        self.cols = (paths, path_of, starts, ends, names, kind_of, lines_ptr, lines)  # lines: flat pairs
+        self._made: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self.cols[4])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        c = self._made.get(i)
+        if c is None:
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+            paths, path_of, starts, ends, names, kind_of, ptr, lines = self.cols
+            flat = lines[2 * ptr[i]:2 * ptr[i + 1]].tolist()
+            ranges = tuple((flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
+            c = self._made[i] = Chunk(paths[int(path_of[i])], int(starts[i]), int(ends[i]), names[i],
+                                      KINDS[int(kind_of[i])], ranges)
+        return c
+
+
+class Vocabulary:
+    """Term → id, through the term's hash: `hashes` sorted, `ids` the id of each."""
+
+    def __init__(self, hashes: np.ndarray, ids: np.ndarray):
+        self.hashes, self.ids = hashes, ids
+
+    def __len__(self) -> int:
+        return len(self.hashes) + 1  # id 0 is no term
+
+    def id(self, term: str) -> int | None:
+        h = np.uint64(term_hash(term))
+        k = int(np.searchsorted(self.hashes, h))
+        return int(self.ids[k]) if k < len(self.hashes) and self.hashes[k] == h else None
+
+
+# -- the index of one state --------------------------------------------------------------------------------
+
+class LexicalIndex:
+    chunks: ChunkTable
+
+    def __init__(self, paths: list[str], languages: dict[str, str], chunks: ChunkTable, members: Lists,
+                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25):
         self.paths = paths
         self.languages = languages  # path → language, every indexed file
+        self.chunks = chunks
+        self.chunk_file = chunks.cols[1]  # chunk → index in paths; chunks are grouped by file, in path order
+        fptr = np.searchsorted(self.chunk_file, np.arange(len(paths) + 1)).tolist()
+        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr)
         self.by_basename: dict[str, list[str]] = {}
         for p in paths:
             self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
-        self.members: dict[int, list[int]] = {}  # chunk of a class → chunks of its direct members
-        index_of = {(c.path, c.name): i for i, c in enumerate(chunks) if c.name}
-        for i, c in enumerate(chunks):
-            if c.name and "." in c.name and (parent := index_of.get((c.path, c.name.rsplit(".", 1)[0]))) is not None:
-                self.members.setdefault(parent, []).append(i)
-        file_index = {p: i for i, p in enumerate(paths)}
-        self.chunk_file = np.array([file_index[c.path] for c in chunks], dtype=np.int64)  # chunk → file
-        self.chunks_of: dict[str, list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}  # last name part → chunk indexes (variables: enclosing chunk)
-        self.by_qual_suffix: dict[str, list[int]] = {}  # "Class.method" → chunk indexes
-        for i, c in enumerate(chunks):
-            self.chunks_of.setdefault(c.path, []).append(i)
-            if c.name:
-                parts = c.name.split(".")
-                self.by_name.setdefault(parts[-1], []).append(i)
-                if len(parts) > 1:
-                    self.by_qual_suffix.setdefault(".".join(parts[-2:]), []).append(i)
-        self._chunk_bm25 = BM25(chunk_terms, vocab)
-        self._file_bm25 = BM25(file_terms, vocab)
-
-    @classmethod
-    def restore(cls, chunks: Sequence[Chunk], paths: list[str], languages: dict[str, str],
-                members: dict[int, list[int]], chunk_file: np.ndarray, chunks_of: dict[str, list[int]],
-                by_name: dict[str, list[int]], by_qual_suffix: dict[str, list[int]], chunk_bm25: BM25,
-                file_bm25: BM25) -> LexicalIndex:
-        """An index from the parts a built one consists of (as `derived` persists them), without
-        recomputing anything."""
-        self = cls.__new__(cls)
-        self.chunks, self.paths, self.languages = chunks, paths, languages
-        self.by_basename = {}
-        for p in paths:
-            self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
-        self.members, self.chunk_file, self.chunks_of = members, chunk_file, chunks_of
-        self.by_name, self.by_qual_suffix = by_name, by_qual_suffix
+        self.members = members  # chunk of a class → chunks of its direct members
+        self.by_name = by_name  # last name part → chunk indexes (variables: enclosing chunk)
+        self.by_qual_suffix = by_qual_suffix  # "Class.method" → chunk indexes
         self._chunk_bm25, self._file_bm25 = chunk_bm25, file_bm25
-        return self
 
     @classmethod
-    def build(cls, store: Store, root: Path, cache: LexicalCache) -> LexicalIndex:
-        """Chunks and terms of files already in `cache` (by path and content hash) are reused."""
-        cache._take_pending()
-        files = store.files()
-        missing = [f for f in files if (f.path, f.sha256) not in cache.entries]
-        cache.make_room(len(missing))
-        if not cache.entries:
-            missing = files
-        vocab = cache.vocab
-        defs: dict[str, list[DefinitionRow]] = {}
-        if len(missing) > 200:  # one query for all beats hundreds of small ones
-            for d in store.definitions():
-                defs.setdefault(d.path, []).append(d)
-        else:
-            defs = {f.path: store.definitions(f.path) for f in missing}
-        chunks, chunk_terms, paths, file_terms = [], [], [], []
-        variable_chunks: list[tuple[str, int]] = []
-        root_dir = str(root)
-        for f in files:
-            key = (f.path, f.sha256)
-            entry = cache.entries.get(key)
-            if entry is None:
-                try:
-                    with open(f"{root_dir}/{f.path}", encoding="utf-8", errors="replace") as fh:
-                        text = fh.read()
-                except OSError:
-                    continue
-                lines = text.split("\n")
-                if lines and lines[-1] == "":
-                    lines.pop()
-                fchunks = _chunks_of(f.path, f.language, lines, defs.get(f.path, []))
-                cterms = []
-                for c in fchunks:
-                    body = "\n".join("\n".join(lines[a - 1:b]) for a, b in c.lines)
-                    cterms.append(cache.ids(terms_of(body) + (terms_of(c.name.rsplit(".", 1)[-1]) if c.name else [])))
-                path_terms = cache.ids(terms_of(f.path.replace("/", " ").replace(".", " ")))
-                fterms = np.concatenate([*cterms, path_terms, path_terms])
-                # variables and constants are no chunks: a mention of one points at the chunk it sits in
-                variables = []
-                for d in defs.get(f.path, []):
-                    if d.kind in ("variable", "constant"):
-                        owner = next((k for k, c in enumerate(fchunks)
-                                      if any(a <= d.start_line <= b for a, b in c.lines)), None)
-                        if owner is not None:
-                            variables.append((d.name, owner))
-                entry = (fchunks, cterms, fterms, variables)
-                cache.entries[key] = entry
-            base = len(chunks)
-            chunks += entry[0]
-            chunk_terms += entry[1]
-            paths.append(f.path)
-            file_terms.append(entry[2])
-            variable_chunks += [(name, base + k) for name, k in entry[3]]
-        index = cls(chunks, chunk_terms, paths, file_terms, {f.path: f.language for f in files}, vocab)
-        for name, i in variable_chunks:
-            index.by_name.setdefault(name, []).append(i)
-        return index
+    def build(cls, store: Store) -> LexicalIndex:
+        """The index of the state `store` reads, from the lexicons the index holds, a block of files at a time."""
+        paths: list[str] = []
+        languages: dict[str, str] = {}
+        acc = _Accumulator()
+        block: list[tuple[int, tuple]] = []
+        for path, language, row in store.lexicons():
+            paths.append(path)
+            languages[path] = language
+            shape = _shape(row)  # None: no lexicon, or not one the index writes: a file without chunks or terms
+            block.append((shape, row))
+            if len(block) == BLOCK_FILES:
+                acc.add(block)
+                block = []
+        acc.add(block)
+        return acc.index(cls, store, paths, languages)
 
     def chunk_scores(self, terms: list[str]) -> np.ndarray:
         return self._chunk_bm25.scores(terms)
@@ -233,49 +324,244 @@ class LexicalIndex:
         """For each file with a matching chunk: the highest chunk score."""
         best = np.zeros(len(self.paths), dtype=np.float32)
         np.maximum.at(best, self.chunk_file, chunk_scores)
-        return {self.paths[i]: float(best[i]) for i in np.nonzero(best)[0]}
+        return self._by_path(best)
 
     def file_scores(self, terms: list[str]) -> dict[str, float]:
-        scores = self._file_bm25.scores(terms)
-        return {self.paths[i]: float(scores[i]) for i in np.nonzero(scores)[0]}
+        return self._by_path(self._file_bm25.scores(terms))
+
+    def _by_path(self, scores: np.ndarray) -> dict[str, float]:
+        """path → score of the files scoring above zero, in path order."""
+        hit = np.flatnonzero(scores)
+        paths = self.paths
+        return dict(zip([paths[i] for i in hit.tolist()], scores[hit].tolist(), strict=True))
+
+
+class _Accumulator:
+    """The lexicons of the files in path order, gathered block by block into flat arrays: term ids numbered
+    in order of first appearance (each block's hashes sorted once; a dict holds hash → id of the terms seen)."""
+
+    def __init__(self) -> None:
+        self.term_ids: dict[int, int] = {}
+        self.meta: list[np.ndarray] = []
+        self.ranges: list[np.ndarray] = []
+        self.c_ids: list[np.ndarray] = []  # the chunks' terms, chunk after chunk
+        self.c_tf: list[np.ndarray] = []
+        self.p_ids: list[np.ndarray] = []  # the paths' terms, file after file
+        self.p_tf: list[np.ndarray] = []
+        self.per_file: list[tuple[int, int, int]] = []  # chunks, chunk terms, path terms
+        self.names = bytearray()  # the chunks' names, each ended by NUL
+        self.by_name: dict[str, list[int]] = {}
+        self.by_qual: dict[str, list[int]] = {}
+        self.members: dict[int, list[int]] = {}
+        self.variables: list[tuple[str, int]] = []
+        self.n_chunks = 0
+        self.bad = False
+
+    def add(self, block: list[tuple[tuple[int, int] | None, tuple]]) -> None:
+        rows = [row for shape, row in block if shape is not None]
+        meta = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4").reshape(-1, _META).astype(np.int32)
+        hashes = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u8")
+        tf = np.frombuffer(b"".join(r[4] for r in rows), dtype="<u4").astype(np.float32)
+        ids = self._number(hashes)
+        entries, k = [], 0  # per file: its chunk terms, its path terms
+        for shape, row in block:
+            if shape is None:
+                self.per_file.append((0, 0, 0))
+                entries += (0, 0)
+                continue
+            n, n_vars = shape
+            c_terms = int(meta[k:k + n, 4].sum())
+            k += n
+            self.per_file.append((n, c_terms, row[5]))
+            entries += (c_terms, row[5])
+            self._names(row[2].split("\0") if n else [], row[6].split("\0") if n_vars else [],
+                        np.frombuffer(row[7], dtype="<i4").tolist(), n)
+        counts = np.array(entries, dtype=np.int64)
+        self.bad |= int(counts.sum()) != len(ids) or len(tf) != len(ids)
+        if self.bad:
+            return
+        is_path = np.repeat(np.tile(np.array([False, True]), len(block)), counts)
+        self.meta.append(meta)
+        self.ranges.append(np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4").astype(np.int32))
+        self.c_ids.append(ids[~is_path])
+        self.c_tf.append(tf[~is_path])
+        self.p_ids.append(ids[is_path])
+        self.p_tf.append(tf[is_path])
+
+    def _number(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(hashes):
+            return np.zeros(0, dtype=np.int32)
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        known = self.term_ids
+        got = np.fromiter((known.get(h, 0) for h in uniq.tolist()), dtype=np.int32, count=len(uniq))
+        new = np.nonzero(got == 0)[0]
+        if len(new):
+            new = new[np.argsort(first[new], kind="stable")]
+            start = len(known) + 1  # id 0 is no term
+            got[new] = np.arange(start, start + len(new), dtype=np.int32)
+            known.update(zip(uniq[new].tolist(), range(start, start + len(new)), strict=True))
+        return got[inverse.reshape(-1)]
+
+    def _names(self, names: list[str], var_names: list[str], var_chunks: list[int], n: int) -> None:
+        """One file's chunk names into the name lookups (a class's members are chunks of its file)."""
+        base = self.n_chunks
+        self.n_chunks += n
+        self.names += "".join(name + "\0" for name in names).encode("utf-8", "surrogatepass")
+        local = {name: base + i for i, name in enumerate(names) if name}
+        for i, name in enumerate(names, base):
+            if not name:
+                continue
+            parts = name.split(".")
+            self.by_name.setdefault(parts[-1], []).append(i)
+            if len(parts) > 1:
+                self.by_qual.setdefault(".".join(parts[-2:]), []).append(i)
+                if (parent := local.get(name.rsplit(".", 1)[0])) is not None:
+                    self.members.setdefault(parent, []).append(i)
+        for name, k in zip(var_names, var_chunks, strict=True):
+            if 0 <= k < n:
+                self.variables.append((name, base + k))
+            else:
+                self.bad = True
+
+    def index(self, cls: type[LexicalIndex], store: Store, paths: list[str], languages: dict[str, str]) -> LexicalIndex:
+        per = np.array(self.per_file, dtype=np.int64).reshape(-1, 3)
+        m = np.concatenate(self.meta) if self.meta else np.zeros((0, _META), dtype=np.int32)
+        lines = np.concatenate(self.ranges) if self.ranges else np.zeros(0, dtype=np.int32)
+        n_chunks, n_files = len(m), len(paths)
+        names = Strings(bytes(self.names))
+        if (self.bad or len(names) != n_chunks or self.n_chunks != n_chunks or int(m[:, 3].sum()) * 2 != len(lines)
+                or (m[:, 3:] < 0).any() or ((m[:, 2] < 0) | (m[:, 2] >= len(KINDS))).any()
+                or ((m[:, :2] < 0) | (m[:, :2] > MAX_LINE)).any() or ((lines < 0) | (lines > MAX_LINE)).any()):
+            raise IndexStateError(f"index {store.path} is damaged (its lexical rows do not add up); delete this "
+                                  f"file (contextpack made it) to rebuild")
+        known = self.term_ids
+        order = sorted(known)
+        vocab = Vocabulary(np.array(order, dtype=np.uint64), np.fromiter(map(known.get, order), dtype=np.int32,
+                                                                          count=len(order)))
+        width = len(known) + 1
+        # chunk documents: their terms as they are (no term twice in a chunk)
+        c_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(m[:, 4], out=c_ptr[1:])
+        c_ids, c_tf = _joined(self.c_ids, np.int32), _joined(self.c_tf, np.float32)
+        self.c_ids = self.c_tf = []
+        chunk_len = _row_sums(c_tf, c_ptr)
+        chunk_bm25 = BM25.of(n_chunks, width, c_ptr, c_ids, c_tf, chunk_len, vocab)
+        # file documents: their chunks' terms, and their path's twice
+        import scipy.sparse as sp
+
+        small = np.int32 if len(c_ids) < 2**31 else np.int64  # index arrays of one type: scipy copies otherwise
+        f_ptr = np.zeros(n_files + 1, dtype=small)
+        np.cumsum(per[:, 1], out=f_ptr[1:])
+        chunks_part = sp.csr_array((c_tf, c_ids.astype(small, copy=False), f_ptr), shape=(n_files, width))
+        chunks_part.sum_duplicates()
+        del c_ids, c_tf
+        p_ptr = np.zeros(n_files + 1, dtype=small)
+        np.cumsum(per[:, 2], out=p_ptr[1:])
+        p_tf = _joined(self.p_tf, np.float32) * np.float32(2)
+        path_part = sp.csr_array((p_tf, _joined(self.p_ids, np.int32).astype(small, copy=False), p_ptr),
+                                 shape=(n_files, width))
+        self.p_ids = self.p_tf = []
+        file_len = (_row_sums(chunks_part.data, chunks_part.indptr) + _row_sums(p_tf, p_ptr)).astype(np.float32)
+        f = (chunks_part + path_part).tocsr()
+        del chunks_part, path_part
+        f.sum_duplicates()
+        file_bm25 = BM25.of(n_files, width, f.indptr, f.indices, f.data, file_len, vocab)
+        del f
+        by_name = self.by_name
+        for name, i in self.variables:  # variables and constants: the chunk they sit in
+            by_name.setdefault(name, []).append(i)
+        lines_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(m[:, 3], out=lines_ptr[1:])
+        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), per[:, 0])
+        chunks = ChunkTable(paths, chunk_file, m[:, 0].copy(), m[:, 1].copy(), names, m[:, 2].copy(), lines_ptr, lines)
+        return cls(paths, languages, chunks, Lists.of(self.members), Lists.of(by_name), Lists.of(self.by_qual),
+                   chunk_bm25, file_bm25)
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _row_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Per row of a CSR layout, the sum of its values (exact: they are counts)."""
+    total = np.zeros(len(values) + 1, dtype=np.float64)
+    np.cumsum(values, dtype=np.float64, out=total[1:])
+    return (total[ptr[1:]] - total[ptr[:-1]]).astype(np.float32)
+
+
+class Strings(Sequence):
+    """Many strings as one UTF-8 blob, each ended by NUL; each decoded when asked for."""
+
+    def __init__(self, blob: bytes):
+        self.blob = blob
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.blob[int(self._starts[i]):int(self._ends[i])].decode("utf-8", "surrogatepass")
+
+
+def _shape(row: tuple | None) -> tuple[int, int] | None:
+    """(chunks, variables) of a stored lexicon row, or None when its columns are not what the index writes."""
+    if row is None or len(row) != 8:
+        return None
+    chunks, ranges, names, terms, counts, path_terms, variables, var_chunks = row
+    if not (isinstance(chunks, bytes) and isinstance(ranges, bytes) and isinstance(names, str)
+            and isinstance(terms, bytes) and isinstance(counts, bytes) and isinstance(path_terms, int)
+            and isinstance(variables, str) and isinstance(var_chunks, bytes)):
+        return None
+    n, n_vars = len(chunks) // (4 * _META), len(var_chunks) // 4
+    if (len(chunks) % (4 * _META) or len(ranges) % 8 or len(terms) % 8 or len(counts) * 2 != len(terms)
+            or not 0 <= path_terms <= len(counts) // 4 or len(var_chunks) % 4
+            or (names.count("\0") + 1 if n else len(names)) != n
+            or (variables.count("\0") + 1 if n_vars else len(variables)) != n_vars):
+        return None
+    return n, n_vars
 
 
 class BM25:
     """Okapi BM25, Lucene variant: idf = ln(1 + (N - df + .5) / (df + .5)), tf saturated by k1 and
-    normalised by document length with b. Documents are arrays of term ids."""
+    normalised by document length with b. Held as the CSC arrays of the (documents × terms) weight matrix."""
 
-    def __init__(self, docs: list[np.ndarray], vocab: dict[str, int], k1: float = 1.5, b: float = 0.75):
-        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
-
-        self.n = len(docs)
-        self.vocab = vocab
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        cols = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
-        rows = np.repeat(np.arange(self.n, dtype=np.int32), lengths.astype(np.int64))
-        width = max(len(vocab), int(cols.max()) + 1 if len(cols) else 1)
-        tf = sp.csr_array((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(self.n, width))
-        tf.sum_duplicates()
-        df = np.bincount(tf.indices, minlength=width)
-        idf = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avgdl = float(lengths.mean()) if self.n else 1.0
-        dl = np.repeat(lengths, np.diff(tf.indptr))
-        tf.data = tf.data / (tf.data + k1 * (1 - b + b * dl / avgdl)) * idf[tf.indices]
-        m = tf.tocsc()
-        self.width, self.data, self.indices, self.indptr = m.shape[1], m.data, m.indices, m.indptr
+    def __init__(self, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 vocab: Vocabulary):
+        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
 
     @classmethod
-    def restore(cls, n: int, width: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
-                vocab: dict[str, int]) -> BM25:
-        """The scorer whose (documents × terms) weight matrix has these CSC arrays, as `__init__` builds it."""
-        self = cls.__new__(cls)
-        self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
-        return self
+    def of(cls, n: int, width: int, indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
+           vocab: Vocabulary, k1: float = 1.5, b: float = 0.75) -> BM25:
+        """The scorer of `n` documents whose terms (ids, no id twice in a row) occur `tf` times, as CSR
+        arrays, and which hold `lengths` terms: the same weights, to the bit, as BM25 over the documents'
+        term lists built them, computed in place (a million chunks hold tens of millions of entries)."""
+        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
 
-    def scores(self, terms: list[str]) -> np.ndarray:
+        df = np.bincount(indices, minlength=width)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = float(lengths.mean()) if n else 1.0
+        x = np.repeat(lengths, np.diff(indptr))  # tf / (tf + k1 * (1 - b + b * dl / avgdl)) * idf, step by step
+        np.multiply(x, b, out=x)
+        np.divide(x, avgdl, out=x)
+        np.add(x, 1 - b, out=x)
+        np.multiply(x, k1, out=x)
+        np.add(x, tf, out=x)
+        np.divide(tf, x, out=x)
+        x *= idf[indices]
+        small = np.int32 if len(x) < 2**31 and width < 2**31 else np.int64  # a narrower index: half the memory
+        m = sp.csr_array((x, indices.astype(small, copy=False), indptr.astype(small, copy=False)),
+                         shape=(n, width)).tocsc()
+        return cls(n, width, m.data, m.indices, m.indptr, vocab)
+
+    def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Per document, the sum of the weights of the terms' columns, added column by column in id order
         (as scipy's `matrix[:, ids].sum(axis=1)` does, to the bit)."""
-        vocab, width = self.vocab, self.width
-        ids = sorted({vocab[t] for t in terms if t in vocab and vocab[t] < width})
+        width = self.width
+        ids = sorted({i for t in set(terms) if (i := self.vocab.id(t)) is not None and i < width})
         if not ids or self.n == 0:
             return np.zeros(self.n, dtype=np.float32)
         out = np.zeros(self.n, dtype=self.data.dtype)

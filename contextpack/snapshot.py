@@ -7,7 +7,7 @@ the sidecar beside the index when it holds the same state (`derived`), else buil
 engine owns snapshots and swaps in a new one after a refresh; an old one closes when the last pack using
 it ends.
 
-    snap = Snapshot.build(root, index_path, LexicalCache())
+    snap = Snapshot.build(root, index_path)
     snap.digest, snap.graph.file_rank(), snap.lexical.file_scores(["bulk"])
     snap.acquire(); ...; snap.release()
     snap.retire()                      # closes now, or when its last user releases it
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .derived import load_or_build
 from .graph import RepoGraph
-from .lexical import LexicalCache, LexicalIndex
+from .lexical import LexicalIndex
 from .store import FileRow, Store
 
 
@@ -38,13 +38,13 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(cls, root: Path, index_path: Path, cache: LexicalCache, persist: bool | None = None) -> Snapshot:
+    def build(cls, root: Path, index_path: Path, persist: bool | None = None) -> Snapshot:
         """The snapshot of the state committed now. Its derived state comes from the sidecar beside the index
         when that holds this state, else it is built and the sidecar written (`persist=False`: neither; None:
         as $CONTEXTPACK_DERIVED says, on by default)."""
         store = Store.open_reader(index_path)
         try:
-            d = load_or_build(store, root, index_path, cache, persist)
+            d = load_or_build(store, root, index_path, persist)
             return cls(root, store.meta("digest") or "", store, d.graph, d.lexical, d.modules)
         except BaseException:
             store.close()

@@ -28,17 +28,19 @@ from pathlib import Path
 
 from .discovery import cache_dir
 from .errors import IndexStateError
+from .lexical import MAX_LINE, Lexicon, lexicon_of
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
-SCHEMA_VERSION = 4  # 4: twelve more languages, C/C++ macro lines, scan verdicts kept (older indexes are rebuilt)
+SCHEMA_VERSION = 5  # 5: per-file lexicons (4: twelve more languages, scan verdicts kept); older indexes are rebuilt
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 # A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
 RACY_SLACK_NS = 2_000_000_000
 WRITE_BATCH_FILES = 2000  # files whose rows are unpacked and inserted together
+SPOOL_AFTER_FILES = 4000  # a refresh parsing more files keeps the rows of the rest in a temporary file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,6 +60,11 @@ CREATE TABLE IF NOT EXISTS import_targets (file_id INTEGER NOT NULL, target TEXT
 CREATE TABLE IF NOT EXISTS diagnostics (path TEXT NOT NULL, stage TEXT NOT NULL, message TEXT NOT NULL);
 -- the scanner's verdicts per directory (scan.ScanCache), valid for the scan state named by meta 'scan_key'
 CREATE TABLE IF NOT EXISTS scan_dirs (rel TEXT PRIMARY KEY, record TEXT NOT NULL);
+-- each file's chunks and their terms, made where it was parsed (lexical.Lexicon: the columns are its fields)
+CREATE TABLE IF NOT EXISTS lexicon (
+    file_id INTEGER PRIMARY KEY, chunks BLOB NOT NULL, ranges BLOB NOT NULL, names TEXT NOT NULL,
+    terms BLOB NOT NULL, counts BLOB NOT NULL, path_terms INTEGER NOT NULL, variables TEXT NOT NULL,
+    variable_chunks BLOB NOT NULL);
 """
 
 
@@ -125,9 +132,10 @@ class _Rows:
     packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
     diagnostics: list[str]
     line_count: int
+    lexicon: Lexicon
 
     @classmethod
-    def of(cls, facts: FileFacts) -> _Rows:
+    def of(cls, facts: FileFacts, data: bytes) -> _Rows:
         lines: dict[str, list[str]] = {}
         for r in facts.references:
             lines.setdefault(r.name, []).append(str(r.line))
@@ -135,11 +143,66 @@ class _Rows:
                  for d in facts.definitions],
                 [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
                 [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
-        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count)
+        # the definitions a reader of the index gets (well-formed lines, by start line), as the lexicon sees them
+        defs = sorted((d for d in facts.definitions if 1 <= d.start_line <= d.end_line <= MAX_LINE),
+                      key=lambda d: d.start_line)
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count,
+                   lexicon_of(facts.path, data, defs))
+
+    def load(self) -> _Rows:
+        return self
 
     def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
         """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
         return pickle.loads(self.packed)
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    """A file's `_Rows`, written to the refresh's spool: what the refresh reads of it before writing, and
+    where the rest is."""
+
+    spool: _Spool
+    offset: int
+    length: int
+    line_count: int
+    diagnostics: list[str]
+
+    def load(self) -> _Rows:
+        return self.spool.read(self.offset, self.length)
+
+
+class _Spool:
+    """A temporary file for the parsed rows of a large refresh, which are all written in one transaction
+    at the end: a cold index of 200k files held about a gigabyte of them otherwise."""
+
+    def __init__(self) -> None:
+        self._file = None
+        self._kept = 0
+
+    def keep(self, result: tuple[str, str, _Rows | None, str | None]) -> tuple:
+        rel, sha, rows, error = result
+        if rows is None:
+            return result
+        self._kept += 1
+        if self._kept <= SPOOL_AFTER_FILES:
+            return result
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        return rel, sha, _Spilled(self, offset, len(data), rows.line_count, rows.diagnostics), error
+
+    def read(self, offset: int, length: int) -> _Rows:
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(length))  # written by `keep` in this refresh
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
@@ -153,11 +216,11 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
     if sha == old_sha:
         return rel, sha, None, None
     try:
-        return rel, sha, _Rows.of(parse_source(rel, language, data)), None
+        return rel, sha, _Rows.of(parse_source(rel, language, data), data), None
     except Exception as err:  # a grammar bug must not fail the whole index
         facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
         facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
-        return rel, sha, _Rows.of(facts), None
+        return rel, sha, _Rows.of(facts, data), None
 
 
 def _sha_of(path: Path) -> str | None:
@@ -172,7 +235,7 @@ def _sha_of(path: Path) -> str | None:
 # rows of the types and shapes the writer makes (checked in SQL, so the cost is a few comparisons a row) and
 # skips the rest, so a row can neither crash a reader nor name a path outside the root.
 
-MAX_LINE = 10_000_000  # no indexed file has more lines (max_file_bytes); a larger line number is crafted
+# MAX_LINE (lexical's): no indexed file has more lines (max_file_bytes); a larger line number is crafted
 _FILE_OK = ("typeof({f}.path)='text' AND {f}.path<>'' AND substr({f}.path,1,1)<>'/' "
             "AND instr('/'||{f}.path||'/','/../')=0 AND instr('/'||{f}.path||'/','/./')=0 "
             "AND instr({f}.path,char(0))=0 AND typeof({f}.language)='text' AND typeof({f}.size)='integer' "
@@ -221,7 +284,7 @@ def _die_with_parent() -> None:
 APPLICATION_ID = 0x63707831  # "cpx1" in the SQLite header: this database was made by contextpack
 SQLITE_TIMEOUT = 5.0  # seconds to wait for another writer before "locked"
 _SQLITE_MAGIC = b"SQLite format 3\0"
-_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs")
+_TABLES = ("meta", "files", "definitions", "refs", "imports", "import_targets", "diagnostics", "scan_dirs", "lexicon")
 
 
 def _is_our_index(path: Path) -> bool:
@@ -354,13 +417,30 @@ class Store:
         A file whose size and mtime match its row is taken as unchanged, unless it is racily clean (its
         mtime not older than the scan that indexed it, less RACY_SLACK_NS) or named in `recheck` (a pack
         saw its content differ): those are hashed again, so an edit that keeps size and mtime is found."""
+        spool = _Spool()
+        try:
+            return self._refresh(root, options, progress, recheck, spool)
+        finally:
+            spool.close()
+
+    def _refresh(self, root: Path, options: ScanOptions | None, progress: Callable[[int, int], None] | None,
+                 recheck: Iterable[str], spool: _Spool) -> RefreshStats:
         options = options or ScanOptions()
         started = time.perf_counter()
         scan_started_ns = time.time_ns()
         racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
         recheck = set(recheck)
+        # every row with a text path, checked or not: one the scan does not find (crafted: out of the root) is
+        # deleted like any file gone (the full check costs a third of a no-op refresh)
         known = {row[0]: row[1:] for row in self.conn.execute(
-            f"SELECT path, size, mtime_ns, sha256 FROM files f WHERE {_files_ok()}")}
+            "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text'")}
+        shas: dict[str, str] = {}  # path → sha256 as indexed, read when a file must be hashed again
+
+        def sha_of_known(path: str) -> str | None:
+            if not shas:
+                shas.update(self.conn.execute(f"SELECT path, sha256 FROM files f WHERE {_files_ok()}"))
+            return shas.get(path)
+
         if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
             self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
         scan = scan_repo(root, options, known, self._scan_cache)
@@ -373,13 +453,13 @@ class Store:
         for f in scan.files:
             old = known.get(f.path)
             if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
-                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == old[2]:
+                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == sha_of_known(f.path):
                     unchanged += 1
                     racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
                     continue
-            jobs.append((str(root / f.path), f.path, f.language, old[2] if old else None))
+            jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
         stats.unchanged = unchanged
-        results = self._run(jobs, progress)
+        results = self._run(jobs, progress, spool)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
         for rel, sha, rows, error in results:
@@ -445,6 +525,9 @@ class Store:
                 ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
+        if bulk:  # the whole index went through the WAL (as large as the index): give that space back
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
         stats.seconds = time.perf_counter() - started
         stats.finished_at = time.time()
@@ -461,14 +544,14 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
-    def _run(self, jobs: list, progress: Callable[[int, int], None] | None) -> list:
+    def _run(self, jobs: list, progress: Callable[[int, int], None] | None, spool: _Spool) -> list:
         total = len(jobs)
         if progress:
             progress(0, total)
         if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
             out = []
             for i, job in enumerate(jobs, 1):
-                out.append(_work(job))
+                out.append(spool.keep(_work(job)))
                 if progress:
                     progress(i, total)
             return out
@@ -485,7 +568,7 @@ class Store:
         with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
             out = []
             for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
-                out.append(res)
+                out.append(spool.keep(res))
                 if progress:
                     progress(i, total)
             return out
@@ -501,7 +584,7 @@ class Store:
         self.conn.execute("COMMIT")
 
     def _delete_facts(self, ids: list[int]) -> None:
-        for table in ("definitions", "refs", "imports", "import_targets"):
+        for table in ("definitions", "refs", "imports", "import_targets", "lexicon"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
     def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> None:
@@ -522,22 +605,27 @@ class Store:
         defs: list[tuple] = []
         refs: list[tuple] = []
         imps: list[tuple] = []
+        lexicons: list[tuple] = []
 
         def flush() -> None:
             c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
                           "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
             c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
             c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
+            c.executemany("INSERT INTO lexicon VALUES (?,?,?,?,?,?,?,?,?)", lexicons)
+            lexicons.clear()
             defs.clear()
             refs.clear()
             imps.clear()
 
         for n, (f, _, rows) in enumerate(parsed, 1):
             fid = ids[f.path]
+            rows = rows.load()
             d, r, i = rows.unpack()
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
             imps.extend((fid, *x) for x in i)
+            lexicons.append((fid, *rows.lexicon.row()))
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
@@ -598,6 +686,21 @@ class Store:
         return [FileRow(*r) for r in self._all(
             f"SELECT path, language, size, sha256, line_count FROM files f WHERE {_files_ok()} ORDER BY path")]
 
+    def lexicons(self) -> Iterator[tuple[str, str, tuple | None]]:
+        """(path, language, lexicon columns or None) of every file, in path order; streamed, not all at once."""
+        with self._lock:
+            cur = self.conn.execute(
+                "SELECT f.path, f.language, x.chunks, x.ranges, x.names, x.terms, x.counts, x.path_terms, x.variables, "
+                f"x.variable_chunks FROM files f LEFT JOIN lexicon x ON x.file_id = f.id WHERE {_files_ok()} "
+                "ORDER BY f.path")
+            while rows := cur.fetchmany(4096):
+                for r in rows:
+                    yield r[0], r[1], (r[2:] if r[2] is not None else None)
+
+    def languages_by_path(self) -> dict[str, str]:
+        """path → language of every file, in path order."""
+        return dict(self._all(f"SELECT path, language FROM files f WHERE {_files_ok()} ORDER BY path"))
+
     def file(self, path: str) -> FileRow | None:
         rows = self._all(f"SELECT path, language, size, sha256, line_count FROM files f WHERE path=? AND {_files_ok()}",
                          (path,))
@@ -649,9 +752,25 @@ class Store:
             f"JOIN files g ON g.path = t.target WHERE {_files_ok()} AND {_files_ok('g')} "
             f"ORDER BY f.path, t.target")
 
+    def _rows(self, sql: str, params: tuple = ()) -> Iterator[tuple]:
+        """The rows of a query a few thousand at a time (a large repository has millions): the connection stays
+        locked until the caller has read them all."""
+        with self._lock:
+            cur = self.conn.execute(sql, params)
+            while rows := cur.fetchmany(4096):
+                yield from rows
+
+    def file_ids(self) -> dict[int, str]:
+        """id → path of every file."""
+        return dict(self._all(f"SELECT id, path FROM files f WHERE {_files_ok()}"))
+
+    def definition_files(self) -> Iterator[tuple[str, int]]:
+        """(name, file id) of every definition, in no particular order, streamed."""
+        return self._rows(f"SELECT d.name, d.file_id FROM definitions d WHERE {_DEF_OK}")
+
     def reference_counts(self, max_definers: int) -> Iterable[tuple[str, str, int]]:
-        """(referencing path, name, uses) for names defined in at most `max_definers` files."""
-        return self._all(
+        """(referencing path, name, uses) for names defined in at most `max_definers` files, streamed."""
+        return self._rows(
             "WITH defs AS (SELECT name FROM definitions GROUP BY name "
             "  HAVING COUNT(DISTINCT file_id) <= ?) "
             "SELECT f.path, r.name, r.uses FROM refs r JOIN defs USING(name) "

@@ -76,7 +76,7 @@ def test_loaded_state_equals_the_built_one(shop, tmp_path):
     Engine(shop, index_path=index).index()
     store = Store.open_reader(index)
     try:
-        built = derived.build(store, shop.resolve(), derived.LexicalCache())
+        built = derived.build(store, shop.resolve())
         key = derived.state_key(store, shop.resolve())
         assert derived.save(derived.sidecar_path(index), key, built)
         loaded = derived.load(derived.sidecar_path(index), key, store)
@@ -125,7 +125,7 @@ def _corruptions(good: bytes) -> dict[str, bytes]:
         "flipped bytes": bytes(flipped),
         "pickled object array": pickled(),
         "missing array": npz().replace(b"c_lines_ptr", b"c_lines_ptX"),
-        "index out of range": npz(c_path=np.full_like(arrays["c_path"], 10**6)),
+        "index out of range": npz(l_chunk_file=np.full_like(arrays["l_chunk_file"], 10**6)),
         "negative index": npz(g_dst=np.full_like(arrays["g_dst"], -1)),
         "float indices": npz(l_by_name=arrays["l_by_name"].astype(np.float64)),
         "bad indptr": npz(b_c_indptr=arrays["b_c_indptr"][::-1].copy()),
@@ -213,22 +213,22 @@ def test_file_graph_answers_as_networkx_does():
 
 
 
-def test_an_engine_that_loaded_the_sidecar_builds_the_next_state_incrementally(shop, tmp_path, monkeypatch):
-    from contextpack import lexical
+def test_an_engine_that_loaded_the_sidecar_builds_the_next_state_from_the_index(shop, tmp_path, monkeypatch):
+    from contextpack import store
 
     index = tmp_path / "idx.sqlite"
-    pack_json(shop, index)  # builds and writes the sidecar, with the per-file entries
+    pack_json(shop, index)  # builds and writes the sidecar
     engine = Engine(shop, index_path=index)
     try:
         engine.pack(TASK, 4000, refresh=True)  # loads it
         chunked: list[str] = []
-        real = lexical._chunks_of
-        monkeypatch.setattr(lexical, "_chunks_of", lambda path, *a: chunked.append(path) or real(path, *a))
+        real = store.lexicon_of
+        monkeypatch.setattr(store, "lexicon_of", lambda path, *a: chunked.append(path) or real(path, *a))
         write(shop, "shop/cart.py", (shop / "shop/cart.py").read_text() + "\n\nMAX_ITEMS = 99\n", dedent=False)
         after = render(engine.pack(TASK, 4000, refresh=True), "json")
     finally:
         engine.close()
-    assert chunked == ["shop/cart.py"], "only the changed file is chunked again"
+    assert chunked == ["shop/cart.py"], "only the changed file is chunked again (where it is parsed)"
     monkeypatch.undo()
     assert after == pack_json(shop, tmp_path / "fresh.sqlite", persist=False, monkeypatch=monkeypatch)
 
