@@ -431,9 +431,46 @@ def _blank_kotlin_annotations(source: bytes) -> bytes:
     return _KOTLIN_ANNOTATION_LINES.sub(_kotlin_annotation_comment, source)
 
 
+# Kotlin: an indented statement that starts with a word the grammar's newline scanner takes for a keyword.
+# The scanner reads a word's letters only, so `in1.close()`, `as_x()`, `else_ = 1` start with `in`, `as`,
+# `else` and continue the line above; and `set = …` / `get = …` after a property (a local `val` too) starts
+# its accessor. The parse fails there and, further down, often gives up on the rest of the file.
+_KOTLIN_KEYWORD_START = re.compile(
+    rb"^[ \t]*([ \t])(?:(?:else|in|instanceof|get|set|constructor|by|as|where)[0-9_]"
+    rb"|(?:get|set)[ \t]*(?:=(?!=)|[-+*/%]=))", re.M)
+_ENDS_STATEMENT = re.compile(rb"[\w)\]}\"'`\x80-\xff]$")  # a code line so ended can end a statement
+
+
+def _kotlin_statement_semicolons(source: bytes) -> bytes:
+    """Kotlin: such a statement gets an explicit `;` in place of its last indentation character (same offsets
+    and lines) when the code line above it can end a statement; after `(`, `,` or an operator it is left
+    alone (an argument or operand, where a `;` would be an error)."""
+    if not _KOTLIN_KEYWORD_START.search(source):
+        return source
+    out = bytearray(source)
+    for m in _KOTLIN_KEYWORD_START.finditer(source):
+        end = m.start() - 1  # the newline that ends the line above
+        while end > 0:  # up to the nearest line with code
+            start = source.rfind(b"\n", 0, end) + 1
+            code = source[start:end]
+            if (cut := code.find(b"//")) >= 0 and b'"' not in code[cut:]:  # a trailing comment
+                code = code[:cut]
+            code = code.strip()
+            if code:
+                if _ENDS_STATEMENT.search(code):
+                    out[m.start(1)] = ord(";")
+                break
+            end = start - 1
+    return bytes(out)
+
+
+def _prepare_kotlin(source: bytes) -> bytes:
+    return _kotlin_statement_semicolons(_blank_kotlin_annotations(source))
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
 _PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "objc": _objc_enum_macros,
-            "kotlin": _blank_kotlin_annotations}
+            "kotlin": _prepare_kotlin}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
