@@ -88,13 +88,15 @@ def _name(node: ts.Node, source: bytes) -> str:
     raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators
     and destructors take their keyword (`operator+`, `~X`)."""
     name = _text(node, source)
-    prev = node.prev_sibling
-    if prev is not None and prev.type == "operator":
-        return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
-    if prev is not None and prev.type == "~":
-        return f"~{name}"
-    if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
-        return f"operator {name}"
+    before = source[max(0, node.start_byte - 256):node.start_byte]  # the keyword is written right before
+    if b"operator" in before or b"~" in before or not before.strip():  # (asking the tree costs two walks)
+        prev = node.prev_sibling
+        if prev is not None and prev.type == "operator":
+            return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
+        if prev is not None and prev.type == "~":
+            return f"~{name}"
+        if (parent := node.parent) is not None and parent.type == "operator_cast":  # C++ `operator bool()`
+            return f"operator {name}"
     return name.removeprefix(":").removeprefix("r#").strip("`")
 
 
@@ -107,7 +109,7 @@ def _signature(node: ts.Node, source: bytes) -> str:
     text = source[node.start_byte:end].decode("utf-8", errors="replace")
     if body is None:
         text = text.split("\n", 1)[0]
-    text = re.sub(r"\s+", " ", text).strip().rstrip("{:").rstrip()
+    text = " ".join(text.split()).rstrip("{:").rstrip()
     return text[:_MAX_SIGNATURE]
 
 
@@ -121,8 +123,8 @@ def _clean_comment(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _doc(node: ts.Node, language: str, source: bytes) -> str:
-    """Docstring (Python) or the contiguous comment block just above the definition."""
+def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int, ts.Node | None]) -> str:
+    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node)`)."""
     if language == "python":
         body = node.child_by_field_name("body")
         first = body.named_children[0] if body is not None and body.named_children else None
@@ -132,21 +134,19 @@ def _doc(node: ts.Node, language: str, source: bytes) -> str:
                 return _text(s, source).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
         return ""
     comments: list[str] = []
-    node = _outer(node)  # the comment sits above `template <…>`, `export`, …
-    prev, line = node.prev_named_sibling, node.start_point[0]
-    while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
-        prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
-    if prev is None and node.parent is not None and node.parent.type == "body_statement":
-        prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
-    if prev is None and node.parent is not None and node.parent.type == "declarations":
-        imports = node.parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
+    node, line, prev = above  # the comment sits above `template <…>`, `export`, … and `#[derive(…)]`
+    parent = node.parent if prev is None else None
+    if prev is None and parent is not None and parent.type == "body_statement":
+        prev = parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
+    if prev is None and parent is not None and parent.type == "declarations":
+        imports = parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
         prev = imports.named_children[-1] if imports is not None and imports.named_children else None
     while prev is not None and _is_comment(prev) and prev.end_point[0] >= line - 1:
         before = prev.prev_named_sibling
         if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
             break  # a trailing comment of the code before it: `}  // namespace x`
         comments.append(_text(prev, source))
-        prev, line = prev.prev_named_sibling, prev.start_point[0]
+        prev, line = before, prev.start_point[0]
     return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
 
 
@@ -174,13 +174,14 @@ _SOLE_WRAPPERS = frozenset({
 _ATTRIBUTE_SIBLINGS = frozenset({"attribute_item"})
 
 
-def _start_line(node: ts.Node) -> int:
-    """1-based first line of `_outer(node)`, widened over attribute siblings right above it."""
+def _above(node: ts.Node) -> tuple[ts.Node, int, ts.Node | None]:
+    """`_outer(node)`; its first row (0-based), widened over attribute siblings right above it; the named
+    sibling above those (where its doc comment ends)."""
     node = _outer(node)
     line, prev = node.start_point[0], node.prev_named_sibling
     while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
         line, prev = prev.start_point[0], prev.prev_named_sibling
-    return line + 1
+    return node, line, prev
 
 
 def _end_line(node: ts.Node) -> int:
@@ -758,14 +759,15 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _name(name_node, source)
+        above = _above(node)
         if facts.language in _DOTTED_NAMES and "." in name:  # `defmodule Plug.Conn.Query` → Query in Plug.Conn
             outer, name = name.rsplit(".", 1)
             parent_qual = f"{parent_qual or prefix}.{outer}" if (parent_qual or prefix) else outer
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
-            start_line=_start_line(node), end_line=_end_line(node),
-            signature=_signature(node, source), doc=_doc(node, facts.language, source), parent=parent_qual,
+            start_line=above[1] + 1, end_line=_end_line(node),
+            signature=_signature(node, source), doc=_doc(node, facts.language, source, above), parent=parent_qual,
         ))
         stack.append((node.end_byte, qual, kind))
 
