@@ -60,7 +60,7 @@ LINE_SLACK = 2
 MAX_FAN_OUT = 5
 TARGETS = {"recall": 97.0, "imports": 95.0, "fan_out": MAX_FAN_OUT, "files_per_s": 50.0}
 TOP_MISSED = 12  # missed definitions listed per repository
-BASELINE_ROUNDS = 2  # fresh-process cold indexes per side against a baseline (the least CPU counts)
+BASELINE_ROUNDS = 2  # fresh-process cold indexes per side against a baseline (the least CPU counts); --rounds
 
 
 @dataclass(frozen=True)
@@ -796,7 +796,8 @@ def supported_language(repo: Repo) -> str | None:
     return None
 
 
-def run_repo(repo: Repo, mirror_root: Path, work: Path, baseline: Path | None = None) -> Result:
+def run_repo(repo: Repo, mirror_root: Path, work: Path, baseline: Path | None = None,
+             rounds: int = BASELINE_ROUNDS) -> Result:
     res = Result(repo)
     lang = supported_language(repo)
     if lang is None:
@@ -810,7 +811,7 @@ def run_repo(repo: Repo, mirror_root: Path, work: Path, baseline: Path | None = 
     res.wall, res.cpu = cold_index(tree, db)
     if baseline is not None:
         runs: dict[Path | None, list[float]] = {baseline: [], None: []}
-        for _ in range(BASELINE_ROUNDS):
+        for _ in range(rounds):
             for code in runs:
                 runs[code].append(cold_index_fresh(tree, db.with_suffix(".fresh.sqlite"), code))
         res.cpu_baseline, res.cpu_fresh = min(runs[baseline]), min(runs[None])
@@ -835,7 +836,7 @@ def _mark(ok: bool) -> str:
 
 
 def report(results: list[Result], command: str, started: str, load: str, version: str,
-           baseline: str = "") -> str:
+           baseline: str = "", rounds: int = BASELINE_ROUNDS) -> str:
     out = ["# Definition recall, import resolution and cold index speed\n",
            f"`{command}`\n",
            f"{started} · contextpack {version} · {_ctags_version()} · load before the run: "
@@ -869,8 +870,8 @@ def report(results: list[Result], command: str, started: str, load: str, version
             f"({r.files_per_cpu_s:.0f}) |")
     if baseline:
         out += ["", f"## Cold index CPU against {baseline}", "",
-                f"Each repository indexed cold in fresh processes, {BASELINE_ROUNDS} times by this checkout and "
-                f"{BASELINE_ROUNDS} times by {baseline}, interleaved; the least CPU seconds of each (the process "
+                f"Each repository indexed cold in fresh processes, {rounds} times by this checkout and "
+                f"{rounds} times by {baseline}, interleaved; the least CPU seconds of each (the process "
                 "and its pool workers; a fresh process compiles its queries, as a user's first index does).", "",
                 "| language | repository | files | CPU s, this | CPU s, baseline | this / baseline "
                 "| files per CPU s, this (baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
@@ -988,6 +989,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the report to this .md file")
     ap.add_argument("--baseline", metavar="REV", help="also compare cold index CPU with the project at this "
                     "git revision (fresh processes, side by side)")
+    ap.add_argument("--rounds", type=int, default=BASELINE_ROUNDS, help="cold indexes per side with --baseline")
     args = ap.parse_args(argv)
     if not Path(CTAGS).exists():
         print(f"error: {CTAGS} not found (Universal Ctags is the reference)", file=sys.stderr)
@@ -1015,7 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
     for repo in repos:
         print(f"{repo.slug} ({repo.language}) …", file=sys.stderr, flush=True)
         try:
-            res = run_repo(repo, args.mirror_root, args.work_dir, baseline)
+            res = run_repo(repo, args.mirror_root, args.work_dir, baseline, max(1, args.rounds))
         except (RuntimeError, OSError, sqlite3.Error) as err:
             res = Result(repo, supported=False, note=f"failed: {err}")
             print(f"  failed: {err}", file=sys.stderr)
@@ -1024,7 +1026,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_pct(res.import_rate)}, false {len(res.false)}, fan-out {res.max_fan_out}",
                   file=sys.stderr, flush=True)
         results.append(res)
-    text = report(results, command, started, load, version, baseline_name)
+    text = report(results, command, started, load, version, baseline_name, max(1, args.rounds))
     print(text)
     if args.out:
         args.out.write_text(text)
