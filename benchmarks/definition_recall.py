@@ -3,6 +3,7 @@ repository per language, each at a pinned commit.
 
     .venv/bin/python benchmarks/definition_recall.py --out benchmarks/results/definition_recall.md
     .venv/bin/python benchmarks/definition_recall.py --repos fzf,ripgrep       # a subset (name or owner/name)
+    .venv/bin/python benchmarks/definition_recall.py --baseline main           # cold index CPU against main too
 
 For every repository of REPOS: a git work tree at its commit (`git clone --shared` from the bare mirror under
 --mirror-root, checked out under --work-dir; never inside this project), a cold contextpack index of it (a
@@ -19,6 +20,10 @@ fresh SQLite file; `Engine.index()` timed: wall, and CPU of this process plus it
   declares or holds); an internal import is resolved when it has at least one target. A resolution is
   false when its target neither defines nor re-exports the imported name nor is the file, directory or
   namespace the import names (`_plausible`), or when one import has more than MAX_FAN_OUT targets.
+
+With --baseline REV, each repository is also indexed cold in fresh processes by this checkout and by the
+project's code at REV (`git archive` into the work dir, same interpreter and packages), BASELINE_ROUNDS times
+each, interleaved; the least CPU of each side is compared (run side by side, both see the same load).
 
 Languages contextpack does not parse yet are reported as "not supported" rows; the run goes on.
 """
@@ -55,6 +60,7 @@ LINE_SLACK = 2
 MAX_FAN_OUT = 5
 TARGETS = {"recall": 97.0, "imports": 95.0, "fan_out": MAX_FAN_OUT, "files_per_s": 50.0}
 TOP_MISSED = 12  # missed definitions listed per repository
+BASELINE_ROUNDS = 2  # fresh-process cold indexes per side against a baseline (the least CPU counts); --rounds
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,8 @@ class Result:
     max_fan_out: int = 0
     max_raw_fan_out: int = 0  # before resolve_import's cap
     fan_out_example: str = ""
+    cpu_fresh: float = 0.0  # with --baseline: least CPU of a cold index in a fresh process, this checkout
+    cpu_baseline: float = 0.0  # … and the baseline's
 
     @property
     def recall(self) -> float | None:
@@ -256,6 +264,58 @@ def cold_index(tree: Path, db: Path) -> tuple[float, float]:
     engine.close()
     cpu = sum(c1[:4]) - sum(c0[:4])
     return wall, cpu
+
+
+# A cold index in a fresh process (the code importable there: this checkout, or PYTHONPATH's baseline)
+_COLD_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+import contextpack
+from contextpack.engine import Engine
+tree, db = Path(sys.argv[1]), Path(sys.argv[2])
+for p in db.parent.glob(db.name + "*"):
+    p.unlink()
+engine = Engine(tree, index_path=db)
+t0, c0 = time.perf_counter(), os.times()
+engine.index()
+wall, c1 = time.perf_counter() - t0, os.times()
+engine.close()
+print(json.dumps({"wall": wall, "cpu": sum(c1[:4]) - sum(c0[:4]), "code": contextpack.__file__}))
+"""
+
+
+def baseline_code(rev: str, work: Path) -> tuple[Path, str]:
+    """This project's package at `rev`, exported under the work dir (grammars inside it, where an installed
+    package has them), and the revision's short hash."""
+    sha = _git("rev-parse", "--short=12", rev, cwd=PROJECT)
+    out = work / "baseline" / sha
+    if not (out / "contextpack" / "grammars").is_dir():
+        tmp = out.with_name(sha + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(PROJECT), "archive", sha, "contextpack", "grammars"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        (tmp / "grammars").rename(tmp / "contextpack" / "grammars")
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+    return out, sha
+
+
+def cold_index_fresh(tree: Path, db: Path, code: Path | None) -> float:
+    """CPU seconds (the process and its pool workers) of a cold index in a fresh interpreter that imports
+    contextpack from `code` (None: this checkout)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    proc = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, str(tree), str(db)], cwd=db.parent, env=env,
+                          capture_output=True, text=True)  # cwd: nothing importable there
+    if proc.returncode:
+        raise RuntimeError(f"cold index in a fresh process failed: {proc.stderr.strip()[-400:]}")
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    if Path(got["code"]).resolve().parent.parent != (code or PROJECT).resolve():
+        raise RuntimeError(f"the fresh process imported {got['code']}, not the code it should measure")
+    return got["cpu"]
 
 
 # ---- definitions ----------------------------------------------------------------------------------------
@@ -736,7 +796,8 @@ def supported_language(repo: Repo) -> str | None:
     return None
 
 
-def run_repo(repo: Repo, mirror_root: Path, work: Path) -> Result:
+def run_repo(repo: Repo, mirror_root: Path, work: Path, baseline: Path | None = None,
+             rounds: int = BASELINE_ROUNDS) -> Result:
     res = Result(repo)
     lang = supported_language(repo)
     if lang is None:
@@ -748,6 +809,12 @@ def run_repo(repo: Repo, mirror_root: Path, work: Path) -> Result:
     db.parent.mkdir(parents=True, exist_ok=True)
     res.load = Path("/proc/loadavg").read_text().split()[0]
     res.wall, res.cpu = cold_index(tree, db)
+    if baseline is not None:
+        runs: dict[Path | None, list[float]] = {baseline: [], None: []}
+        for _ in range(rounds):
+            for code in runs:
+                runs[code].append(cold_index_fresh(tree, db.with_suffix(".fresh.sqlite"), code))
+        res.cpu_baseline, res.cpu_fresh = min(runs[baseline]), min(runs[None])
     conn = sqlite3.connect(db)
     try:
         res.files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
@@ -768,7 +835,8 @@ def _mark(ok: bool) -> str:
     return "" if ok else " ✗"
 
 
-def report(results: list[Result], command: str, started: str, load: str, version: str) -> str:
+def report(results: list[Result], command: str, started: str, load: str, version: str,
+           baseline: str = "", rounds: int = BASELINE_ROUNDS) -> str:
     out = ["# Definition recall, import resolution and cold index speed\n",
            f"`{command}`\n",
            f"{started} · contextpack {version} · {_ctags_version()} · load before the run: "
@@ -800,6 +868,18 @@ def report(results: list[Result], command: str, started: str, load: str, version
             f"{r.wall:.1f} ({r.cpu:.1f}) | {r.load} | "
             f"{r.files_per_s:.0f}{_mark(r.files_per_s >= TARGETS['files_per_s'])} "
             f"({r.files_per_cpu_s:.0f}) |")
+    if baseline:
+        out += ["", f"## Cold index CPU against {baseline}", "",
+                f"Each repository indexed cold in fresh processes, {rounds} times by this checkout and "
+                f"{rounds} times by {baseline}, interleaved; the least CPU seconds of each (the process "
+                "and its pool workers; a fresh process compiles its queries, as a user's first index does).", "",
+                "| language | repository | files | CPU s, this | CPU s, baseline | this / baseline "
+                "| files per CPU s, this (baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
+        for r in results:
+            if r.supported and r.cpu_fresh and r.cpu_baseline:
+                out.append(f"| {r.repo.language} | {r.repo.slug} | {r.files} | {r.cpu_fresh:.2f} | "
+                           f"{r.cpu_baseline:.2f} | {r.cpu_fresh / r.cpu_baseline:.2f} | "
+                           f"{r.files / r.cpu_fresh:.0f} ({r.files / r.cpu_baseline:.0f}) |")
     out += ["", "## Per language", "",
             "| language | repositories | defs found / ctags | recall | internal imports resolved | false "
             "resolutions | max fan-out | slowest files/s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -907,6 +987,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--work-dir", type=Path, default=Path("/tmp/contextpack-bench/definition-recall"))
     ap.add_argument("--out", type=Path, help="also write the report to this .md file")
+    ap.add_argument("--baseline", metavar="REV", help="also compare cold index CPU with the project at this "
+                    "git revision (fresh processes, side by side)")
+    ap.add_argument("--rounds", type=int, default=BASELINE_ROUNDS, help="cold indexes per side with --baseline")
     args = ap.parse_args(argv)
     if not Path(CTAGS).exists():
         print(f"error: {CTAGS} not found (Universal Ctags is the reference)", file=sys.stderr)
@@ -922,11 +1005,19 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     version = project_version(PROJECT)  # at the start: the code this run imports is the code it measures
+    baseline, baseline_name = None, ""
+    if args.baseline:
+        try:
+            baseline, sha = baseline_code(args.baseline, args.work_dir)
+        except (RuntimeError, subprocess.CalledProcessError) as err:
+            print(f"error: no baseline {args.baseline!r}: {err}", file=sys.stderr)
+            return 2
+        baseline_name = f"{args.baseline} ({sha})"
     results = []
     for repo in repos:
         print(f"{repo.slug} ({repo.language}) …", file=sys.stderr, flush=True)
         try:
-            res = run_repo(repo, args.mirror_root, args.work_dir)
+            res = run_repo(repo, args.mirror_root, args.work_dir, baseline, max(1, args.rounds))
         except (RuntimeError, OSError, sqlite3.Error) as err:
             res = Result(repo, supported=False, note=f"failed: {err}")
             print(f"  failed: {err}", file=sys.stderr)
@@ -935,7 +1026,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_pct(res.import_rate)}, false {len(res.false)}, fan-out {res.max_fan_out}",
                   file=sys.stderr, flush=True)
         results.append(res)
-    text = report(results, command, started, load, version)
+    text = report(results, command, started, load, version, baseline_name, max(1, args.rounds))
     print(text)
     if args.out:
         args.out.write_text(text)

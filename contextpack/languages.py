@@ -171,11 +171,13 @@ _BY_SHEBANG = {sb: s.name for s in _SPECS for sb in s.shebangs}
 # templates, namespaces, classes (also after an export macro), access specifiers, `enum class`, scoped
 # names, extensionless standard headers (<vector>), virtual members.
 # Whitespace at a line start is [ \t] only, never \s: a \s* that spans lines rescans them from every line start.
-_CPP_SIGNALS = re.compile(
-    rb"^[ \t]*template\s*<|^[ \t]*(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*(?:\{|$)"
-    rb"|^[ \t]*using[ \t]+namespace\s|\bclass\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]"
-    rb"|^[ \t]*(?:public|private|protected)[ \t]*:|\benum\s+class\b|\w::~?\w|^[ \t]*#[ \t]*include[ \t]*<\w+>"
-    rb"|\bvirtual\s", re.M)
+# One pattern per signal, each opening with a literal (a line start is the newline before it; a word
+# boundary is checked behind the keyword): searched for ~7x faster than one alternation from every byte.
+_CPP_SIGNALS = [re.compile(p, re.M) for p in (
+    rb"\n[ \t]*template\s*<", rb"\n[ \t]*(?:inline[ \t]+)?namespace(?:[ \t]+[\w:]+)?[ \t]*(?:\{|$)",
+    rb"\n[ \t]*using[ \t]+namespace\s", rb"class(?<!\wclass)\s+(?:\w+\s+){0,3}\w+\s*(?:final\s*)?[:{]",
+    rb"\n[ \t]*(?:public|private|protected)[ \t]*:", rb"enum(?<!\wenum)\s+class\b", rb"::(?<=\w::)~?\w",
+    rb"\n[ \t]*#[ \t]*include[ \t]*<\w+>", rb"virtual(?<!\wvirtual)\s")]
 # an unterminated /* ends the file (as the compiler sees it): linear even when `/*` never closes
 _C_NOISE = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"[^"\\\n]*(?:\\.[^"\\\n]*)*"', re.S)
 
@@ -187,10 +189,10 @@ def header_language(source: bytes) -> str:
     """"objc" when a `.h` file declares Objective-C (`@interface`, `@protocol`, `#import`), "cpp" when its
     code uses C++ constructs, else "c" (the C++ grammar chokes on C that uses C++ keywords as names, the C
     grammar drops classes and namespaces)."""
-    code = _C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])
-    if _OBJC_SIGNALS.search(code):
+    code = b"\n" + _C_NOISE.sub(b" ", source[:_HEADER_SCAN_BYTES])  # each line, the first too, after a newline
+    if (b"@" in code or b"import" in code) and _OBJC_SIGNALS.search(code):
         return "objc"
-    return "cpp" if _CPP_SIGNALS.search(code) else "c"
+    return "cpp" if any(signal.search(code) for signal in _CPP_SIGNALS) else "c"
 
 
 # Objective-C in a `.h`: class and protocol declarations, forward declarations, `#import`

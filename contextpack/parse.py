@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -87,13 +88,15 @@ def _name(node: ts.Node, source: bytes) -> str:
     raw-identifier prefix (`r#match`), Kotlin/Scala/Swift backquotes (`` `test name` ``); C# operators
     and destructors take their keyword (`operator+`, `~X`)."""
     name = _text(node, source)
-    prev = node.prev_sibling
-    if prev is not None and prev.type == "operator":
-        return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
-    if prev is not None and prev.type == "~":
-        return f"~{name}"
-    if node.parent is not None and node.parent.type == "operator_cast":  # C++ `operator bool()`
-        return f"operator {name}"
+    before = source[max(0, node.start_byte - 256):node.start_byte]  # the keyword is written right before
+    if b"operator" in before or b"~" in before or not before.strip():  # (asking the tree costs two walks)
+        prev = node.prev_sibling
+        if prev is not None and prev.type == "operator":
+            return f"operator {name}" if name[:1].isalnum() else f"operator{name}"
+        if prev is not None and prev.type == "~":
+            return f"~{name}"
+        if (parent := node.parent) is not None and parent.type == "operator_cast":  # C++ `operator bool()`
+            return f"operator {name}"
     return name.removeprefix(":").removeprefix("r#").strip("`")
 
 
@@ -106,7 +109,7 @@ def _signature(node: ts.Node, source: bytes) -> str:
     text = source[node.start_byte:end].decode("utf-8", errors="replace")
     if body is None:
         text = text.split("\n", 1)[0]
-    text = re.sub(r"\s+", " ", text).strip().rstrip("{:").rstrip()
+    text = " ".join(text.split()).rstrip("{:").rstrip()
     return text[:_MAX_SIGNATURE]
 
 
@@ -120,8 +123,8 @@ def _clean_comment(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _doc(node: ts.Node, language: str, source: bytes) -> str:
-    """Docstring (Python) or the contiguous comment block just above the definition."""
+def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int, ts.Node | None]) -> str:
+    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node)`)."""
     if language == "python":
         body = node.child_by_field_name("body")
         first = body.named_children[0] if body is not None and body.named_children else None
@@ -131,21 +134,19 @@ def _doc(node: ts.Node, language: str, source: bytes) -> str:
                 return _text(s, source).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
         return ""
     comments: list[str] = []
-    node = _outer(node)  # the comment sits above `template <…>`, `export`, …
-    prev, line = node.prev_named_sibling, node.start_point[0]
-    while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
-        prev, line = prev.prev_named_sibling, prev.start_point[0]  # the doc sits above `#[derive(…)]`
-    if prev is None and node.parent is not None and node.parent.type == "body_statement":
-        prev = node.parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
-    if prev is None and node.parent is not None and node.parent.type == "declarations":
-        imports = node.parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
+    node, line, prev = above  # the comment sits above `template <…>`, `export`, … and `#[derive(…)]`
+    parent = node.parent if prev is None else None
+    if prev is None and parent is not None and parent.type == "body_statement":
+        prev = parent.prev_named_sibling  # Ruby keeps a body's leading comment outside the body
+    if prev is None and parent is not None and parent.type == "declarations":
+        imports = parent.prev_named_sibling  # Haskell: the first declaration's haddock ends the imports
         prev = imports.named_children[-1] if imports is not None and imports.named_children else None
     while prev is not None and _is_comment(prev) and prev.end_point[0] >= line - 1:
         before = prev.prev_named_sibling
         if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
             break  # a trailing comment of the code before it: `}  // namespace x`
         comments.append(_text(prev, source))
-        prev, line = prev.prev_named_sibling, prev.start_point[0]
+        prev, line = before, prev.start_point[0]
     return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
 
 
@@ -173,13 +174,14 @@ _SOLE_WRAPPERS = frozenset({
 _ATTRIBUTE_SIBLINGS = frozenset({"attribute_item"})
 
 
-def _start_line(node: ts.Node) -> int:
-    """1-based first line of `_outer(node)`, widened over attribute siblings right above it."""
+def _above(node: ts.Node) -> tuple[ts.Node, int, ts.Node | None]:
+    """`_outer(node)`; its first row (0-based), widened over attribute siblings right above it; the named
+    sibling above those (where its doc comment ends)."""
     node = _outer(node)
     line, prev = node.start_point[0], node.prev_named_sibling
     while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
         line, prev = prev.start_point[0], prev.prev_named_sibling
-    return line + 1
+    return node, line, prev
 
 
 def _end_line(node: ts.Node) -> int:
@@ -303,7 +305,10 @@ def _cs_first_branches(source: bytes) -> bytes:
 
 
 # `class FMT_API file {`, `struct GTEST_API_ AssertionResult :`: an export macro between the keyword and the name
-_EXPORT_MACRO = re.compile(rb"\b(?:class|struct|union)\s+([A-Z][A-Z0-9]*(?:_[A-Z0-9]*)+)\s+(?=\w+\s*(?:final\s*)?[:{])")
+# (one pattern per keyword: a pattern that opens with a literal is searched for several times faster)
+_EXPORT_MACROS = [re.compile(keyword + rb"\s+([A-Z][A-Z0-9]*(?:_[A-Z0-9]*)+)\s+(?=\w+\s*(?:final\s*)?[:{])")
+                  for keyword in (b"class", b"struct", b"union")]
+_WORD_BYTE = re.compile(rb"\w")
 
 
 def _blank_export_macros(source: bytes) -> bytes:
@@ -311,12 +316,20 @@ def _blank_export_macros(source: bytes) -> bytes:
     spaces (same offsets and lines) so the class keeps its name."""
     if b"_" not in source:
         return source
-    return _EXPORT_MACRO.sub(lambda m: m.group(0).replace(m.group(1), b" " * len(m.group(1))), source)
+    out = None
+    for pattern in _EXPORT_MACROS:
+        for m in pattern.finditer(source):
+            if m.start() == 0 or not _WORD_BYTE.match(source, m.start() - 1):  # the keyword is a whole word
+                out = out if out is not None else bytearray(source)
+                out[m.start(1):m.end(1)] = b" " * (m.end(1) - m.start(1))
+    return source if out is None else bytes(out)
 
 
 # a line that is only a macro name or call: `UV_REQ_FIELDS` in a struct body, `FMT_BEGIN_EXPORT` before a
 # declaration, `FMT_PRAGMA_CLANG(diagnostic push)` between declarations
 _LONE_MACRO = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(\([^()\n]*\))?[ \t]*(?://[^\n]*)?\r?$")
+# each such line, after the newline before it (a pattern that opens with a literal is searched for faster)
+_LONE_MACRO_LINES = re.compile(b"\n(" + _LONE_MACRO.pattern[1:].replace(rb"\r?$", rb"(?=\r?\n|\Z)") + b")")
 _DECLARATION_END = (b"{", b";", b"}", b"*/")
 
 
@@ -324,9 +337,39 @@ def _blank_lone_macros(source: bytes) -> bytes:
     """C/C++: a macro alone on its line between declarations expands to declarations or fields; left in,
     the grammar glues it to the next declaration (`FMT_BEGIN_EXPORT` + `enum class color {…}` is lost, so is
     `struct uv_req_s { UV_REQ_FIELDS };`). Such a line becomes spaces (same offsets and lines) when the code
-    line before it ends a declaration or opens a body (not an enum's: `LAST` may be its only member)."""
+    line before it ends a declaration or opens a body (not an enum's: `LAST` may be its only member).
+    Only the lines the pattern finds are looked at (a loop over every line cost 2 % of C++); a line ended by
+    a lone CR is not one that pattern sees, so such a file takes the loop."""
     if b"_" not in source:
         return source
+    if b"\r" in source and source.count(b"\r") != source.count(b"\r\n"):
+        return _blank_lone_macro_lines(source)
+    out = None
+    blanked: dict[int, bytes] = {}  # start of a blanked line → the code line before it (its `prev`)
+    for m in _LONE_MACRO_LINES.finditer(b"\n" + source):  # offsets in `source`: one less
+        line_start, line_end, args = m.start(1) - 1, m.end(1) - 1, m.group(2)
+        prev, end = b";", line_start  # the last code line above, stripped (the file's start ends a declaration)
+        while end > 0:
+            start = source.rfind(b"\n", 0, end - 1) + 1
+            if start in blanked:
+                prev = blanked[start]
+                break
+            code = source[start:end].strip()
+            if code and not code.startswith((b"//", b"/*", b"*")):
+                prev = code.split(b"//", 1)[0].rstrip() or code
+                break
+            end = start
+        if (prev.startswith(b"#") or (prev.endswith(_DECLARATION_END) and not (
+                prev.endswith(b"{") and b"enum" in prev))) and not (
+                args and _next_code(_lines_after(source, line_end), -1).startswith(b"{")):
+            blanked[line_start] = prev
+            out = out if out is not None else bytearray(source)
+            out[line_start:line_end] = _BLANK.sub(b" ", m.group(1))
+    return source if out is None else bytes(out)
+
+
+def _blank_lone_macro_lines(source: bytes) -> bytes:
+    """`_blank_lone_macros` line by line (any line ends)."""
     lines = source.splitlines(keepends=True)
     prev = b";"  # the last code line, stripped (the file's start counts as a declaration's end)
     for i, line in enumerate(lines):
@@ -340,6 +383,15 @@ def _blank_lone_macros(source: bytes) -> bytes:
             continue
         prev = code.split(b"//", 1)[0].rstrip() or code
     return b"".join(lines)
+
+
+def _lines_after(source: bytes, pos: int, count: int = 3) -> list[bytes]:
+    """The `count` lines after the one that holds byte `pos`."""
+    lines = []
+    while len(lines) < count and (pos := source.find(b"\n", pos) + 1) > 0:
+        end = source.find(b"\n", pos)
+        lines.append(source[pos:end if end >= 0 else len(source)])
+    return lines
 
 
 def _next_code(lines: list[bytes], i: int) -> bytes:
@@ -359,12 +411,28 @@ def _blank_trailing_macros(source: bytes) -> bytes:
     if b"_(" not in source and b"_ (" not in source:
         return source
     out = None
-    for m in _TRAILING_MACRO.finditer(source):
+    for m in _macro_calls_before_bodies(source):
         line_before = max(0, source.rfind(b"\n", 0, max(0, source.rfind(b"\n", 0, m.start()))))
         if _BEFORE_TRAILING_MACRO.search(source, line_before, m.start()):
             out = out if out is not None else bytearray(source)
             out[m.start():m.end()] = b" " * (m.end() - m.start())
     return source if out is None else bytes(out)
+
+
+# `) {`: where a trailing macro's call ends; the search starts from these (a literal: several times faster
+# than _TRAILING_MACRO's from every word)
+_CALL_BEFORE_BODY = re.compile(rb"\)(?=[ \t]*\{)")
+
+
+def _macro_calls_before_bodies(source: bytes) -> Iterator[re.Match[bytes]]:
+    """_TRAILING_MACRO's matches, found from each `) {`: the macro's `(` is the last one before that `)`."""
+    for close in _CALL_BEFORE_BODY.finditer(source):
+        open_ = source.rfind(b"(", 0, close.start())
+        name = open_
+        while name > 0 and _WORD_BYTE.match(source, name - 1):
+            name -= 1
+        if open_ > 0 and (m := _TRAILING_MACRO.match(source, name)):
+            yield m
 
 
 def _prepare_c(source: bytes) -> bytes:
@@ -431,9 +499,46 @@ def _blank_kotlin_annotations(source: bytes) -> bytes:
     return _KOTLIN_ANNOTATION_LINES.sub(_kotlin_annotation_comment, source)
 
 
+# Kotlin: an indented statement that starts with a word the grammar's newline scanner takes for a keyword.
+# The scanner reads a word's letters only, so `in1.close()`, `as_x()`, `else_ = 1` start with `in`, `as`,
+# `else` and continue the line above; and `set = …` / `get = …` after a property (a local `val` too) starts
+# its accessor. The parse fails there and, further down, often gives up on the rest of the file.
+# (found from the newline before it: a pattern that opens with a literal is searched for faster)
+_KOTLIN_KEYWORD_START = re.compile(
+    rb"\n[ \t]*([ \t])(?:(?:else|in|instanceof|get|set|constructor|by|as|where)[0-9_]"
+    rb"|(?:get|set)[ \t]*(?:=(?!=)|[-+*/%]=))")
+_ENDS_STATEMENT = re.compile(rb"[\w)\]}\"'`\x80-\xff]$")  # a code line so ended can end a statement
+
+
+def _kotlin_statement_semicolons(source: bytes) -> bytes:
+    """Kotlin: such a statement gets an explicit `;` in place of its last indentation character (same offsets
+    and lines) when the code line above it can end a statement; after `(`, `,` or an operator it is left
+    alone (an argument or operand, where a `;` would be an error)."""
+    out = None
+    for m in _KOTLIN_KEYWORD_START.finditer(source):
+        end = m.start()  # the newline that ends the line above
+        while end > 0:  # up to the nearest line with code
+            start = source.rfind(b"\n", 0, end) + 1
+            code = source[start:end]
+            if (cut := code.find(b"//")) >= 0 and b'"' not in code[cut:]:  # a trailing comment
+                code = code[:cut]
+            code = code.strip()
+            if code:
+                if _ENDS_STATEMENT.search(code):
+                    out = out if out is not None else bytearray(source)
+                    out[m.start(1)] = ord(";")
+                break
+            end = start - 1
+    return source if out is None else bytes(out)
+
+
+def _prepare_kotlin(source: bytes) -> bytes:
+    return _kotlin_statement_semicolons(_blank_kotlin_annotations(source))
+
+
 # source rewrites before parsing, per language; each keeps every byte offset and line number
 _PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "objc": _objc_enum_macros,
-            "kotlin": _blank_kotlin_annotations}
+            "kotlin": _prepare_kotlin}
 # a C/C++ declaration of a function-like name that is a macro call (`GTEST_DISALLOW_COPY_(A);`), not an API
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
@@ -568,6 +673,9 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
         source.decode("utf-8")
     except UnicodeDecodeError as err:
         facts.diagnostics.append(f"not valid UTF-8 (byte {err.start}); parsed with replacement characters")
+    compiling = time.monotonic()  # the grammar and queries load once per process, for its first such file:
+    query, ref_query = spec.query(), spec.reference_query() if references else None
+    deadline.at += time.monotonic() - compiling  # not this file's work (C++: 0.3 s), so not on its clock
     parser = ts.Parser(spec.grammar())
     try:
         if prepare := _PREPARE.get(language):
@@ -576,7 +684,7 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
         if tree.root_node.has_error:
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
                                      "symbols extracted where the parser recovered")
-        _extract(facts, tree, source, spec.query(), spec.reference_query() if references else None, deadline)
+        _extract(facts, tree, source, query, ref_query, deadline)
         if finish := _FINISH.get(language):
             finish(facts)
     except _TimeUp:
@@ -654,14 +762,15 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _name(name_node, source)
+        above = _above(node)
         if facts.language in _DOTTED_NAMES and "." in name:  # `defmodule Plug.Conn.Query` → Query in Plug.Conn
             outer, name = name.rsplit(".", 1)
             parent_qual = f"{parent_qual or prefix}.{outer}" if (parent_qual or prefix) else outer
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
-            start_line=_start_line(node), end_line=_end_line(node),
-            signature=_signature(node, source), doc=_doc(node, facts.language, source), parent=parent_qual,
+            start_line=above[1] + 1, end_line=_end_line(node),
+            signature=_signature(node, source), doc=_doc(node, facts.language, source, above), parent=parent_qual,
         ))
         stack.append((node.end_byte, qual, kind))
 
