@@ -35,6 +35,7 @@ from .scan import FileStat, ScanCache, ScanOptions, scan_repo
 
 SCHEMA_VERSION = 5  # 5: per-file lexicons (4: twelve more languages, scan verdicts kept); older indexes are rebuilt
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
+POOL_BATCH = 16  # files a pool worker takes at a time
 # A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
@@ -203,6 +204,19 @@ class _Spool:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+def _batches(sizes: list[int], size: int) -> list[list[int]]:
+    """The jobs (by index) in batches of about `size` for pool workers: the biggest files first, and no
+    two of the biggest in one batch (three large amalgamated sources in one batch kept one worker busy
+    while the other idled)."""
+    by_size = sorted(range(len(sizes)), key=lambda k: (-sizes[k], k))
+    n = -(-len(sizes) // size)
+    return [by_size[c::n] for c in range(n)]
+
+
+def _work_batch(jobs: list[tuple[str, str, str, str | None]]) -> list[tuple[str, str, _Rows | None, str | None]]:
+    return [_work(job) for job in jobs]
 
 
 def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
@@ -459,7 +473,7 @@ class Store:
                     continue
             jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
         stats.unchanged = unchanged
-        results = self._run(jobs, progress, spool)
+        results = self._run(jobs, [current[job[1]].size for job in jobs], progress, spool)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
         for rel, sha, rows, error in results:
@@ -544,7 +558,9 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
-    def _run(self, jobs: list, progress: Callable[[int, int], None] | None, spool: _Spool) -> list:
+    def _run(self, jobs: list, sizes: list[int], progress: Callable[[int, int], None] | None,
+             spool: _Spool) -> list:
+        """The workers' results, in the order of `jobs`."""
         total = len(jobs)
         if progress:
             progress(0, total)
@@ -565,12 +581,17 @@ class Store:
         if method == "fork":  # forked workers inherit the compiled queries
             warm_queries({job[2] for job in jobs})
         workers = min(os.cpu_count() or 2, 8)
+        batches = _batches(sizes, POOL_BATCH)
         with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
-            out = []
-            for i, res in enumerate(pool.map(_work, jobs, chunksize=16), 1):
-                out.append(spool.keep(res))
+            out: list = [None] * total
+            done = 0
+            for batch, results in zip(batches, pool.map(_work_batch, [[jobs[k] for k in b] for b in batches]),
+                                      strict=True):
+                for k, res in zip(batch, results, strict=True):
+                    out[k] = spool.keep(res)
+                done += len(batch)
                 if progress:
-                    progress(i, total)
+                    progress(done, total)
             return out
 
     @contextlib.contextmanager

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from contextpack.engine import Engine
-from contextpack.store import PARALLEL_THRESHOLD, Store
+from contextpack.store import PARALLEL_THRESHOLD, Store, _batches
 
 CLI = [sys.executable, "-m", "contextpack.cli"]
 
@@ -304,3 +304,11 @@ def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     store.close()
     assert not list((tmp_path / "cache").glob("*"))  # --index: nothing written to the default location
+
+
+def test_pool_batches_put_the_biggest_files_first_and_apart() -> None:
+    sizes = [5, 900, 3, 800, 1, 700, 2, 60, 4, 50]
+    batches = _batches(sizes, 4)
+    assert sorted(k for b in batches for k in b) == list(range(len(sizes)))  # every job once
+    assert [b[0] for b in batches] == [1, 3, 5]  # the three biggest lead three batches
+    assert all(len(b) <= 4 for b in batches)
