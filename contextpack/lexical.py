@@ -123,14 +123,16 @@ def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
     seen = Counter(terms_of(path.replace("/", " ").replace(".", " ")))
     digests += map(_digest, seen)
     counts += seen.values()
-    # variables and constants are no chunks: a mention of one points at the chunk it sits in
+    # variables and constants are no chunks: a mention of one points at the (first) chunk it sits in
+    chunk_of: dict[int, int] = {}
+    for k in range(len(chunks) - 1, -1, -1):
+        for a, b in chunks[k][4]:
+            chunk_of.update(dict.fromkeys(range(a, b + 1), k))
     var_names, var_chunks = [], []
     for d in defs:
-        if d.kind in ("variable", "constant"):
-            owner = next((k for k, c in enumerate(chunks) if any(a <= d.start_line <= b for a, b in c[4])), None)
-            if owner is not None:
-                var_names.append(d.name)
-                var_chunks.append(owner)
+        if d.kind in ("variable", "constant") and (owner := chunk_of.get(d.start_line)) is not None:
+            var_names.append(d.name)
+            var_chunks.append(owner)
     return Lexicon(_le("i", meta), _le("i", ranges), "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
                    _le("I", counts), len(seen), "\0".join(map(_no_nul, var_names)), _le("i", var_chunks))
 
