@@ -199,6 +199,18 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
         "Warn reasons (instances): " + (", ".join(f"{k} {v}" for k, v in warn_codes.most_common()) or "none"),
         "",
     ]
+    repos = sorted({r["repo"] for r in ok})
+    if len(repos) > 1:
+        out += ["## Per repository", "",
+                "| repository | tasks | gold all in `owned` | all shown | mean \\|owned\\| | pass or warn |",
+                "|---|---|---|---|---|---|"]
+        for repo in repos:
+            rs = [r for r in ok if r["repo"] == repo]
+            out.append(f"| {repo} | {len(rs)} | {pct(sum(r['gold_in_owned'] for r in rs), len(rs))} | "
+                       f"{pct(sum(r['gold_shown'] for r in rs), len(rs))} | "
+                       f"{statistics.mean(len(r['owned']) for r in rs):.2f} | "
+                       f"{pct(sum(r['verdict'] != 'fail' for r in rs), len(rs))} |")
+        out.append("")
     if flagged:
         out += ["## Gold patches flagged for a `preserve` change", ""]
         for r in flagged:
