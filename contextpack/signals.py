@@ -164,8 +164,37 @@ class _Columns:
         return self.values.get(path, {}).get(_F[feature], 0.0)
 
 
+_IMPORT_AS = re.compile(r"^[ \t>]*import[ \t]+([A-Za-z_][\w.]{0,200})[ \t]+as[ \t]+([A-Za-z_]\w{0,60})[ \t\r]*$",
+                        re.M)
+
+
+def _module_aliases(query: TaskQuery, module_files: dict[str, str]) -> dict[str, str]:
+    """`import xarray as xr` in the task's code, for modules of this repository: {"xr": "xarray"}."""
+    return {alias: module for module, alias in _IMPORT_AS.findall(query.text) if module in module_files}
+
+
+def _module_level(name: str, module: str, lexical: LexicalIndex, graph: RepoGraph,
+                  module_files: dict[str, str]) -> list[int]:
+    """Definitions `module.name` can mean: top-level `name` in the module's file or in a file it imports
+    (a package re-exporting it), else anywhere in the module's package. Methods named `name` are not it."""
+    mod_path = module_files[module]
+    module_of = {p: m for m, p in module_files.items()}
+
+    def top_level(i: int) -> bool:  # `pkg.mod.name` in the file of `pkg.mod`, not `pkg.mod.Class.name`
+        c = lexical.chunks[i]
+        return c.name == name or c.name == f"{module_of.get(c.path)}.{name}"
+
+    top = [i for i in lexical.by_name.get(name, []) if top_level(i)]
+    near = {mod_path} | (set(graph.files.successors(mod_path)) if mod_path in graph.files else set())
+    hits = [i for i in top if lexical.chunks[i].path in near]
+    if not hits and mod_path.endswith("__init__.py"):
+        package = mod_path.rsplit("/", 1)[0] + "/" if "/" in mod_path else ""
+        hits = [i for i in top if lexical.chunks[i].path.startswith(package)]
+    return hits
+
+
 def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, str], cols: _Columns,
-              fs: FileSignals) -> None:
+              fs: FileSignals, graph: RepoGraph) -> None:
     """Paths, frames, modules and names the task writes, and the files that define them."""
     for m in query.paths:
         for p in _path_hits(m, lexical):
@@ -182,6 +211,7 @@ def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, s
                 if c.start <= frame.line <= c.end:
                     fs.chunk_frame[i] = f"stack frame line {frame.line}"
 
+    aliases = _module_aliases(query, module_files)
     n_modules = sum(1 for ident in query.identifiers if ident in module_files)
     module_weight = 1.0 / math.sqrt(max(n_modules, 1))
     spans = set(query.code_names)
@@ -194,6 +224,9 @@ def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, s
         parts = ident.split(".")
         hits = lexical.by_qual_suffix.get(".".join(parts[-2:]), []) if len(parts) > 1 else []
         feature = "defines_qualified"
+        module = ".".join([aliases.get(parts[0], parts[0])] + parts[1:-1])
+        if not hits and len(parts) > 1 and module in module_files:  # `xr.where`: a function of a module
+            hits = _module_level(parts[-1], module, lexical, graph, module_files)
         if not hits:
             hits = lexical.by_name.get(parts[-1], [])
             feature = "defines_code_name" if len(parts) > 1 or _CODE_LIKE.search(parts[-1]) else "defines_word"
@@ -236,7 +269,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     top_chunk = (float(chunk_lex.max()) if len(chunk_lex) else 0.0) or 1.0
     fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms))
     cols = _Columns()
-    _mentions(query, lexical, module_files, cols, fs)
+    _mentions(query, lexical, module_files, cols, fs, graph)
 
     file_lex = lexical.file_scores(terms)
     top_file = max(file_lex.values(), default=0.0) or 1.0
