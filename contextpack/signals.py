@@ -41,6 +41,7 @@ _PATH_STOP = frozenset("src lib py init main core base utils util common tests t
 POOL_LEXICAL = 80
 POOL_CHUNK = 60
 POOL_GRAPH = 30
+COMMON_PATH_WORD = 0.5  # share of the candidates (tests aside) whose paths hold a word: then it says nothing
 SEEDS = 20  # strongest candidates by the seed score seed graph proximity and co-change
 # the seed score (before any graph signal): which candidates graph proximity and co-change start from
 SEED_WEIGHTS = {"path_named": 3.0, "frame": 2.0, "defines_code_name": 1.5, "defines_word": 0.6,
@@ -316,13 +317,18 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     paths = sorted(p for p in cols.values if p in lexical.languages)
     x = np.zeros((len(paths), len(FILE_FEATURES)))
     term_stems = {_stem(t) for t in terms}
+    # a word in most code candidates' paths (the package's name: `pylint/`, `xarray/`) tells none of them apart,
+    # though tasks say it often: without this `pylint/utils/utils.py` matched every task that says "pylint"
+    code = [p for p in paths if not is_test_path(p)]
+    path_words = Counter(w for p in code for w in _words(p.rsplit(".", 1)[0], 3))
+    common = {w for w, n in path_words.items() if n >= COMMON_PATH_WORD * len(code)}
     for r, p in enumerate(paths):
         for j, v in cols.values[p].items():
             x[r, j] = v
         lang = lexical.languages[p]
         dirs, base = p.rsplit("/", 1) if "/" in p else ("", p)
         stem = base.rsplit(".", 1)[0]
-        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP
+        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP - common
         if words:
             hit = sorted(w for w in words if _stem(w) in term_stems)
             if hit:

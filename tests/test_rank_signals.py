@@ -260,3 +260,21 @@ def test_an_option_written_in_kebab_case_finds_the_code_that_reads_it(tmp_path):
     cols = _columns(engine, task)
     assert cols["app/similar.py"]["bm25_file"] > cols["app/report.py"]["bm25_file"]
     assert _order(only(engine, bm25_file=1.0), task)[0] == "app/similar.py"
+
+
+def test_the_package_name_in_every_path_says_nothing(tmp_path):
+    # "shop" is in the task and in every code candidate's path: it tells none apart (it made
+    # `pylint/utils/utils.py` match every task that says "pylint"); the words that remain decide
+    files = {"shop/utils/utils.py": "def shop_total(items):\n    return sum(items)\n",
+             "shop/billing/invoice_totals.py": "def shop_sum(items):\n    return sum(items)\n",
+             "shop/cart/basket.py": "def shop_basket(items):\n    return items\n"}
+    files.update({f"shop/misc/module_{i}.py": BODY.format(name=f"helper_{i}") for i in range(6)})
+    for rel, text in files.items():
+        write(tmp_path / "repo", rel, text)
+    engine = Engine(tmp_path / "repo", index_path=tmp_path / "i.sqlite")
+    task = "The shop invoice totals are wrong"
+    cols = _columns(engine, task)
+    assert cols["shop/utils/utils.py"]["path_terms"] == 0.0
+    assert cols["shop/billing/invoice_totals.py"]["path_terms"] == pytest.approx(2 / 3)
+    _assert_decides(engine, task, "shop/billing/invoice_totals.py", "shop/utils/utils.py", "path_terms",
+                    "its path says invoice, totals")
