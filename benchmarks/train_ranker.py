@@ -82,13 +82,14 @@ def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
     from contextpack.task import analyze_task
 
     slug = _slug(repo)
-    out = args.work_dir / "features" / f"{slug}.pkl"
+    out = args.work_dir / "features" / (f"{slug}.from{args.start}.pkl" if args.start else f"{slug}.pkl")
     mirror = find_mirror(args.mirror_root, repo)
     dates = commit_dates(mirror, (r["base_commit"] for r in rows))
     rows = sorted(rows, key=lambda r: (dates.get(r["base_commit"], float("inf")), r["instance_id"]))
     if args.max_per_repo and len(rows) > args.max_per_repo:  # evenly spread over the repository's history
         step = len(rows) / args.max_per_repo
         rows = [rows[int(k * step)] for k in range(args.max_per_repo)]
+    rows = rows[args.start:]  # the rest of a dump stopped after `start` tasks, in another work dir if it still runs
     tree = RepoTree(mirror, args.work_dir / "trees" / slug)
     engine = None
     tasks = []
@@ -285,10 +286,13 @@ def load_dump(work_dir: Path) -> list[dict]:
     from contextpack.signals import FILE_FEATURES
 
     cols = [FILE_FEATURES.index(n) for n in _SOURCES]
-    tasks = []
+    tasks, seen = [], set()
     for f in sorted((work_dir / "features").glob("*.pkl")):
         with open(f, "rb") as fh:
             for t in pickle.load(fh):
+                if t["instance_id"] in seen:  # a task in two parts of a dump (`--start`) counts once
+                    continue
+                seen.add(t["instance_id"])
                 keep = t["x"][:, cols].any(axis=1)
                 t["x"], t["y"] = t["x"][keep], t["y"][keep]
                 t["paths"] = [p for p, k in zip(t["paths"], keep, strict=True) if k]
@@ -387,6 +391,8 @@ def main(argv: list[str] | None = None) -> None:
     d.add_argument("--jobs", type=int, default=1)
     d.add_argument("--repos", default=None, help="comma-separated owner/name or name")
     d.add_argument("--max-per-repo", type=int, default=0, help="at most this many tasks of a repository (0: all)")
+    d.add_argument("--start", type=int, default=0,
+                   help="skip a repository's first N tasks (date order), written to <owner>+<name>.fromN.pkl")
     t = sub.choices["train"]
     t.add_argument("--oof-dir", type=Path, default=None, help="write the leave-one-repository-out weights here")
     t.add_argument("--weights-out", type=Path, default=WEIGHTS_OUT)
