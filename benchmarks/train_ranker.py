@@ -350,6 +350,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     provenance = {
         "dataset": f"{args.dataset.name} ({n} tasks, {len(repos)} repositories)",
         "trained_on_commit": project_version(PROJECT_ROOT),
+        "features_dumped_on_commit": args.dump_commit or "not given (--dump-commit)",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
         "model": "linear, listwise softmax over a task's candidate files / a gold file's definitions; L2 "
                  f"file {l2['file']}, definitions {l2['chunk']}; standardised features; task weighting "
@@ -398,6 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--weights-out", type=Path, default=WEIGHTS_OUT)
     t.add_argument("--no-products", dest="products", action="store_false", help="signal columns only")
     t.add_argument("--compare", type=Path, default=None, help="also evaluate these weights on all tasks")
+    t.add_argument("--dump-commit", default=None, help="the commit whose signals.py wrote the dump (provenance)")
     t.add_argument("--weighting", choices=WEIGHTING, default="task", help="how much each task counts (WEIGHTING)")
     t.add_argument("--l2-file", type=float, default=L2["file"])
     t.add_argument("--l2-chunk", type=float, default=L2["chunk"])
