@@ -82,13 +82,14 @@ def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
     from contextpack.task import analyze_task
 
     slug = _slug(repo)
-    out = args.work_dir / "features" / f"{slug}.pkl"
+    out = args.work_dir / "features" / (f"{slug}.from{args.start}.pkl" if args.start else f"{slug}.pkl")
     mirror = find_mirror(args.mirror_root, repo)
     dates = commit_dates(mirror, (r["base_commit"] for r in rows))
     rows = sorted(rows, key=lambda r: (dates.get(r["base_commit"], float("inf")), r["instance_id"]))
     if args.max_per_repo and len(rows) > args.max_per_repo:  # evenly spread over the repository's history
         step = len(rows) / args.max_per_repo
         rows = [rows[int(k * step)] for k in range(args.max_per_repo)]
+    rows = rows[args.start:]  # the rest of a dump stopped after `start` tasks, in another work dir if it still runs
     tree = RepoTree(mirror, args.work_dir / "trees" / slug)
     engine = None
     tasks = []
@@ -175,38 +176,57 @@ def _design(x: np.ndarray, level: str, names: tuple[str, ...]) -> np.ndarray:
     return design(x.astype(float), tuple(_factors(n, signals) for n in names))
 
 
-def _groups(tasks: list[dict], level: str, names: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(rows, labels) per list to rank: a task's candidate files, or a gold file's definitions."""
+# how much each task counts in the loss: "task" all alike (Django's 188 tasks then weigh 188 times Flask's
+# one), "sqrt" 1/sqrt(tasks of its repository), "repository" 1/(tasks of its repository): each repository alike
+WEIGHTING = ("task", "sqrt", "repository")
+
+
+def task_weights(tasks: list[dict], weighting: str) -> dict[str, float]:
+    """Per instance id, mean 1 over the tasks."""
+    per_repo = defaultdict(int)
+    for t in tasks:
+        per_repo[t["repo"]] += 1
+    power = {"task": 0.0, "sqrt": 0.5, "repository": 1.0}[weighting]
+    raw = {t["instance_id"]: per_repo[t["repo"]] ** -power for t in tasks}
+    mean = sum(raw.values()) / max(len(raw), 1)
+    return {k: v / mean for k, v in raw.items()}
+
+
+def _groups(tasks: list[dict], level: str, names: tuple[str, ...],
+            weights: dict[str, float]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """(rows, labels, weight) per list to rank: a task's candidate files, or a gold file's definitions."""
     out = []
     for t in tasks:
+        w = weights[t["instance_id"]]
         if level == "file":
             if t["y"].any():
-                out.append((_design(t["x"], level, names), t["y"]))
+                out.append((_design(t["x"], level, names), t["y"], w))
         else:
             for x, y in t["chunks"].values():
                 if y.any() and not y.all():
-                    out.append((_design(x, level, names), y))
+                    out.append((_design(x, level, names), y, w))
     return out
 
 
-def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float, names: tuple[str, ...]) -> dict:
-    """Listwise softmax: maximise the mean log-probability of each list's positives, plus an L2 penalty."""
-    allx = np.vstack([x for x, _ in groups])
+def fit(groups: list[tuple[np.ndarray, np.ndarray, float]], l2: float, names: tuple[str, ...]) -> dict:
+    """Listwise softmax: maximise the weighted mean log-probability of each list's positives, plus an L2
+    penalty."""
+    allx = np.vstack([x for x, _, _ in groups])
     mean = allx.mean(axis=0)
     scale = allx.std(axis=0)
     scale[scale == 0] = 1.0
-    xs = [((x - mean) / scale, y.astype(float) / y.sum()) for x, y in groups]
-    n = len(xs)
+    xs = [((x - mean) / scale, y.astype(float) / y.sum(), w) for x, y, w in groups]
+    n = sum(w for _, _, w in xs)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = 0.0, np.zeros_like(w)
-        for x, target in xs:
+        for x, target, weight in xs:
             s = x @ w
             m = s.max()
             e = np.exp(s - m)
             z = e.sum()
-            total -= float(target @ s - m - np.log(z))
-            grad -= x.T @ (target - e / z)
+            total -= weight * float(target @ s - m - np.log(z))
+            grad -= weight * (x.T @ (target - e / z))
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 
     bounds = [(MONOTONE[n] * scale[j], None) if n in MONOTONE else (None, None) for j, n in enumerate(names)]
@@ -215,9 +235,10 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float, names: tuple[str
     return {"features": list(names), "mean": mean.tolist(), "scale": scale.tolist(), "weights": res.x.tolist()}
 
 
-def train_models(tasks: list[dict], l2: dict, products: bool) -> tuple[dict, dict]:
+def train_models(tasks: list[dict], l2: dict, products: bool, weighting: str) -> tuple[dict, dict]:
     fn, cn = columns("file", products), columns("chunk", products)
-    return fit(_groups(tasks, "file", fn), l2["file"], fn), fit(_groups(tasks, "chunk", cn), l2["chunk"], cn)
+    w = task_weights(tasks, weighting)
+    return fit(_groups(tasks, "file", fn, w), l2["file"], fn), fit(_groups(tasks, "chunk", cn, w), l2["chunk"], cn)
 
 
 def _scores(model: dict, x: np.ndarray, level: str) -> np.ndarray:
@@ -265,10 +286,13 @@ def load_dump(work_dir: Path) -> list[dict]:
     from contextpack.signals import FILE_FEATURES
 
     cols = [FILE_FEATURES.index(n) for n in _SOURCES]
-    tasks = []
+    tasks, seen = [], set()
     for f in sorted((work_dir / "features").glob("*.pkl")):
         with open(f, "rb") as fh:
             for t in pickle.load(fh):
+                if t["instance_id"] in seen:  # a task in two parts of a dump (`--start`) counts once
+                    continue
+                seen.add(t["instance_id"])
                 keep = t["x"][:, cols].any(axis=1)
                 t["x"], t["y"] = t["x"][keep], t["y"][keep]
                 t["paths"] = [p for p, k in zip(t["paths"], keep, strict=True) if k]
@@ -293,7 +317,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     for repo in repos:
         train = [t for t in tasks if t["repo"] != repo]
         test = [t for t in tasks if t["repo"] == repo]
-        fm, cm = train_models(train, l2, args.products)
+        fm, cm = train_models(train, l2, args.products, args.weighting)
         ev = evaluate(test, fm, cm)
         cv[repo] = ev
         for k in ("candidate_recall", "acc@1", "acc@5", "acc@10"):
@@ -312,18 +336,26 @@ def cmd_train(args: argparse.Namespace) -> None:
     overall["def_acc@3"] = round(100 * pooled["def_acc@3"] / max(pooled["def_n"], 1), 1)
     print(f"| **all (out of fold)** | {n} | {overall['candidate_recall']} | {overall['acc@1']} | {overall['acc@5']} | "
           f"{overall['acc@10']} | {int(pooled['def_n'])} | {overall['def_acc@1']} | {overall['def_acc@3']} |")
+    macro = {k: round(sum(cv[r][k] for r in repos) / len(repos), 1) for k in ("candidate_recall", "acc@1", "acc@5",
+                                                                             "acc@10")}
+    print(f"| mean of repositories (out of fold) | {len(repos)} | {macro['candidate_recall']} | {macro['acc@1']} | "
+          f"{macro['acc@5']} | {macro['acc@10']} | | | |")
+    overall["repository_mean"] = macro
     if args.compare:  # the same figures for given weights (e.g. the hand weights), on the same tasks
         d = json.loads(args.compare.read_text())
         ev = evaluate(tasks, d["file"], d["chunk"])
         print(f"| {args.compare.name} (not trained here) | {n} | {ev['candidate_recall']} | {ev['acc@1']} | "
               f"{ev['acc@5']} | {ev['acc@10']} | {ev['definitions']} | {ev['def_acc@1']} | {ev['def_acc@3']} |")
-    fm, cm = train_models(tasks, l2, args.products)
+    fm, cm = train_models(tasks, l2, args.products, args.weighting)
     provenance = {
         "dataset": f"{args.dataset.name} ({n} tasks, {len(repos)} repositories)",
         "trained_on_commit": project_version(PROJECT_ROOT),
+        "features_dumped_on_commit": args.dump_commit or "not given (--dump-commit)",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
         "model": "linear, listwise softmax over a task's candidate files / a gold file's definitions; L2 "
-                 f"file {l2['file']}, definitions {l2['chunk']}; standardised features",
+                 f"file {l2['file']}, definitions {l2['chunk']}; standardised features; task weighting "
+                 f"{args.weighting!r}; {'signals and products of two' if args.products else 'signals only'}; "
+                 "lower bounds on the weights of what the task names (train_ranker.MONOTONE)",
         "command": "python benchmarks/train_ranker.py " + " ".join(sys.argv[1:]),
         "leave_one_repository_out": {"overall": overall, "per_repository": cv},
     }
@@ -360,11 +392,15 @@ def main(argv: list[str] | None = None) -> None:
     d.add_argument("--jobs", type=int, default=1)
     d.add_argument("--repos", default=None, help="comma-separated owner/name or name")
     d.add_argument("--max-per-repo", type=int, default=0, help="at most this many tasks of a repository (0: all)")
+    d.add_argument("--start", type=int, default=0,
+                   help="skip a repository's first N tasks (date order), written to <owner>+<name>.fromN.pkl")
     t = sub.choices["train"]
     t.add_argument("--oof-dir", type=Path, default=None, help="write the leave-one-repository-out weights here")
     t.add_argument("--weights-out", type=Path, default=WEIGHTS_OUT)
     t.add_argument("--no-products", dest="products", action="store_false", help="signal columns only")
     t.add_argument("--compare", type=Path, default=None, help="also evaluate these weights on all tasks")
+    t.add_argument("--dump-commit", default=None, help="the commit whose signals.py wrote the dump (provenance)")
+    t.add_argument("--weighting", choices=WEIGHTING, default="task", help="how much each task counts (WEIGHTING)")
     t.add_argument("--l2-file", type=float, default=L2["file"])
     t.add_argument("--l2-chunk", type=float, default=L2["chunk"])
     args = p.parse_args(argv)

@@ -41,6 +41,7 @@ _PATH_STOP = frozenset("src lib py init main core base utils util common tests t
 POOL_LEXICAL = 80
 POOL_CHUNK = 60
 POOL_GRAPH = 30
+COMMON_PATH_WORD = 0.5  # share of the candidates (tests aside) whose paths hold a word: then it says nothing
 SEEDS = 20  # strongest candidates by the seed score seed graph proximity and co-change
 # the seed score (before any graph signal): which candidates graph proximity and co-change start from
 SEED_WEIGHTS = {"path_named": 3.0, "frame": 2.0, "defines_code_name": 1.5, "defines_word": 0.6,
@@ -164,8 +165,37 @@ class _Columns:
         return self.values.get(path, {}).get(_F[feature], 0.0)
 
 
+_IMPORT_AS = re.compile(r"^[ \t>]*import[ \t]+([A-Za-z_][\w.]{0,200})[ \t]+as[ \t]+([A-Za-z_]\w{0,60})[ \t\r]*$",
+                        re.M)
+
+
+def _module_aliases(query: TaskQuery, module_files: dict[str, str]) -> dict[str, str]:
+    """`import xarray as xr` in the task's code, for modules of this repository: {"xr": "xarray"}."""
+    return {alias: module for module, alias in _IMPORT_AS.findall(query.text) if module in module_files}
+
+
+def _module_level(name: str, module: str, lexical: LexicalIndex, graph: RepoGraph,
+                  module_files: dict[str, str]) -> list[int]:
+    """Definitions `module.name` can mean: top-level `name` in the module's file or in a file it imports
+    (a package re-exporting it), else anywhere in the module's package. Methods named `name` are not it."""
+    mod_path = module_files[module]
+    module_of = {p: m for m, p in module_files.items()}
+
+    def top_level(i: int) -> bool:  # `pkg.mod.name` in the file of `pkg.mod`, not `pkg.mod.Class.name`
+        c = lexical.chunks[i]
+        return c.name == name or c.name == f"{module_of.get(c.path)}.{name}"
+
+    top = [i for i in lexical.by_name.get(name, []) if top_level(i)]
+    near = {mod_path} | (set(graph.files.successors(mod_path)) if mod_path in graph.files else set())
+    hits = [i for i in top if lexical.chunks[i].path in near]
+    if not hits and mod_path.endswith("__init__.py"):
+        package = mod_path.rsplit("/", 1)[0] + "/" if "/" in mod_path else ""
+        hits = [i for i in top if lexical.chunks[i].path.startswith(package)]
+    return hits
+
+
 def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, str], cols: _Columns,
-              fs: FileSignals) -> None:
+              fs: FileSignals, graph: RepoGraph) -> None:
     """Paths, frames, modules and names the task writes, and the files that define them."""
     for m in query.paths:
         for p in _path_hits(m, lexical):
@@ -182,6 +212,7 @@ def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, s
                 if c.start <= frame.line <= c.end:
                     fs.chunk_frame[i] = f"stack frame line {frame.line}"
 
+    aliases = _module_aliases(query, module_files)
     n_modules = sum(1 for ident in query.identifiers if ident in module_files)
     module_weight = 1.0 / math.sqrt(max(n_modules, 1))
     spans = set(query.code_names)
@@ -194,6 +225,9 @@ def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, s
         parts = ident.split(".")
         hits = lexical.by_qual_suffix.get(".".join(parts[-2:]), []) if len(parts) > 1 else []
         feature = "defines_qualified"
+        module = ".".join([aliases.get(parts[0], parts[0])] + parts[1:-1])
+        if not hits and len(parts) > 1 and module in module_files:  # `xr.where`: a function of a module
+            hits = _module_level(parts[-1], module, lexical, graph, module_files)
         if not hits:
             hits = lexical.by_name.get(parts[-1], [])
             feature = "defines_code_name" if len(parts) > 1 or _CODE_LIKE.search(parts[-1]) else "defines_word"
@@ -236,7 +270,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     top_chunk = (float(chunk_lex.max()) if len(chunk_lex) else 0.0) or 1.0
     fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms))
     cols = _Columns()
-    _mentions(query, lexical, module_files, cols, fs)
+    _mentions(query, lexical, module_files, cols, fs, graph)
 
     file_lex = lexical.file_scores(terms)
     top_file = max(file_lex.values(), default=0.0) or 1.0
@@ -283,13 +317,18 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     paths = sorted(p for p in cols.values if p in lexical.languages)
     x = np.zeros((len(paths), len(FILE_FEATURES)))
     term_stems = {_stem(t) for t in terms}
+    # a word in most code candidates' paths (the package's name: `pylint/`, `xarray/`) tells none of them apart,
+    # though tasks say it often: without this `pylint/utils/utils.py` matched every task that says "pylint"
+    code = [p for p in paths if not is_test_path(p)]
+    path_words = Counter(w for p in code for w in _words(p.rsplit(".", 1)[0], 3))
+    common = {w for w, n in path_words.items() if n >= COMMON_PATH_WORD * len(code)}
     for r, p in enumerate(paths):
         for j, v in cols.values[p].items():
             x[r, j] = v
         lang = lexical.languages[p]
         dirs, base = p.rsplit("/", 1) if "/" in p else ("", p)
         stem = base.rsplit(".", 1)[0]
-        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP
+        words = _words(p.rsplit(".", 1)[0], 3) - _PATH_STOP - common
         if words:
             hit = sorted(w for w in words if _stem(w) in term_stems)
             if hit:

@@ -111,6 +111,68 @@ def _strip_html_comments(text: str) -> str:
     return "".join(out)
 
 
+# an environment report pasted from an issue template (`xr.show_versions()`, `pip list`, "- Python version:
+# 3.8"): lines of a name and a version, or "name: None", in a run with at least this many versions. Its package
+# names are the reporter's set-up, not the task: left in, they rank `print_versions.py` and every backend first.
+_REPORT_MIN_VERSIONS = 3
+_REPORT_MAX_LINE = 400
+_REPORT_KV = re.compile(r"^\s*[-*]?\s*[A-Za-z][\w.\-]{0,60}(?: [\w.\-()]{1,40}){0,3}\s*(?::|==|>=|<=|=)\s*\S")
+_REPORT_NV = re.compile(r"^\s*[-*]?\s*[A-Za-z][\w.\-]{0,60}\s+v?\d+\.\d+[\w.+\-]*\s*(?:[^\d\s].*)?$")
+_REPORT_FILL = re.compile(r"^\s*(?:[-=*_#~]{3,}|\[[^\]]{1,200}\]|</?details>|</?summary>.*)?\s*$")
+_REPORT_VERSION = re.compile(r"(?:^|[\s:=v])\d+\.\d+|:\s*(?:None|not installed)\s*$")
+_REPORT_KEEP = re.compile(r"\b[a-z_]\w*\.[a-z_]\w*\.[a-z_]\w*")  # "extensions: sphinx.ext.autodoc" names code
+# the heading of a report ("INSTALLED VERSIONS", "Python dependencies:", "### Environment") goes with it
+_REPORT_HEAD = re.compile(r"^[\W_]{0,6}[\w .-]{0,40}\b(?:versions?|environment|dependencies|system|platform)\b"
+                          r"[\w .-]{0,20}:?[\W_]{0,6}$", re.I)
+_REPORT_HEAD_LINES = 3  # blank, rule or heading lines looked back at
+
+
+def _strip_environment_reports(text: str) -> str:
+    """Runs of version lines (with the blank and rule lines between them) removed; lines of a run that name a
+    dotted module stay. One pass over the lines, each matched by bounded patterns."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        versions = entries = 0
+        while j < len(lines) and len(lines[j]) <= _REPORT_MAX_LINE:
+            line = lines[j]
+            if _REPORT_FILL.match(line):
+                if j == i:
+                    break
+            elif _REPORT_KV.match(line) or _REPORT_NV.match(line):
+                entries += 1
+                versions += _REPORT_VERSION.search(line) is not None
+            else:
+                break
+            j += 1
+        if versions >= _REPORT_MIN_VERSIONS and 2 * versions >= entries:
+            k = len(out)
+            while k > 0 and len(out) - k < _REPORT_HEAD_LINES and len(out[k - 1]) <= _REPORT_MAX_LINE \
+                    and (_REPORT_FILL.match(out[k - 1]) or _REPORT_HEAD.match(out[k - 1])):
+                k -= 1
+            del out[k:]
+            out += [line for line in lines[i:j] if _REPORT_KEEP.search(line)]
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
+# an option or message name written in kebab case (`min-similarity-lines`, `--ignore-patterns`): the code that
+# reads it spells it in snake case (`config.min_similarity_lines`), a term far rarer than its sub-words
+_KEBAB_SPAN = re.compile(r"^\s*-{0,2}([a-z][a-z0-9]{0,40}(?:-[a-z0-9]{1,40}){1,8})(?:=[^`]{0,200})?\s*$")
+_KEBAB_OPTION = re.compile(r"(?<![\w-])--([a-z][a-z0-9]{0,40}(?:-[a-z0-9]{1,40}){1,8})(?![\w-])")
+
+
+def _kebab_terms(visible: str, inline: list[str]) -> list[str]:
+    """Snake-case terms of the kebab-case names a task writes as code or as a `--long-option`."""
+    names = [m.group(1) for s in inline if (m := _KEBAB_SPAN.match(s))] + _KEBAB_OPTION.findall(visible)
+    return [n.replace("-", "_") for n in dict.fromkeys(names)]
+
+
 def _code_blocks(text: str) -> list[str]:
     """Bodies of ``` fenced blocks (the fence line's info string skipped): plain search, linear."""
     blocks, i = [], 0
@@ -179,8 +241,8 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
     truncated = len(text) > MAX_TASK_CHARS
     text = text[:MAX_TASK_CHARS]
 
-    # issue templates hide instructions in HTML comments; they are not part of the task
-    visible = _strip_html_comments(text)
+    # issue templates hide instructions in HTML comments and ask for the reporter's versions; neither is the task
+    visible = _strip_environment_reports(_strip_html_comments(text))
     frames: list[Frame] = []
     for lang, rx in _FRAMES:
         if lang == "javascript" and not _JS_LOCATION.search(visible):
@@ -238,4 +300,4 @@ def analyze_task(text: str, task_type: str | None = None) -> TaskQuery:
         given = False
     return TaskQuery(text=text, type=ttype, type_given=given, type_reason=reason, identifiers=idents,
                      code_names=code_names, paths=paths, frames=frames, code_blocks=code_blocks, errors=errors,
-                     terms=lexical_terms(visible), truncated=truncated)
+                     terms=lexical_terms(visible) + _kebab_terms(visible, inline), truncated=truncated)

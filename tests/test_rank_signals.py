@@ -200,3 +200,81 @@ def test_a_common_word_written_as_code_finds_its_definition(tmp_path):
                                    "app/other.py": BODY.format(name="trim")})
     _assert_decides(engine, "Calling `save` on an empty list breaks", "app/records.py", "app/other.py",
                     "defines_code_span", "`save`")
+
+
+def test_a_function_of_a_module_the_task_imports_under_an_alias(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/__init__.py": "from app.computation import where\n",
+        "app/computation.py": "def where(cond, x, y):\n    return x if cond else y\n",
+        "app/frame.py": "class Frame:\n    def where(self, cond):\n        return self\n"})
+    task = "`ap.where` drops the attributes:\n```python\nimport app as ap\nap.where(True, 1, 2)\n```\n"
+    _assert_decides(engine, task, "app/computation.py", "app/frame.py", "defines_qualified", "defines `ap.where`")
+    # without the import the alias means nothing: both files define a `where`, neither qualified
+    cols = _columns(engine, "`ap.where` drops the attributes")
+    assert cols["app/computation.py"]["defines_qualified"] == 0.0
+
+
+REPORT = ("\n### Environment\n\n<details>\nINSTALLED VERSIONS\n------------------\ncommit: None\npython: 3.9.13\n"
+          "OS: Linux\n\nnumpy: 1.23.4\nscipy: 1.9.3\nzarr: 2.13.3\nnetCDF4: None\nsphinx: None\n</details>\n")
+
+
+def test_a_pasted_environment_report_is_not_the_task(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/trimming.py": BODY.format(name="trim") + "\ndef drop_last(records):\n    return records[:-1]\n",
+        "app/versions.py": "def show_versions():\n    for name in ('numpy', 'scipy', 'zarr', 'netCDF4', 'sphinx',"
+                           " 'python', 'commit', 'machine', 'installed'):\n        print(name)\n"})
+    task = "trim drops the last record" + REPORT
+    q = analyze_task(task)
+    assert not {"numpy", "scipy", "zarr", "netcdf4"} & set(q.terms) and "NetCDF4" not in q.identifiers
+    assert {"trim", "drops", "last", "record"} <= set(q.terms)
+    cols = _columns(engine, task)
+    print({p: round(c["bm25_file"], 2) for p, c in cols.items()})
+    assert cols.get("app/versions.py", {}).get("bm25_file", 0.0) < 0.5 * cols["app/trimming.py"]["bm25_file"]
+    order = _order(only(engine, bm25_file=1.0), task)
+    assert "app/versions.py" not in order or order.index("app/trimming.py") < order.index("app/versions.py")
+
+
+def test_what_an_environment_report_keeps_and_what_is_no_report():
+    # a module list inside a report names code; a table of data is no report; two versions are not a run
+    q = analyze_task("autodoc skips it\n- OS: Linux 5.8\n- Python version: 3.8.5\n- Sphinx version: 3.2.1\n"
+                     "- Sphinx extensions: sphinx.ext.autodoc, sphinx.ext.napoleon\n")
+    assert "sphinx.ext.autodoc" in q.identifiers and "linux" not in q.terms
+    table = "reading the table fails\nID0001     70.99200   38.51040\nID0001     13.05120   28.19240\n" \
+            "ID0001     3.83610    10.98370\nID0001     1.99101    6.78822\n"
+    assert "id0001" in analyze_task(table).terms
+    assert "numpy" in analyze_task("numpy: 1.2 and scipy: 1.3 disagree about rounding").terms
+
+
+def test_an_option_written_in_kebab_case_finds_the_code_that_reads_it(tmp_path):
+    _, engine = _engine(tmp_path, {
+        "app/similar.py": "class Similar:\n    def __init__(self, config):\n"
+                          "        self.min_lines = config.min_similarity_lines\n",
+        "app/report.py": '"""The similarity of lines: the min lines."""\n'
+                         "def lines_similarity_min(lines):\n    return min(lines)\n"})
+    task = "Setting `min-similarity-lines` to `0` should stop the duplicate check, as `--max-line-length=0` does"
+    q = analyze_task(task)
+    assert {"min_similarity_lines", "max_line_length"} <= set(q.terms)
+    with engine.snapshot() as snap:  # by the sub-words alone the other file matches better
+        words = snap.lexical.file_scores([t for t in q.terms if "_" not in t])
+        assert words["app/report.py"] > words["app/similar.py"]
+    cols = _columns(engine, task)
+    assert cols["app/similar.py"]["bm25_file"] > cols["app/report.py"]["bm25_file"]
+    assert _order(only(engine, bm25_file=1.0), task)[0] == "app/similar.py"
+
+
+def test_the_package_name_in_every_path_says_nothing(tmp_path):
+    # "shop" is in the task and in every code candidate's path: it tells none apart (it made
+    # `pylint/utils/utils.py` match every task that says "pylint"); the words that remain decide
+    files = {"shop/utils/utils.py": "def shop_total(items):\n    return sum(items)\n",
+             "shop/billing/invoice_totals.py": "def shop_sum(items):\n    return sum(items)\n",
+             "shop/cart/basket.py": "def shop_basket(items):\n    return items\n"}
+    files.update({f"shop/misc/module_{i}.py": BODY.format(name=f"helper_{i}") for i in range(6)})
+    for rel, text in files.items():
+        write(tmp_path / "repo", rel, text)
+    engine = Engine(tmp_path / "repo", index_path=tmp_path / "i.sqlite")
+    task = "The shop invoice totals are wrong"
+    cols = _columns(engine, task)
+    assert cols["shop/utils/utils.py"]["path_terms"] == 0.0
+    assert cols["shop/billing/invoice_totals.py"]["path_terms"] == pytest.approx(2 / 3)
+    _assert_decides(engine, task, "shop/billing/invoice_totals.py", "shop/utils/utils.py", "path_terms",
+                    "its path says invoice, totals")
