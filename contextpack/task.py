@@ -129,35 +129,44 @@ _REPORT_HEAD_LINES = 3  # blank, rule or heading lines looked back at
 
 def _strip_environment_reports(text: str) -> str:
     """Runs of version lines (with the blank and rule lines between them) removed; lines of a run that name a
-    dotted module stay. One pass over the lines, each matched by bounded patterns."""
+    dotted module stay. Linear: every start inside a run of entry lines ends where the run ends, so one pass
+    over the run, with its versions and entries counted from the end, finds the first start that is a report."""
     lines = text.split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
-        j = i
-        versions = entries = 0
+        j = i  # the run of entry and fill lines from i (a fill line does not start one)
         while j < len(lines) and len(lines[j]) <= _REPORT_MAX_LINE:
             line = lines[j]
             if _REPORT_FILL.match(line):
                 if j == i:
                     break
-            elif _REPORT_KV.match(line) or _REPORT_NV.match(line):
-                entries += 1
-                versions += _REPORT_VERSION.search(line) is not None
-            else:
+            elif not (_REPORT_KV.match(line) or _REPORT_NV.match(line)):
                 break
             j += 1
-        if versions >= _REPORT_MIN_VERSIONS and 2 * versions >= entries:
+        if j == i:
+            out.append(lines[i])
+            i += 1
+            continue
+        # versions and entries of lines[s:j], for each s, counted from the end
+        versions, entries, tail = 0, 0, []
+        for line in reversed(lines[i:j]):
+            if not _REPORT_FILL.match(line):
+                entries += 1
+                versions += _REPORT_VERSION.search(line) is not None
+            tail.append((versions, entries))
+        tail.reverse()
+        start = next((s for s in range(i, j) if not _REPORT_FILL.match(lines[s])
+                      and tail[s - i][0] >= _REPORT_MIN_VERSIONS and 2 * tail[s - i][0] >= tail[s - i][1]), None)
+        out += lines[i:j if start is None else start]
+        if start is not None:
             k = len(out)
             while k > 0 and len(out) - k < _REPORT_HEAD_LINES and len(out[k - 1]) <= _REPORT_MAX_LINE \
                     and (_REPORT_FILL.match(out[k - 1]) or _REPORT_HEAD.match(out[k - 1])):
                 k -= 1
             del out[k:]
-            out += [line for line in lines[i:j] if _REPORT_KEEP.search(line)]
-            i = j
-        else:
-            out.append(lines[i])
-            i += 1
+            out += [line for line in lines[start:j] if _REPORT_KEEP.search(line)]
+        i = j
     return "\n".join(out)
 
 

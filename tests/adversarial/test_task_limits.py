@@ -1,6 +1,7 @@
 """Issue 11, item 7 (and issue 9's task type): analysing the longest task allowed takes at most half a
 second of CPU whatever its shape (unclosed HTML comments and fences, blank lines, minified code, long
-dotted or slashed runs, stack-frame prefixes without frames); "fix: …" is a bugfix."""
+dotted or slashed runs, stack-frame prefixes without frames, report-like `key: value` lines); "fix: …" is a
+bugfix."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ SHAPES = {
     "backticks": "`" * N,
     "printable": "".join(rng.choice(string.printable) for _ in range(N)),
     "words": " ".join(f"w{i}_x{i % 97}" for i in range(N // 10))[:N],
+    # lines shaped like an environment report's entries, too few of them versions to be one
+    "key_values": "a: b\n" * (N // 5),
+    "settings": "name: value here\n" * (N // 17),
 }
 
 
