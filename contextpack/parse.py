@@ -12,9 +12,10 @@ are still extracted.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -214,11 +215,12 @@ class _Deadline:
             self.check()
 
 
-def _parse_tree(parser: ts.Parser, source: bytes, deadline: _Deadline) -> ts.Tree:
+def _parse_tree(parser: ts.Parser, source: bytes, deadline: _Deadline, old_tree: ts.Tree | None = None) -> ts.Tree:
     """The syntax tree, or _TimeUp when the deadline cancelled the parse (py-tree-sitter 0.26 raises
     ValueError for a cancelled parse, earlier versions return None)."""
+    read = lambda offset, _point: source[offset:offset + 65536]  # noqa: E731
     try:
-        tree = parser.parse(lambda offset, _point: source[offset:offset + 65536],
+        tree = parser.parse(read, *([old_tree] if old_tree is not None else []),
                             progress_callback=lambda *_: deadline.passed())
     except ValueError:
         if deadline.passed():
@@ -229,10 +231,13 @@ def _parse_tree(parser: ts.Parser, source: bytes, deadline: _Deadline) -> ts.Tre
     return tree
 
 
-def _query_ranges(root: ts.Node) -> list[tuple[int, int]]:
+def _query_ranges(root: ts.Node, rows: list[int] | None = None) -> list[tuple[int, int]]:
     """Byte ranges of whole top-level nodes, about _QUERY_CHUNK_BYTES each, that cover the file: a query
     runs range by range so the deadline is checked between them (tree-sitter's own query progress
-    callback crashes the interpreter in py-tree-sitter 0.26)."""
+    callback crashes the interpreter in py-tree-sitter 0.26). With `rows` (sorted, 0-based), only the
+    top-level nodes that hold one of them."""
+    if rows is not None:
+        return [(c.start_byte, c.end_byte) for c in _holding(root, rows)]
     ranges, start = [], root.start_byte
     for child in root.children:
         if child.end_byte - start >= _QUERY_CHUNK_BYTES:
@@ -243,11 +248,19 @@ def _query_ranges(root: ts.Node) -> list[tuple[int, int]]:
     return ranges
 
 
-def _matches(query: ts.Query, root: ts.Node, deadline: _Deadline) -> list[tuple[int, dict[str, list[ts.Node]]]]:
-    """`query`'s matches over the whole tree, range by range. A match may be seen from two ranges (a node
-    at their boundary): _extract's results do not depend on repeats."""
+def _holding(root: ts.Node, rows: list[int]) -> list[ts.Node]:
+    """The top-level nodes that hold one of `rows` (sorted, 0-based)."""
+    return [c for c in root.children
+            if (i := bisect.bisect_left(rows, c.start_point[0])) < len(rows) and rows[i] <= c.end_point[0]]
+
+
+def _matches(query: ts.Query, root: ts.Node, deadline: _Deadline,
+             rows: list[int] | None = None) -> list[tuple[int, dict[str, list[ts.Node]]]]:
+    """`query`'s matches over the whole tree (or the top-level nodes holding `rows`), range by range. A
+    match may be seen from two ranges (a node at their boundary): _extract's results do not depend on
+    repeats."""
     out = []
-    for start, end in _query_ranges(root):
+    for start, end in _query_ranges(root, rows):
         deadline.check()
         cursor = ts.QueryCursor(query)
         cursor.set_byte_range(start, end)
@@ -255,10 +268,11 @@ def _matches(query: ts.Query, root: ts.Node, deadline: _Deadline) -> list[tuple[
     return out
 
 
-def _captures(query: ts.Query, root: ts.Node, name: str, deadline: _Deadline) -> list[ts.Node]:
-    """The nodes of capture `name` over the whole tree, range by range (repeats possible, as above)."""
+def _captures(query: ts.Query, root: ts.Node, name: str, deadline: _Deadline,
+              rows: list[int] | None = None) -> list[ts.Node]:
+    """The nodes of capture `name` over the whole tree (or as above), range by range (repeats possible)."""
     out = []
-    for start, end in _query_ranges(root):
+    for start, end in _query_ranges(root, rows):
         deadline.check()
         cursor = ts.QueryCursor(query)
         cursor.set_byte_range(start, end)
@@ -658,17 +672,30 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
     """Facts of one file; never raises for bad source (diagnostics say what went wrong). All of its work
     runs under `seconds` (default PARSE_SECONDS); past it, the file has no symbols and a diagnostic.
     `references=False` skips the references (a third of the work) for callers that need definitions only."""
+    return parse_source_tree(path, language, source, seconds, references)[0]
+
+
+def parse_source_tree(path: str, language: str, source: bytes, seconds: float | None = None,
+                      references: bool = True, old_tree: ts.Tree | None = None,
+                      lines: Collection[int] | None = None) -> tuple[FileFacts, ts.Tree | None]:
+    """`parse_source`, and the syntax tree when it is one of `source` as given (no source preparation, no
+    script block, within the time limit), for callers that inspect nodes next (verify's signatures).
+    `old_tree`: the tree of an earlier version, already told of the edit (`ts.Tree.edit`), which the parser
+    reuses where the text did not change — the same facts, a fraction of the parse.
+    `lines`: only the definitions (and references) inside the top-level nodes that hold one of these
+    (1-based) lines — what encloses them, for a caller that asks about a few lines of a large file
+    (verify's test cases)."""
     seconds = PARSE_SECONDS if seconds is None else seconds
     deadline = _Deadline(seconds)
     if language == "c" and path.endswith(".h"):
         language = header_language(source)
     facts = FileFacts(path=path, language=language, line_count=source.count(b"\n") + 1 if source else 0)
-    spec = LANGUAGES.get(language)
+    spec, given = LANGUAGES.get(language), source
     if language in SFC_LANGUAGES:  # Vue/Svelte: the script blocks, as JavaScript/TypeScript
         source, grammar = script_source(source)
         spec = SFC_GRAMMARS[grammar]
     if spec is None or not spec.parsable:
-        return facts
+        return facts, None
     try:
         source.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -680,18 +707,23 @@ def parse_source(path: str, language: str, source: bytes, seconds: float | None 
     try:
         if prepare := _PREPARE.get(language):
             source = prepare(source)
-        tree = _parse_tree(parser, source, deadline)
+        tree = _parse_tree(parser, source, deadline, old_tree if source is given else None)
         if tree.root_node.has_error:
             facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
                                      "symbols extracted where the parser recovered")
-        _extract(facts, tree, source, query, ref_query, deadline)
+        rows = sorted(n - 1 for n in lines) if lines is not None else None
+        _extract(facts, tree, source, query, ref_query, deadline, rows)
+        if rows is not None:  # a pattern rooted at the module matches beyond the nodes' byte ranges
+            spans = [(c.start_point[0] + 1, c.end_point[0] + 1) for c in _holding(tree.root_node, rows)]
+            facts.definitions = [d for d in facts.definitions if any(a <= d.start_line <= b for a, b in spans)]
         if finish := _FINISH.get(language):
             finish(facts)
     except _TimeUp:
         facts.definitions, facts.references, facts.imports = [], [], []
         facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
                                  "file indexed without symbols")
-    return facts
+        return facts, None
+    return facts, tree if source is given else None
 
 
 def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
@@ -706,14 +738,14 @@ def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
 
 
 def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query | None,
-             deadline: _Deadline) -> None:
+             deadline: _Deadline, rows: list[int] | None = None) -> None:
     # (definition node, name node, kind, pattern index, @scope node: a Go method's receiver type)
     raw_defs: list[tuple[ts.Node, ts.Node, str, int, ts.Node | None]] = []
     # (start byte, clause) → (statement node, modules, names); clause > 0: a path of an @import.clause
     imports: dict[tuple[int, int], tuple[ts.Node, list[str], list[str]]] = {}
-    references = _captures(ref_query, tree.root_node, "reference", deadline) if ref_query is not None else []
+    references = _captures(ref_query, tree.root_node, "reference", deadline, rows) if ref_query is not None else []
     package = ""
-    for pattern, caps in _matches(query, tree.root_node, deadline):
+    for pattern, caps in _matches(query, tree.root_node, deadline, rows):
         deadline.tick()
         for cap, nodes in caps.items():
             if cap.startswith("definition.") and "name" in caps:

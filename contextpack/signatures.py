@@ -71,9 +71,10 @@ class Change:
 
 
 def shapes(path: str, language: str, source: bytes, wanted: set[str] | None = None,
-           definitions: list[Definition] | None = None) -> dict[str, Shape]:
+           definitions: list[Definition] | None = None, tree: ts.Tree | None = None) -> dict[str, Shape]:
     """The shape of each definition of a file (those in `wanted` only, when given), by qualified name.
-    `definitions`: the file's definitions when already parsed (saves a parse)."""
+    `definitions` and `tree`: the file's definitions and syntax tree (`parse_source_tree`) when already
+    parsed (each saves a parse)."""
     spec = LANGUAGES.get(language)
     if spec is None or not spec.parsable:
         return {}
@@ -82,7 +83,7 @@ def shapes(path: str, language: str, source: bytes, wanted: set[str] | None = No
     defs = [d for d in definitions if wanted is None or d.qualname in wanted]
     if not defs:
         return {}
-    root = ts.Parser(spec.grammar()).parse(source).root_node
+    root = (tree or ts.Parser(spec.grammar()).parse(source)).root_node
     out: dict[str, Shape] = {}
     for d in defs:
         node = _find(root, d.name, d.start_line - 1, d.end_line - 1, source)

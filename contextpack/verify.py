@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import tree_sitter as ts
+
 from .bundle import Bundle
 from .contract_config import GLOB_CHARS, matches
 from .errors import RequestError
@@ -32,7 +34,7 @@ from .evidence import Command, Runner, TestCase, command, detect_runner, test_ca
 from .graph import is_test_path
 from .languages import language_for
 from .ledger import record_verdict
-from .parse import Definition, FileFacts, parse_source
+from .parse import Definition, FileFacts, parse_source_tree
 from .signatures import compare, shapes
 
 GIT_SECONDS = 30  # each git call
@@ -297,16 +299,70 @@ def _under_owned_dir(path: str, owned: list[str]) -> bool:
                for p in owned) or matches(path, owned)
 
 
-def _facts(path: str, data: bytes | None, cache: dict, references: bool = False) -> FileFacts | None:
-    """The file's definitions (and with `references`, its references: only caller lines need them)."""
+def _parsed(path: str, data: bytes | None, cache: dict, references: bool = False,
+            earlier: tuple[str, bytes | None] | None = None) -> tuple[FileFacts | None, ts.Tree | None]:
+    """The file's definitions (and with `references`, its references: only caller lines need them), and its
+    syntax tree when parse_source_tree keeps one. `earlier`: the path and content of the version the patch
+    changed; when it was parsed already, its tree is reused where the text is the same."""
     key = (path, None if data is None else hashlib.sha256(data).digest())
     if (key, True) in cache:
         return cache[key, True]
     if (key, references) not in cache:
         lang = language_for(path)
-        cache[key, references] = parse_source(path, lang, data, references=references) if data is not None and lang \
-            else None
+        if data is None or not lang:
+            cache[key, references] = None, None
+        else:
+            old_tree = None
+            if earlier is not None and earlier[1] is not None and language_for(earlier[0]) == lang:
+                _, tree = cache.get(((earlier[0], hashlib.sha256(earlier[1]).digest()), references), (None, None))
+                old_tree = _told_of_edit(tree, earlier[1], data) if tree is not None else None
+            cache[key, references] = parse_source_tree(path, lang, data, references=references, old_tree=old_tree)
     return cache[key, references]
+
+
+def _facts(path: str, data: bytes | None, cache: dict, references: bool = False) -> FileFacts | None:
+    return _parsed(path, data, cache, references)[0]
+
+
+def _facts_around(path: str, data: bytes, lines: frozenset[int], cache: dict) -> FileFacts | None:
+    """The definitions enclosing `lines` (those of the top-level nodes holding them): a large test file
+    spells a changed name in a few places, and its other definitions are not worth extracting."""
+    key = (path, hashlib.sha256(data).digest())
+    for whole in ((key, True), (key, False)):
+        if whole in cache:
+            return cache[whole][0]
+    if (key, lines) not in cache:
+        lang = language_for(path)
+        cache[key, lines] = parse_source_tree(path, lang, data, references=False, lines=lines)[0] if lang else None
+    return cache[key, lines]
+
+
+def _told_of_edit(tree: ts.Tree, old: bytes, new: bytes) -> ts.Tree:
+    """A copy of `old`'s tree told that the span from the first to the last differing byte was replaced."""
+    start = _common_prefix(old, new)
+    end = _common_prefix(old[start:][::-1], new[start:][::-1])
+    old_end, new_end = len(old) - end, len(new) - end
+    edited = tree.copy()
+    edited.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end, start_point=_point(old, start),
+                old_end_point=_point(old, old_end), new_end_point=_point(new, new_end))
+    return edited
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the common prefix, by bisection over slice comparisons (each a memcmp)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
 
 
 def _touching(defs: list[Definition], lines: frozenset[int]) -> dict[str, Definition]:
@@ -347,7 +403,7 @@ def check(inp: VerifyInput) -> Report:
             findings.append(Finding("fail", "outside_bundle", p,
                                     f"{ch.status} a file outside the bundle (pass --allow-outside to accept)"))
         before = _facts(ch.old_path or p, ch.before, cache)
-        after = _facts(p, ch.after, cache)
+        after = _parsed(p, ch.after, cache, earlier=(ch.old_path or p, ch.before))[0]
         bdefs = before.definitions if before else []
         adefs = after.definitions if after else []
         old_q, new_q = {d.qualname for d in bdefs}, {d.qualname for d in adefs}
@@ -367,14 +423,17 @@ def check(inp: VerifyInput) -> Report:
             signatures.append(SignatureReport(pr.path, pr.qualname, "unchanged", pr.signature))
             continue
         lang = language_for(pr.path) or ""
-        bf, af = _facts(ch.old_path or ch.path, ch.before, cache), _facts(ch.path, ch.after, cache)
+        bf, btree = _parsed(ch.old_path or ch.path, ch.before, cache)
+        af, atree = _parsed(ch.path, ch.after, cache, earlier=(ch.old_path or ch.path, ch.before))
         moved = bool(ch.old_path and ch.old_path != ch.path)
         key = ("shapes", pr.path)
-        if key not in cache:  # every preserved definition of a file at once: one parse per side
+        if key not in cache:  # every preserved definition of a file at once, on the trees parsed above
             after_wanted = {_requalify(q, bf, af) for q in wanted[pr.path]} if moved else wanted[pr.path]
             cache[key] = (
-                shapes(ch.old_path or ch.path, lang, ch.before or b"", wanted[pr.path], bf.definitions if bf else []),
-                shapes(ch.path, lang, ch.after, after_wanted, af.definitions if af else [])
+                shapes(ch.old_path or ch.path, lang, ch.before or b"", wanted[pr.path], bf.definitions if bf else [],
+                       btree if bf and bf.language == lang else None),
+                shapes(ch.path, lang, ch.after, after_wanted, af.definitions if af else [],
+                       atree if af and af.language == lang else None)
                 if ch.after is not None else {})
         old_shapes, new_shapes = cache[key]
         old = old_shapes.get(pr.qualname)
@@ -499,15 +558,15 @@ def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
             spelling.append((-uses, t, data))
     # the test files that spell the changed names most often, parsed; the others are not inspected
     for _, t, data in sorted(spelling)[:MAX_EVIDENCE_PARSED]:
-        facts = _facts(t, data, cache)
-        if facts is None:
-            continue
-        # the lines that spell a changed name (the parse is for the test cases: references cost a third more)
-        text = data.decode("utf-8", "replace")
+        # the lines that spell a changed name; the parse is for the test cases around them
         spelled_at = [(n, m.group().decode()) for n, line in enumerate(data.split(b"\n"), 1)
                       for m in spelled.finditer(line)]
         used = {name for _, name in spelled_at}
         lines = {n for n, _ in spelled_at}
+        facts = _facts_around(t, data, frozenset(lines), cache)
+        if facts is None:
+            continue
+        text = data.decode("utf-8", "replace")
         cases = test_cases(t, facts.language, facts.definitions, text)
         covering = [tc for tc in cases if any(tc.start_line <= n <= tc.end_line for n in lines)]
         runner = inp.runners.get(t)
