@@ -212,7 +212,7 @@ class Engine:
                 notes.append(f"{f.path} changed while packing; left out")
             else:
                 raise _Changed(f.path)
-        packed = Packer(ranking, sources, tokenizer, budget, always).run()
+        packed = Packer(ranking, sources, tokenizer, budget, always, query.terms).run()
         shown = {f.path for f, _ in packed.items}
         notes += [f"{f.path} is always included ({CONFIG_PATH}) but did not fit the budget whole; left out"
                   for f in always if f.path not in shown and f.path in sources]

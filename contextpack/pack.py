@@ -17,11 +17,12 @@ is not taken, so `used <= limit` always.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .lexical import Chunk
+from . import focus
+from .lexical import Chunk, terms_of
 from .rank import ChunkCandidate, FileCandidate, Ranking
 from .redact import Redactor
 from .store import DefinitionRow
@@ -35,6 +36,8 @@ _CHUNK_DECAY = 1.4  # prior of its k-th ranked definition: 1 / (k + 1) ** _CHUNK
 _CHUNKS_PER_FILE = 20
 _IMPORTS_PRIOR = 0.1  # the import block, next to a shown definition: an edit site about that often
 _MIN_COST = 50  # tokens: cheaper items are not preferred for being cheaper still
+_FOCUS_MIN_COST = 600  # tokens: a definition dearer than this also offers the window the task points at
+_FOCUS_PRIOR = 0.5  # that window holds the definition's edit about this often
 
 
 @dataclass
@@ -61,6 +64,7 @@ class SourceFile:
     _chars: int | None = field(init=False, default=None)
     _span_costs: dict[tuple, int] = field(init=False, default_factory=dict)  # (lines, gap) → cost
     _with_headers: dict[tuple, list[tuple[int, int]]] = field(init=False, default_factory=dict)
+    _line_terms: dict[int, frozenset[str]] = field(init=False, default_factory=dict)  # line → its index terms
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
@@ -114,6 +118,21 @@ class SourceFile:
                 parent = defs.get(parent.parent) if parent.parent else None
             self._with_headers[key] = ranges
         return list(ranges)
+
+    def focused(self, chunk: Chunk, terms: frozenset[str]) -> list[tuple[int, int]] | None:
+        """A large definition's signature, the window of it the task's terms point at (focus.py) and the
+        signatures enclosing it; None when none of its lines holds a task term."""
+        span = focus.window(self.lines, chunk.lines, terms, self.terms_of_line)
+        if span is None:
+            return None
+        head = [r for r in self.with_headers(chunk) if r not in chunk.lines]
+        return head + [(chunk.start, self.header_end(chunk.start)), span]
+
+    def terms_of_line(self, n: int) -> frozenset[str]:
+        found = self._line_terms.get(n)
+        if found is None:
+            found = self._line_terms[n] = frozenset(terms_of(self.lines[n - 1]))
+        return found
 
     @property
     def chars(self) -> int:
@@ -174,12 +193,20 @@ class SourceFile:
         return list(self._skeleton)
 
 
+class _Focus(NamedTuple):
+    """The window of a large definition where the task's terms gather (with its headers)."""
+
+    chunk: ChunkCandidate
+    ranges: list[tuple[int, int]]
+
+
 class _Candidate(NamedTuple):
     value: float  # prior / tokens
     file_rank: int
     chunk_rank: int
     file: FileCandidate
-    what: str | ChunkCandidate | list[tuple[int, int]]  # "file", a definition, or the import ranges
+    what: str | ChunkCandidate | _Focus | list[tuple[int, int]]  # "file", a definition (or a window of one),
+    # or the import ranges
 
 
 @dataclass
@@ -229,10 +256,12 @@ def render(src: SourceFile, ranges: list[tuple[int, int]]) -> str:
 
 class Packer:
     def __init__(self, ranking: Ranking, sources: dict[str, SourceFile], tokenizer: Tokenizer, budget: int,
-                 always: list[FileCandidate] = ()):
+                 always: list[FileCandidate] = (), terms: Collection[str] = ()):
         """`always`: files shown whole before anything the ranking chooses, when they fit (the repository's
-        `[defaults] include` and `[contract] rules`); they come first in the bundle."""
+        `[defaults] include` and `[contract] rules`); they come first in the bundle. `terms`: the task's
+        lexical terms, which point into large definitions (focus.py)."""
         self.ranking = ranking
+        self.terms = frozenset(terms)
         self.sources = sources
         self.tok = tokenizer
         self.budget = budget
@@ -283,6 +312,10 @@ class Packer:
                 if sel is None or not sel.shows(what.chunk):
                     ranges = self._current(f.path) + self.sources[f.path].with_headers(what.chunk)
                     self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
+            elif isinstance(what, _Focus):
+                if sel is None or not sel.shows(what.chunk.chunk):
+                    self._try(f.path, "snippet", self._current(f.path) + what.ranges,
+                              (f.reasons if sel is None else []) + what.chunk.reasons)
             elif sel is not None:  # the import block joins a file already shown
                 self._try(f.path, "snippet", self._current(f.path) + what, ["its imports"])
         for f in files:  # breadth: skeletons of the files not yet shown
@@ -309,6 +342,10 @@ class Packer:
             for k, c in enumerate(chunks):
                 cost = src.span_cost(c.chunk.lines, self.gap)
                 out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))
+                if cost > _FOCUS_MIN_COST and self.terms and (ranges := src.focused(c.chunk, self.terms)):
+                    cost = src.cost(src.clamp(ranges), self.gap)
+                    out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY * _FOCUS_PRIOR / max(cost, _MIN_COST),
+                                          r, k, f, _Focus(c, ranges)))
             if chunks and (imports := src.imports()):
                 cost = src.cost(imports, self.gap)
                 out.append(_Candidate(prior * _IMPORTS_PRIOR / max(cost, _MIN_COST), r, len(chunks), f, imports))
