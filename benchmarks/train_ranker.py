@@ -247,7 +247,10 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray, float]], l2: float, names: tu
 def fit_trees(groups: list[tuple[np.ndarray, np.ndarray, float]], names: tuple[str, ...], rounds: int) -> dict:
     """LambdaMART on the lists (each row weighted by its list's weight), exported as TreeEnsemble arrays;
     the export is checked against LightGBM's own predictions."""
-    import lightgbm as lgb
+    try:
+        import lightgbm as lgb
+    except ImportError:
+        sys.exit("the file trees need LightGBM: pip install -e '.[train]' (or --trees 0: the linear model alone)")
 
     from contextpack.tree_model import TreeEnsemble
 

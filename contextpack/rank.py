@@ -146,14 +146,15 @@ class Fused:
 @dataclass(frozen=True)
 class Ranker:
     file: LinearModel | Fused
-    chunk: LinearModel | Fused
+    chunk: LinearModel
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
-        """`file` / `chunk`: the linear models; `file_trees` / `chunk_trees` (optional): their tree corrections."""
+        """`file` / `chunk`: the linear models; `file_trees` (optional): the trees that correct the file score
+        (at definition level, trees did no better than the linear model: benchmarks/results/ranker_loro.md)."""
         d = json.loads(Path(path).read_text())
         return cls(Fused.from_json(d["file"], d.get("file_trees"), FILE_FEATURES),
-                   Fused.from_json(d["chunk"], d.get("chunk_trees"), CHUNK_FEATURES))
+                   LinearModel.from_json(d["chunk"], CHUNK_FEATURES))
 
 
 @functools.cache
