@@ -1,5 +1,6 @@
-"""Relevance of files and definitions to a task: the signals of `signals.py` fused by a learned linear model,
-with the reasons in words of the signals that raised each score.
+"""Relevance of files and definitions to a task: the signals of `signals.py` fused by a learned model (a linear
+model, plus optionally boosted trees that correct it: `tree_model.py`), with the reasons in words of the signals
+that raised the linear score.
 
 The weights are data (`ranker.json`, beside this module): trained on the SWE-bench dev set by
 benchmarks/train_ranker.py, which records there what it was trained on and its leave-one-repository-out
@@ -25,6 +26,7 @@ from .graph import RepoGraph
 from .lexical import Chunk, LexicalIndex
 from .signals import CHUNK_FEATURES, FILE_FEATURES, chunk_signals, file_signals
 from .task import TaskQuery
+from .tree_model import TreeEnsemble
 
 MAX_FILES = 40
 WEIGHTS = Path(__file__).with_name("ranker.json")
@@ -116,14 +118,43 @@ def design(x: np.ndarray, factors: tuple[tuple[int, ...], ...]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Fused:
+    """A level's score: the linear model's, plus the trees' (if any) on their columns. The reasons come from
+    the linear part alone (`rises`): the trees correct the order, the signals say why."""
+
+    linear: LinearModel
+    trees: TreeEnsemble | None = None
+    tree_factors: tuple[tuple[int, ...], ...] = ()
+
+    @classmethod
+    def from_json(cls, d: dict, trees: dict | None, signals: tuple[str, ...]) -> Fused:
+        if trees is None:
+            return cls(LinearModel.from_json(d, signals))
+        t = TreeEnsemble.from_json(trees)
+        return cls(LinearModel.from_json(d, signals), t, tuple(_factors(n, signals) for n in t.features))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        s = self.linear.scores(x)
+        return s if self.trees is None else s + self.trees.scores(design(x, self.tree_factors))
+
+    def rises(self, x: np.ndarray) -> np.ndarray:
+        return self.linear.rises(x)
+
+    reasons = staticmethod(LinearModel.reasons)
+
+
+@dataclass(frozen=True)
 class Ranker:
-    file: LinearModel
+    file: LinearModel | Fused
     chunk: LinearModel
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
+        """`file` / `chunk`: the linear models; `file_trees` (optional): the trees that correct the file score
+        (at definition level, trees did no better than the linear model: benchmarks/results/ranker_loro.md)."""
         d = json.loads(Path(path).read_text())
-        return cls(LinearModel.from_json(d["file"], FILE_FEATURES), LinearModel.from_json(d["chunk"], CHUNK_FEATURES))
+        return cls(Fused.from_json(d["file"], d.get("file_trees"), FILE_FEATURES),
+                   LinearModel.from_json(d["chunk"], CHUNK_FEATURES))
 
 
 @functools.cache
