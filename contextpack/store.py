@@ -770,6 +770,10 @@ class Store:
         return [FileRow(*r) for r in self._all(
             f"SELECT path, language, size, sha256, line_count FROM files f WHERE {_files_ok()} ORDER BY path")]
 
+    def shas(self) -> dict[str, str]:
+        """path → sha256 of every file, in path order (what `files` gives, without a row object per file)."""
+        return dict(self._all(f"SELECT path, sha256 FROM files f WHERE {_files_ok()} ORDER BY path"))
+
     def lexicons(self) -> Iterator[tuple[str, str, tuple | None]]:
         """(path, language, lexicon columns or None) of every file, in path order; streamed, not all at once."""
         with self._lock:
