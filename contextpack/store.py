@@ -574,9 +574,10 @@ class Store:
                 uses = c.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0]
             unreadable_set = set(unreadable)
             languages = Counter(lang for p, lang in zip(paths, scan.languages, strict=True) if p not in unreadable_set)
+            stamp = str(time.time())
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("totals", json.dumps([uses, sorted(languages.items())], separators=(",", ":"))),
-                ("root", str(root)), ("digest", digest), ("refreshed_at", str(time.time())),
+                ("totals", json.dumps([uses, sorted(languages.items()), stamp], separators=(",", ":"))),
+                ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
                 ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
@@ -651,9 +652,12 @@ class Store:
 
     def _totals(self) -> tuple[int, dict[str, int]] | None:
         """(uses of all references, files by language) as the last writing refresh left them, kept so that
-        `stats` need not sum ~7M reference rows at 200k files; None when missing or malformed."""
+        `stats` need not sum ~7M reference rows at 200k files; None when missing, malformed, or written before
+        the last refresh (by a contextpack that does not keep them)."""
         try:
-            uses, langs = json.loads(self.meta("totals") or "null")
+            uses, langs, stamp = json.loads(self.meta("totals") or "null")
+            if stamp != self.meta("refreshed_at"):
+                return None
             languages = {str(lang): int(n) for lang, n in langs}
             return int(uses), languages
         except (TypeError, ValueError):

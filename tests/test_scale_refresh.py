@@ -80,3 +80,17 @@ def test_stored_verdicts_cannot_name_a_file_outside_their_directory(tmp_path: Pa
     store.close()
     _, indexed, _, _ = _refresh(index, root)
     assert indexed == ["src/app.py"]
+
+
+def test_totals_written_before_another_writer_refreshed_are_not_used(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _project(root)
+    index = tmp_path / "index.sqlite"
+    _refresh(index, root)
+    store = Store.open(index)
+    # an older contextpack writes a refresh (new rows, a new stamp) without keeping the totals
+    store.conn.execute("DELETE FROM refs WHERE file_id = (SELECT id FROM files WHERE path='pkg/sub0/mod0.py')")
+    store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('refreshed_at', '1.0')")
+    assert store.counts()["references"] == store.conn.execute("SELECT SUM(uses) FROM refs").fetchone()[0]
+    store.close()
