@@ -20,14 +20,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
 import json
+import mmap
 import os
+import struct
 import threading
 import time
 import zipfile
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -36,7 +40,9 @@ from .lexical import BM25, KINDS, ChunkTable, LexicalIndex, Lists, Strings, Voca
 from .resolve import RepoContext
 from .store import Store
 
-FORMAT = 2  # 2: term hashes instead of the vocabulary's strings; no per-file seeds
+FORMAT = 3  # 3: members aligned for mapping; 2: term hashes instead of the vocabulary's strings; no per-file seeds
+ALIGN = 64  # each member's data starts at a multiple of this in the file (numpy pads its own header to 64)
+_PAD_FIELD = 0xD935  # the zip extra field that pads a local header (zipalign's)
 ENV = "CONTEXTPACK_DERIVED"  # "off": no sidecar (the benchmark's "before" column; debugging)
 MAX_SIDECAR_BYTES = 2 << 30  # a sidecar larger than this is not read (the index would be larger still)
 STALE_TEMPORARY_SECONDS = 3600
@@ -180,7 +186,7 @@ def save(path: Path, key: str, derived: Derived) -> bool:
     try:
         arrays = _arrays(key, derived)
         with open(tmp, "wb") as f:
-            np.savez(f, allow_pickle=False, **arrays)
+            _write_aligned(f, arrays)
         os.replace(tmp, path)
         return True
     except (OSError, ValueError, KeyError, OverflowError):
@@ -189,6 +195,48 @@ def save(path: Path, key: str, derived: Derived) -> bool:
         except OSError:
             pass
         return False
+
+
+def _write_aligned(f: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz (a zip of .npy members, stored) whose every array starts at a multiple of ALIGN, so a reader
+    can map the file and use the arrays where they lie (`_members`) instead of reading copies of them."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        for name, a in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(a), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            pad = -(f.tell() + 30 + len(info.filename.encode()) + 4) % ALIGN  # 30: the fixed local header
+            info.extra = struct.pack("<HH", _PAD_FIELD, pad) + bytes(pad)
+            zf.writestr(info, buf.getbuffer())
+
+
+def _members(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz as views of a private (copy-on-write) map of the file: nothing is read or copied
+    until used, and pages the page cache holds are not duplicated. A member that is compressed, not an
+    .npy of plain numbers, or out of the file's bounds is invalid; one not aligned (another writer) is copied."""
+    with open(path, "rb") as fh:
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    out: dict[str, np.ndarray] = {}
+    for info in infos:
+        off = info.header_offset
+        _check(info.compress_type == zipfile.ZIP_STORED and info.filename.endswith(".npy")
+               and mm[off:off + 4] == b"PK\x03\x04", f"{info.filename}: not a stored .npy")
+        name_len, extra_len = struct.unpack("<HH", mm[off + 26:off + 30])
+        start = off + 30 + name_len + extra_len
+        end = start + info.file_size
+        _check(end <= len(mm), f"{info.filename}: past the end")
+        head = io.BytesIO(mm[start:min(end, start + 65536)])
+        version = np.lib.format.read_magic(head)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(head, max_header_size=65536)
+        count = int(np.prod(shape, dtype=np.int64))
+        _check(not dtype.hasobject and (not fortran or len(shape) <= 1) and
+               start + head.tell() + count * dtype.itemsize == end, f"{info.filename}: not an array of numbers")
+        a = np.frombuffer(mm, dtype=dtype, count=count, offset=start + head.tell()).reshape(shape)
+        out[info.filename[:-4]] = a if a.flags.aligned else a.copy()
+    return out
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -254,10 +302,8 @@ def load(path: Path, key: str, store: Store) -> Derived | None:
     try:
         if path.stat().st_size > MAX_SIDECAR_BYTES:
             return None
-        with np.load(path, allow_pickle=False) as npz:
-            z = {k: npz[k] for k in npz.files}
-        return _restore(z, key, store)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, _Invalid,
+        return _restore(_members(path), key, store)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, _Invalid, struct.error,
             json.JSONDecodeError, UnicodeDecodeError, OverflowError, MemoryError):
         return None
 

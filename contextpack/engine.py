@@ -445,7 +445,7 @@ class Engine:
         with self.snapshot() as snap:
             if snap.digest != digest:
                 return None
-            return {f.path: f.sha256 for f in snap.store.files()}
+            return snap.store.shas()
 
 
 class _Background:

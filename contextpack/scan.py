@@ -98,9 +98,30 @@ class Diagnostic:
 
 @dataclass
 class ScanResult:
-    files: list[FileStat] = field(default_factory=list)
+    """The files that count as columns sorted by path (a refresh of a big tree compares whole columns with
+    the index's instead of making an object per file), `files` as FileStat rows for everyone else."""
+
+    paths: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    mtimes: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason → count
+
+    @property
+    def files(self) -> list[FileStat]:
+        return list(map(FileStat._make, zip(self.paths, self.languages, self.sizes, self.mtimes, strict=True)))
+
+    def add(self, path: str, language: str, size: int, mtime_ns: int) -> None:
+        self.paths.append(path)
+        self.languages.append(language)
+        self.sizes.append(size)
+        self.mtimes.append(mtime_ns)
+
+    def sort(self) -> None:
+        order = sorted(range(len(self.paths)), key=self.paths.__getitem__)
+        for name in ("paths", "languages", "sizes", "mtimes"):
+            setattr(self, name, list(map(getattr(self, name).__getitem__, order)))
 
 
 def resolve_root(repo: str | os.PathLike) -> Path:
@@ -242,7 +263,10 @@ class _DirRecord:
     mtime_ns: int
     ignore_sig: tuple[int, int] | None
     skips: list[tuple[str, str, str | None]]  # (reason, rel, diagnostic message)
-    candidates: list[tuple[str, str, str | None]]  # (abs path, rel, language by name) of files to stat
+    # the files to stat, as columns: base names, paths relative to the root, languages by name (or None)
+    names: list[str]
+    rels: list[str]
+    langs: list[str | None]
     subdirs: list[tuple[str, str]]  # (abs path, rel) to descend into
     # the ignore stack for the entries (after this directory's .gitignore); None when the record was
     # loaded from the index: rebuilt from the ignore files above if a directory below must be judged
@@ -271,27 +295,31 @@ class ScanCache:
         for rel in sorted(self.records if everything else self.changed):
             r = self.records.get(rel)
             if r is not None:
-                rows.append((rel, json.dumps([r.mtime_ns, r.ignore_sig, r.skips,
-                                              [(rel_, lang) for _, rel_, lang in r.candidates],
+                rows.append((rel, json.dumps([r.mtime_ns, r.ignore_sig, r.skips, r.names,
+                                              [lang or "" for lang in r.langs],
                                               [a[prefix:] for a, _ in r.subdirs]], separators=(",", ":"))))
         reset, self.reset, self.changed = self.reset, False, set()
         return reset, rows
 
     def load(self, root: Path, key: str, rows: Iterable[tuple[str, str]]) -> None:
-        """Records `dump` wrote for the scan state `key`; anything malformed loads nothing (a full scan)."""
+        """Records `dump` wrote for the scan state `key`; anything malformed (or of an older layout) loads
+        nothing (a full scan). Checked column by column: a name list that joins is all strings."""
         base = str(root)
         try:
             records = {}
             for rel, text in rows:
-                mtime, sig, skips, cands, subs = json.loads(text)
-                records[str(rel)] = _DirRecord(
+                mtime, sig, skips, names, langs, subs = json.loads(text)
+                rel = str(rel)
+                joined = "\0".join(names)  # TypeError unless every name is a string
+                "".join(langs)
+                "".join(subs)
+                if "/" in joined or "." in names or ".." in names or "" in names or len(langs) != len(names):
+                    raise ValueError("not a directory record")
+                records[rel] = _DirRecord(
                     int(mtime), tuple(map(int, sig)) if sig is not None else None,
                     [(str(a), str(b), c if c is None else str(c)) for a, b, c in skips],
-                    [(f"{base}/{r}", r, lang) for r, lang in cands],
+                    names, [f"{rel}/{n}" for n in names] if rel else list(names), [lang or None for lang in langs],
                     [(f"{base}/{r}", r) for r in subs], None)
-                if not all(isinstance(r, str) and isinstance(lang, (str, type(None))) for r, lang in cands) or \
-                        not all(isinstance(r, str) for r in subs):
-                    raise TypeError("not a directory record")
         except (ValueError, TypeError):
             return
         self.key, self.records, self.changed, self.reset = key, records, set(), False
@@ -316,11 +344,30 @@ def _sig(path: str) -> tuple[int, int] | None:
         return None
 
 
+def _stat_all(abs_dir: str, names: list[str]) -> list[os.stat_result] | None:
+    """lstat of each name in a directory, relative to the directory's descriptor (no walk of the whole path
+    for each file), or None if any fails (the caller then stats one by one and says which)."""
+    if not names:
+        return []
+    if os.stat not in os.supports_dir_fd:
+        return None
+    try:
+        fd = os.open(abs_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return [os.stat(name, dir_fd=fd, follow_symlinks=False) for name in names]
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
               known: dict[str, tuple] | None = None, cache: ScanCache | None = None) -> ScanResult:
     """Every file of the repository that counts, sorted by path, with diagnostics for surprises.
 
-    `known` maps paths already indexed to their (size, mtime_ns, …): those files, unchanged, were
+    `known` maps paths already indexed to their (size, mtime_ns): those files, unchanged, were
     judged text and not minified when indexed, so their heads are not read again. `cache` lets a
     directory whose entries did not change skip its listing and the name-based rules."""
     known = known or {}
@@ -383,19 +430,28 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
                 cache.changed.add(rel_dir)
         for reason, rel, message in record.skips:
             skip(reason, rel, message)
-        files, limit = result.files, options.max_file_bytes
-        for abs_path, rel, language in record.candidates:
-            try:
-                st = os.stat(abs_path, follow_symlinks=False)
-            except OSError as err:
-                skip("unreadable", rel, f"not readable: {err.strerror or err}")
-                continue
-            size, mtime = st.st_size, st.st_mtime_ns
-            k = known.get(rel)
-            if k is not None and k[0] == size and k[1] == mtime and language is not None and size <= limit:
-                files.append(FileStat(rel, language, size, mtime))  # _content's verdict, the common case
+        names, rels, langs = record.names, record.rels, record.langs
+        stats = _stat_all(abs_dir, names)
+        if stats is not None:
+            sizes, mtimes = [st.st_size for st in stats], [st.st_mtime_ns for st in stats]
+            if None not in langs and (not sizes or max(sizes) <= options.max_file_bytes) and \
+                    list(map(known.get, rels)) == list(zip(sizes, mtimes, strict=True)):  # the common case, column-wise
+                result.paths += rels
+                result.languages += langs
+                result.sizes += sizes
+                result.mtimes += mtimes
+                return [(abs_path, rel, record.ignores, forced) for abs_path, rel in record.subdirs]
+        for i, (name, rel, language) in enumerate(zip(names, rels, langs, strict=True)):
+            abs_path = os.path.join(abs_dir, name)
+            if stats is not None:
+                st = stats[i]
             else:
-                _content(abs_path, rel, language, st)
+                try:
+                    st = os.stat(abs_path, follow_symlinks=False)
+                except OSError as err:
+                    skip("unreadable", rel, f"not readable: {err.strerror or err}")
+                    continue
+            _content(abs_path, rel, language, st)
         return [(abs_path, rel, record.ignores, forced) for abs_path, rel in record.subdirs]
 
     def _judge(abs_dir: str, rel_dir: str, ignores: _Ignores, mtime: int,
@@ -408,7 +464,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             return None
         if any(e.name == ".gitignore" for e in entries):
             ignores = ignores.descend(rel_dir, _read_ignore(Path(abs_dir) / ".gitignore"))
-        record = _DirRecord(mtime, sig, [], [], [], ignores)
+        record = _DirRecord(mtime, sig, [], [], [], [], [], ignores)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if not _is_utf8(entry.name):
@@ -421,7 +477,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
                 elif entry.is_dir(follow_symlinks=False):
                     _directory(entry, rel, ignores, record)
                 elif entry.is_file(follow_symlinks=False):
-                    _name_rules(entry.path, rel, ignores, record)
+                    _name_rules(entry.name, rel, ignores, record)
             except OSError as err:
                 record.skips.append(("unreadable", rel, f"not readable: {err.strerror or err}"))
         return record
@@ -456,12 +512,12 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             if (why := _left_out(target_rel)) is not None:
                 skip("symlink", rel, f"symlink to a file the rules leave out ({why}: {target_rel}); not followed")
                 return
-            verdict = _DirRecord(0, None, [], [], [], ignores)
-            _name_rules(entry.path, rel, ignores, verdict)
+            verdict = _DirRecord(0, None, [], [], [], [], [], ignores)
+            _name_rules(entry.name, rel, ignores, verdict)
             for reason, srel, message in verdict.skips:
                 skip(reason, srel, message)
-            for abs_path, crel, language in verdict.candidates:
-                _content(abs_path, crel, language, st)
+            for crel, language in zip(verdict.rels, verdict.langs, strict=True):
+                _content(entry.path, crel, language, st)
 
     def _left_out(target_rel: str) -> str | None:
         """Why the rules leave a symlink's target out (its folders' ignore files, vendored or VCS
@@ -481,7 +537,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             return "ignored"
         return "generated" if generated(target_rel) else None
 
-    def _name_rules(abs_path: str, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
+    def _name_rules(name: str, rel: str, ignores: _Ignores, record: _DirRecord) -> None:
         """The verdicts that depend on the path alone."""
         if (pattern := secret(rel)) is not None:
             record.skips.append(("secret", rel, f"skipped: secret file (matches {pattern})"))
@@ -499,15 +555,17 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         elif generated(rel):
             record.skips.append(("generated", rel, None))
         else:
-            record.candidates.append((abs_path, rel, language))
+            record.names.append(name)
+            record.rels.append(rel)
+            record.langs.append(language)
 
     def _content(abs_path: str, rel: str, language: str | None, st: os.stat_result) -> None:
         """The verdicts that depend on the file's size and content."""
         if st.st_size > options.max_file_bytes:
             skip("too large", rel, f"skipped: {st.st_size} bytes is over the {options.max_file_bytes}-byte limit")
             return
-        if language is not None and (k := known.get(rel)) is not None and k[:2] == (st.st_size, st.st_mtime_ns):
-            result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
+        if language is not None and known.get(rel) == (st.st_size, st.st_mtime_ns):
+            result.add(rel, language, st.st_size, st.st_mtime_ns)
             return
         try:
             with open(abs_path, "rb") as fh:
@@ -525,14 +583,14 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if _looks_minified(head):
             skip("generated", rel, "skipped: looks minified or generated (very long lines)")
             return
-        result.files.append(FileStat(rel, language, st.st_size, st.st_mtime_ns))
+        result.add(rel, language, st.st_size, st.st_mtime_ns)
 
     top_ignores = _Ignores([]).descend("", _read_ignore(git_exclude))
     root_ignores = top_ignores.descend("", _read_ignore(root / ".gitignore"))
     stack = [(str(root), "", top_ignores, False)]
     while stack:
         stack += walk(*stack.pop())
-    result.files.sort(key=lambda f: f.path)
+    result.sort()
     # a token in a name (of a skipped link, a too-large file…) is not repeated in the diagnostics
     result.diagnostics = sorted((Diagnostic(redact_path(d.path), redact_path(d.message)) for d in result.diagnostics),
                                 key=lambda d: (d.path, d.message))

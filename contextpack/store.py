@@ -14,6 +14,7 @@ re-parses only those whose content hash changed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -22,8 +23,12 @@ import signal
 import sqlite3
 import threading
 import time
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 
 from .discovery import cache_dir
@@ -237,6 +242,20 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
         return rel, sha, _Rows.of(facts, data), None
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector paused: a scan makes a few small objects per file (tuples, strings, stat results),
+    none in a cycle, and the collector would traverse all of them again and again (a fifth of a no-op
+    refresh at 200k files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _sha_of(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -444,10 +463,6 @@ class Store:
         scan_started_ns = time.time_ns()
         racy_from = int(self.meta("scan_started_ns") or 0) - RACY_SLACK_NS
         recheck = set(recheck)
-        # every row with a text path, checked or not: one the scan does not find (crafted: out of the root) is
-        # deleted like any file gone (the full check costs a third of a no-op refresh)
-        known = {row[0]: row[1:] for row in self.conn.execute(
-            "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text'")}
         shas: dict[str, str] = {}  # path → sha256 as indexed, read when a file must be hashed again
 
         def sha_of_known(path: str) -> str | None:
@@ -455,29 +470,46 @@ class Store:
                 shas.update(self.conn.execute(f"SELECT path, sha256 FROM files f WHERE {_files_ok()}"))
             return shas.get(path)
 
-        if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
-            self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
-        scan = scan_repo(root, options, known, self._scan_cache)
-        stats = RefreshStats(scanned=len(scan.files), skipped=dict(scan.skipped))
-        current = {f.path: f for f in scan.files}
-        deleted = sorted(known.keys() - current.keys())
-        jobs, stat_only = [], []
-        racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
-        unchanged = 0
-        for f in scan.files:
-            old = known.get(f.path)
-            if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
-                if (f.mtime_ns < racy_from and f.path not in recheck) or _sha_of(root / f.path) == sha_of_known(f.path):
-                    unchanged += 1
-                    racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
-                    continue
-            jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
-        stats.unchanged = unchanged
-        results = self._run(jobs, [current[job[1]].size for job in jobs], progress, spool)
+        # every row with a text path, checked or not: one the scan does not find (crafted: out of the root) is
+        # deleted like any file gone (the full check costs a third of a no-op refresh)
+        with _gc_paused():
+            rows = self.conn.execute(
+                "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text' ORDER BY path").fetchall()
+            known_paths = list(map(itemgetter(0), rows))
+            known = dict(zip(known_paths, map(itemgetter(1, 2), rows), strict=True))
+            del rows
+            if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
+                self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
+            scan = scan_repo(root, options, known, self._scan_cache)
+            paths, n = scan.paths, len(scan.paths)
+            stats = RefreshStats(scanned=n, skipped=dict(scan.skipped))
+            if paths == known_paths and \
+                    list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes, strict=True)):
+                # the common case, decided on whole columns: the same files with the same sizes and mtimes;
+                # only the racily clean ones and those named in `recheck` are looked at one by one
+                deleted: list[str] = []
+                check = sorted({i for i, m in enumerate(scan.mtimes) if m >= racy_from} |
+                               {i for i in map(partial(bisect_left, paths), recheck) if i < n and paths[i] in recheck})
+            else:
+                deleted = sorted(known.keys() - set(paths))
+                check = range(n)
+            jobs, job_files, stat_only = [], [], []
+            racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
+            for i in check:
+                f = FileStat(paths[i], scan.languages[i], scan.sizes[i], scan.mtimes[i])
+                old = known.get(f.path)
+                if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
+                    if (f.mtime_ns < racy_from and f.path not in recheck) or \
+                            _sha_of(root / f.path) == sha_of_known(f.path):
+                        racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
+                        continue
+                jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
+                job_files.append(f)
+        stats.unchanged = n - len(jobs)  # every file looked at that is not a job is unchanged
+        results = self._run(jobs, [f.size for f in job_files], progress, spool)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
-        for rel, sha, rows, error in results:
-            f = current[rel]
+        for (rel, sha, rows, error), f in zip(results, job_files, strict=True):
             if error is not None:
                 read_errors.append((rel, error))
             elif rows is None:
@@ -508,16 +540,20 @@ class Store:
             c = self.conn
             # re-read under the write lock: another refresh may have committed while this one parsed
             fresh = dict(c.execute("SELECT path, id FROM files"))
+            current = set(paths)
             gone_ids = [i for p, i in fresh.items() if p not in current or p in unreadable]
             changed_ids = [fresh[f.path] for f, _, _ in parsed if f.path in fresh]
             bulk = not fresh and len(parsed) >= PARALLEL_THRESHOLD
             if bulk:
                 for name in _INDEXES:
                     c.execute(f"DROP INDEX IF EXISTS {name}")
+            totals = self._totals() if fresh else (0, {})
+            uses = totals[0] - self._uses_of(gone_ids + changed_ids) if totals is not None else None
             self._delete_facts(gone_ids + changed_ids)
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            self._write_files(parsed)
+            written = self._write_files(parsed)
+            uses = uses + written if uses is not None else None
             if bulk:
                 for ddl in _INDEXES.values():
                     c.execute(ddl)
@@ -534,8 +570,14 @@ class Store:
             digest = hashlib.sha256("".join(
                 f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
             ).encode()).hexdigest()
+            if uses is None:
+                uses = c.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0]
+            unreadable_set = set(unreadable)
+            languages = Counter(lang for p, lang in zip(paths, scan.languages, strict=True) if p not in unreadable_set)
+            stamp = str(time.time())
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("root", str(root)), ("digest", digest), ("refreshed_at", str(time.time())),
+                ("totals", json.dumps([uses, sorted(languages.items()), stamp], separators=(",", ":"))),
+                ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
                 ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
@@ -608,9 +650,31 @@ class Store:
         for table in ("definitions", "refs", "imports", "import_targets", "lexicon"):
             self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
 
-    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> None:
+    def _totals(self) -> tuple[int, dict[str, int]] | None:
+        """(uses of all references, files by language) as the last writing refresh left them, kept so that
+        `stats` need not sum ~7M reference rows at 200k files; None when missing, malformed, or written before
+        the last refresh (by a contextpack that does not keep them)."""
+        try:
+            uses, langs, stamp = json.loads(self.meta("totals") or "null")
+            if stamp != self.meta("refreshed_at"):
+                return None
+            languages = {str(lang): int(n) for lang, n in langs}
+            return int(uses), languages
+        except (TypeError, ValueError):
+            return None
+
+    def _uses_of(self, ids: list[int]) -> int:
+        total = 0
+        for k in range(0, len(ids), 500):
+            batch = ids[k:k + 500]
+            total += self.conn.execute(f"SELECT COALESCE(SUM(uses), 0) FROM refs WHERE file_id IN "
+                                       f"({','.join('?' * len(batch))})", batch).fetchone()[0]
+        return total
+
+    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> int:
         """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
-        the same rows, in the same order, with the same ids as file by file."""
+        the same rows, in the same order, with the same ids as file by file. Returns the uses of their
+        references."""
         c = self.conn
         c.executemany(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
@@ -639,10 +703,12 @@ class Store:
             refs.clear()
             imps.clear()
 
+        uses = 0
         for n, (f, _, rows) in enumerate(parsed, 1):
             fid = ids[f.path]
             rows = rows.load()
             d, r, i = rows.unpack()
+            uses += sum(x[1] for x in r)
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
             imps.extend((fid, *x) for x in i)
@@ -650,6 +716,7 @@ class Store:
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
+        return uses
 
     def _resolve(self, root: Path, paths: list[str] | None) -> None:
         """Recompute import targets: of every file when the file set changed, else of `paths` only."""
@@ -706,6 +773,10 @@ class Store:
     def files(self) -> list[FileRow]:
         return [FileRow(*r) for r in self._all(
             f"SELECT path, language, size, sha256, line_count FROM files f WHERE {_files_ok()} ORDER BY path")]
+
+    def shas(self) -> dict[str, str]:
+        """path → sha256 of every file, in path order (what `files` gives, without a row object per file)."""
+        return dict(self._all(f"SELECT path, sha256 FROM files f WHERE {_files_ok()} ORDER BY path"))
 
     def lexicons(self) -> Iterator[tuple[str, str, tuple | None]]:
         """(path, language, lexicon columns or None) of every file, in path order; streamed, not all at once."""
@@ -818,13 +889,16 @@ class Store:
         return {
             "files": self._all("SELECT COUNT(*) FROM files")[0][0],
             "definitions": self._all("SELECT COUNT(*) FROM definitions")[0][0],
-            "references": self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
+            "references": totals[0] if (totals := self._totals()) is not None else
+            self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
             "imports": self._all("SELECT COUNT(*) FROM imports")[0][0],
             "resolved_imports": self._all("SELECT COUNT(*) FROM import_targets")[0][0],
             "diagnostics": self._all("SELECT COUNT(*) FROM diagnostics")[0][0],
         }
 
     def languages(self) -> dict[str, int]:
+        if (totals := self._totals()) is not None:
+            return dict(sorted(totals[1].items(), key=lambda kv: (-kv[1], kv[0])))
         return dict(self._all(
             f"SELECT language, COUNT(*) FROM files f WHERE {_files_ok()} GROUP BY language "
             f"ORDER BY COUNT(*) DESC, language"))

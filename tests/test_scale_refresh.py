@@ -1,0 +1,96 @@
+"""The column-wise no-op refresh (issue 11's scale work): what it decides on whole columns must be what a
+file-by-file refresh decides, the totals `stats` shows without summing the reference rows must equal the
+rows, and stored directory verdicts can't name files outside their directory."""
+
+import json
+import os
+from pathlib import Path
+
+from contextpack.scan import resolve_root, scan_repo
+from contextpack.store import Store, _files_ok
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+def _refresh(index: Path, root: Path):
+    """A refresh by a new Store, as a new process (every CLI command) makes one."""
+    store = Store.open(index)
+    try:
+        stats = store.refresh(root)
+        indexed = [p for (p,) in store.conn.execute("SELECT path FROM files ORDER BY path")]
+        totals = (store.counts()["references"], store.languages())
+        rows = (store.conn.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0],
+                dict(store.conn.execute(f"SELECT language, COUNT(*) FROM files f WHERE {_files_ok()} "
+                                        f"GROUP BY language ORDER BY COUNT(*) DESC, language")))
+        return stats, indexed, totals, rows
+    finally:
+        store.close()
+
+
+def _project(root: Path) -> None:
+    for i in range(30):
+        _write(root, f"pkg/sub{i % 3}/mod{i}.py",
+               f"from pkg.sub0 import mod0\n\ndef f{i}(x):\n    return mod0.f0(x) + {i}\n")
+    _write(root, "web/app.js", "function main() { return helper(1) + helper(2); }\n")
+    _write(root, "README.md", "# demo\n")
+
+
+def test_changes_are_seen_and_totals_follow_the_rows(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _project(root)
+    index = tmp_path / "index.sqlite"
+    stats, indexed, totals, rows = _refresh(index, root)
+    assert stats.parsed == 32 and totals == rows and rows[0] > 0
+    stats, _, totals, rows = _refresh(index, root)  # settles racily clean files
+    stats, indexed_again, totals, rows = _refresh(index, root)
+    assert (stats.parsed, stats.unchanged, stats.deleted) == (0, 32, 0) and indexed_again == indexed
+    assert totals == rows
+
+    # an edit that changes the size but not the directory's entries (its mtime stays), a new file,
+    # a deleted file, a file in a new language: each seen, totals equal to a full count of the rows
+    st = os.stat(root / "pkg/sub1")
+    _write(root, "pkg/sub1/mod1.py", "def g(y):\n    return h(y) + h(y) + h(y) + h(y)\n")
+    os.utime(root / "pkg/sub1", ns=(st.st_atime_ns, st.st_mtime_ns))
+    _write(root, "pkg/sub2/extra.py", "def extra():\n    return f1(1)\n")
+    (root / "pkg/sub0/mod3.py").unlink()
+    _write(root, "tools/gen.go", "package tools\n\nfunc Gen() int { return Helper() }\n")
+    stats, indexed, totals, rows = _refresh(index, root)
+    assert stats.changed == ["pkg/sub0/mod3.py", "pkg/sub1/mod1.py", "pkg/sub2/extra.py", "tools/gen.go"]
+    assert indexed == [f.path for f in scan_repo(root).files]
+    assert totals == rows and rows[1]["go"] == 1 and rows[1]["python"] == 30
+
+
+def test_stored_verdicts_cannot_name_a_file_outside_their_directory(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _write(root, "src/app.py", "x = 1\n")
+    _write(tmp_path, "outside.py", "SECRET = 1\n")
+    index = tmp_path / "index.sqlite"
+    _refresh(index, root)
+    store = Store.open(index)
+    (text,) = store.conn.execute("SELECT record FROM scan_dirs WHERE rel='src'").fetchone()
+    record = json.loads(text)
+    record[3], record[4] = ["app.py", "../../outside.py"], ["python", "python"]  # names, languages
+    store.conn.execute("UPDATE scan_dirs SET record=? WHERE rel='src'", (json.dumps(record),))
+    store.close()
+    _, indexed, _, _ = _refresh(index, root)
+    assert indexed == ["src/app.py"]
+
+
+def test_totals_written_before_another_writer_refreshed_are_not_used(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _project(root)
+    index = tmp_path / "index.sqlite"
+    _refresh(index, root)
+    store = Store.open(index)
+    # an older contextpack writes a refresh (new rows, a new stamp) without keeping the totals
+    store.conn.execute("DELETE FROM refs WHERE file_id = (SELECT id FROM files WHERE path='pkg/sub0/mod0.py')")
+    store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('refreshed_at', '1.0')")
+    assert store.counts()["references"] == store.conn.execute("SELECT SUM(uses) FROM refs").fetchone()[0]
+    store.close()
