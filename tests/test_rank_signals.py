@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contextpack.engine import Engine
 from contextpack.rank import LinearModel, Ranker, default_ranker, rank
@@ -278,3 +280,14 @@ def test_the_package_name_in_every_path_says_nothing(tmp_path):
     assert cols["shop/billing/invoice_totals.py"]["path_terms"] == pytest.approx(2 / 3)
     _assert_decides(engine, task, "shop/billing/invoice_totals.py", "shop/utils/utils.py", "path_terms",
                     "its path says invoice, totals")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text("abc/._", min_size=1, max_size=6),
+                       st.sampled_from([0.0, -0.0, 0.5, 1.0, 2.0, 1e-300, float("inf"), -3.0]) | st.floats(-5, 5),
+                       max_size=200),
+       st.integers(1, 30))
+def test_top_is_the_first_n_of_the_full_order(scores, n):
+    from contextpack.signals import _top
+
+    assert _top(scores, n) == sorted(scores, key=lambda p: (-scores[p], p))[:n]
