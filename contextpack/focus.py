@@ -23,15 +23,15 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
            terms_of_line: Callable[[int], frozenset[str]], radius: int = RADIUS) -> tuple[int, int] | None:
     """The (first, last) 1-based lines, within one of `ranges`, of the window of at most 2·radius+1 lines
     around the line whose task terms, with the distinct ones of its window, weigh most (the first such
-    line); None when no line holds a task term. `terms_of_line(n)`: the
-    index terms of line n (memoised by the caller, which keeps the file)."""
-    numbers = [n for a, b in ranges for n in range(a, min(b, len(lines)) + 1)][:MAX_LINES]
+    line); None when no line holds a task term. `terms_of_line(n)`: the index terms of line n (memoised by
+    the caller, which keeps the file)."""
+    range_of = {n: (a, b) for a, b in ranges for n in range(a, min(b, len(lines)) + 1)}
+    numbers = list(range_of)[:MAX_LINES]
     matched = {n: found for n in numbers if (found := terms_of_line(n) & terms)}
     if not matched:
         return None
     df = Counter(t for found in matched.values() for t in found)
     weight = {t: math.log(1 + len(numbers) / k) for t, k in df.items()}
-    range_of = {n: (a, b) for a, b in ranges for n in range(a, b + 1)}
     best, best_score = None, 0.0
     for centre in matched:
         a, b = range_of[centre]
