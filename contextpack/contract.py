@@ -35,8 +35,10 @@ MAX_CACHED_ANSWERS = 4096  # per index state: (question, path) answers a Contrac
 
 # languages whose files an edit usually lands in; docs, manifests and data are owned only when named
 _CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
-_OWNED_FLOOR = 0.02  # a shown code file under this share of the best one's probability is not owned
-_NAMED_FLOOR = 0.2  # … or under this share, when the best one is a file the task names
+# when the best shown code file is one the task names, another is owned only at this share of its probability;
+# otherwise the three best are (a floor at 2 % of the best one cut the file to change in 5 of the first 103 dev
+# tasks once the ranker's trees made its probabilities sharper: benchmarks/contract_fit.py)
+_NAMED_FLOOR = 0.2
 _NAMED = ("mentioned in task", "in stack trace")  # reasons of a file the task names by path or frame
 
 
@@ -86,7 +88,7 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
 
     In order: files the request pins (paths or globs, shown or not: then nothing else); files
     `.contextpack/config.toml` owns for this task type; then the shown code files the ranking finds most
-    likely to change, up to `_MAX_OWNED` in all, while their probability is near enough the best one's.
+    likely to change, up to `_MAX_OWNED` in all (near the best one's probability, when the task names it).
     The ranking already weighs what the task names (paths, frames, definitions); rules of thumb on top of
     it owned the wrong file more often than the ranking's third choice (benchmarks/contract_fit.py). Tests
     are owned only for test-repair (or when pinned); never-owned globs of the config exclude a file
@@ -116,7 +118,7 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
     if candidates:
         top = candidates[0]
         # a task that names its file (a path, a stack frame) is about that file: others must come close
-        floor = _NAMED_FLOOR if any(r.startswith(_NAMED) for r in top.reasons) else _OWNED_FLOOR
+        floor = _NAMED_FLOOR if any(r.startswith(_NAMED) for r in top.reasons) else 0.0
         for rank_no, f in enumerate(candidates, 1):
             if len(reasons) >= _MAX_OWNED or f.score < floor * top.score:
                 break
