@@ -6,7 +6,7 @@ only — and the field the task names ("add a short option to base-directory") s
 the window of such a definition where the task's terms gather, weighting each term by how rare it is
 among the definition's own lines (`long` and `help` sit on every option; `base` and `directory` on one).
 
-    window(lines, [(30, 660)], {"base", "directory", "short"})   # (585, 605): around `base_directory`
+    window(lines, [(30, 660)], {"base", "directory", "short"}, terms_of_line)   # (592, 612): `base_directory`
 """
 
 from __future__ import annotations
