@@ -33,8 +33,6 @@ MAX_TEST_SOURCE_BYTES = 512 * 1024  # JS/Ruby test files are read (their tests a
 MAX_CACHED_ANSWERS = 4096  # per index state: (question, path) answers a ContractCache keeps
 
 
-# languages whose files an edit usually lands in; docs, manifests and data are owned only when named
-_CODE_LANGUAGES = CODE_LANGUAGES  # every language with a grammar (languages.py)
 # when the best shown code file is one the task names, another is owned only at this share of its probability;
 # otherwise the three best are (a floor at 2 % of the best one cut the file to change in 5 of the first 103 dev
 # tasks once the ranker's trees made its probabilities sharper: benchmarks/contract_fit.py)
@@ -114,7 +112,8 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
     if not shown:
         return sorted(reasons), reasons
     ranked = sorted(shown, key=lambda t: (-t[0].score, t[0].path))
-    candidates = [f for f, _ in ranked if eligible(f.path) and f.language in _CODE_LANGUAGES]
+    # code files: an edit usually lands in one; docs, manifests and data are owned only when pinned or configured
+    candidates = [f for f, _ in ranked if eligible(f.path) and f.language in CODE_LANGUAGES]
     if candidates:
         top = candidates[0]
         # a task that names its file (a path, a stack frame) is about that file: others must come close

@@ -189,11 +189,11 @@ def _module_level(name: str, module: str, lexical: LexicalIndex, graph: RepoGrap
     """Definitions `module.name` can mean: top-level `name` in the module's file or in a file it imports
     (a package re-exporting it), else anywhere in the module's package. Methods named `name` are not it."""
     mod_path = module_files[module]
-    module_of = {p: m for m, p in module_files.items()}
 
     def top_level(i: int) -> bool:  # `pkg.mod.name` in the file of `pkg.mod`, not `pkg.mod.Class.name`
         c = lexical.chunks[i]
-        return c.name == name or c.name == f"{module_of.get(c.path)}.{name}"
+        prefix = c.name[:-len(name) - 1] if c.name.endswith("." + name) else None
+        return c.name == name or (prefix is not None and module_files.get(prefix) == c.path)
 
     top = [i for i in lexical.by_name.get(name, []) if top_level(i)]
     near = {mod_path} | (set(graph.files.successors(mod_path)) if mod_path in graph.files else set())
