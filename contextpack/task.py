@@ -135,13 +135,16 @@ def _strip_environment_reports(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(lines):
-        j = i  # the run of entry and fill lines from i (a fill line does not start one)
+        j, fill = i, []  # the run of entry and fill lines from i (a fill line does not start one); which are fill
         while j < len(lines) and len(lines[j]) <= _REPORT_MAX_LINE:
             line = lines[j]
             if _REPORT_FILL.match(line):
                 if j == i:
                     break
-            elif not (_REPORT_KV.match(line) or _REPORT_NV.match(line)):
+                fill.append(True)
+            elif _REPORT_KV.match(line) or _REPORT_NV.match(line):
+                fill.append(False)
+            else:
                 break
             j += 1
         if j == i:
@@ -150,13 +153,13 @@ def _strip_environment_reports(text: str) -> str:
             continue
         # versions and entries of lines[s:j], for each s, counted from the end
         versions, entries, tail = 0, 0, []
-        for line in reversed(lines[i:j]):
-            if not _REPORT_FILL.match(line):
+        for line, is_fill in zip(reversed(lines[i:j]), reversed(fill), strict=True):
+            if not is_fill:
                 entries += 1
                 versions += _REPORT_VERSION.search(line) is not None
             tail.append((versions, entries))
         tail.reverse()
-        start = next((s for s in range(i, j) if not _REPORT_FILL.match(lines[s])
+        start = next((s for s in range(i, j) if not fill[s - i]
                       and tail[s - i][0] >= _REPORT_MIN_VERSIONS and 2 * tail[s - i][0] >= tail[s - i][1]), None)
         out += lines[i:j if start is None else start]
         if start is not None:
