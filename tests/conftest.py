@@ -62,6 +62,19 @@ def price_rule_{i}(price: float, quantity: int) -> float:
 ''' for i in range(10))
 
 
+# a small Python function, formatted with a name: the filler and subject of ranking tests
+SAMPLE_FUNCTION = '''
+def {name}(records, limit):
+    """Keep the first records under the limit."""
+    kept = []
+    for record in records:
+        if len(kept) >= limit:
+            break
+        kept.append(record)
+    return kept
+'''
+
+
 def make_shop(root: Path) -> Path:
     """A 16-file shop: pricing (large enough to be cut into snippets), models, cart, checkout, eight small
     utility modules, tests that call the pricing and cart code, AGENTS.md and .contextpack/rules.md."""

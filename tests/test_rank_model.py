@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_FUNCTION as BODY
 from conftest import write
 
 from contextpack.engine import Engine
@@ -74,18 +75,6 @@ def test_malformed_trees_are_refused():
         TreeEnsemble.from_json({**good, "right": [5, 1, 2]})
     with pytest.raises(ValueError, match="lengths"):
         TreeEnsemble.from_json({**good, "value": [0, 1]})
-
-
-BODY = '''
-def {name}(records, limit):
-    """Keep the first records under the limit."""
-    kept = []
-    for record in records:
-        if len(kept) >= limit:
-            break
-        kept.append(record)
-    return kept
-'''
 
 
 def _trees_on(feature: str, low: float, high: float) -> TreeEnsemble:

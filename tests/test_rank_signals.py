@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_FUNCTION as BODY
 from conftest import write
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,17 +21,6 @@ from contextpack.signals import FILE_FEATURES, file_signals
 from contextpack.task import analyze_task
 
 pytestmark = pytest.mark.usefixtures("isolated_index")
-
-BODY = '''
-def {name}(records, limit):
-    """Keep the first records under the limit."""
-    kept = []
-    for record in records:
-        if len(kept) >= limit:
-            break
-        kept.append(record)
-    return kept
-'''
 
 FILLER = {f"app/misc/module_{i}.py": BODY.format(name=f"helper_{i}") for i in range(6)}
 

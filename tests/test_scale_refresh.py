@@ -6,14 +6,10 @@ import json
 import os
 from pathlib import Path
 
+from conftest import write_raw
+
 from contextpack.scan import resolve_root, scan_repo
 from contextpack.store import Store, _files_ok
-
-
-def _write(root: Path, rel: str, text: str) -> None:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(text)
 
 
 def _refresh(index: Path, root: Path):
@@ -33,10 +29,10 @@ def _refresh(index: Path, root: Path):
 
 def _project(root: Path) -> None:
     for i in range(30):
-        _write(root, f"pkg/sub{i % 3}/mod{i}.py",
+        write_raw(root, f"pkg/sub{i % 3}/mod{i}.py",
                f"from pkg.sub0 import mod0\n\ndef f{i}(x):\n    return mod0.f0(x) + {i}\n")
-    _write(root, "web/app.js", "function main() { return helper(1) + helper(2); }\n")
-    _write(root, "README.md", "# demo\n")
+    write_raw(root, "web/app.js", "function main() { return helper(1) + helper(2); }\n")
+    write_raw(root, "README.md", "# demo\n")
 
 
 def test_changes_are_seen_and_totals_follow_the_rows(tmp_path: Path) -> None:
@@ -54,11 +50,11 @@ def test_changes_are_seen_and_totals_follow_the_rows(tmp_path: Path) -> None:
     # an edit that changes the size but not the directory's entries (its mtime stays), a new file,
     # a deleted file, a file in a new language: each seen, totals equal to a full count of the rows
     st = os.stat(root / "pkg/sub1")
-    _write(root, "pkg/sub1/mod1.py", "def g(y):\n    return h(y) + h(y) + h(y) + h(y)\n")
+    write_raw(root, "pkg/sub1/mod1.py", "def g(y):\n    return h(y) + h(y) + h(y) + h(y)\n")
     os.utime(root / "pkg/sub1", ns=(st.st_atime_ns, st.st_mtime_ns))
-    _write(root, "pkg/sub2/extra.py", "def extra():\n    return f1(1)\n")
+    write_raw(root, "pkg/sub2/extra.py", "def extra():\n    return f1(1)\n")
     (root / "pkg/sub0/mod3.py").unlink()
-    _write(root, "tools/gen.go", "package tools\n\nfunc Gen() int { return Helper() }\n")
+    write_raw(root, "tools/gen.go", "package tools\n\nfunc Gen() int { return Helper() }\n")
     stats, indexed, totals, rows = _refresh(index, root)
     assert stats.changed == ["pkg/sub0/mod3.py", "pkg/sub1/mod1.py", "pkg/sub2/extra.py", "tools/gen.go"]
     assert indexed == [f.path for f in scan_repo(root).files]
@@ -68,8 +64,8 @@ def test_changes_are_seen_and_totals_follow_the_rows(tmp_path: Path) -> None:
 def test_stored_verdicts_cannot_name_a_file_outside_their_directory(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
     root = resolve_root(tmp_path / "repo")
-    _write(root, "src/app.py", "x = 1\n")
-    _write(tmp_path, "outside.py", "SECRET = 1\n")
+    write_raw(root, "src/app.py", "x = 1\n")
+    write_raw(tmp_path, "outside.py", "SECRET = 1\n")
     index = tmp_path / "index.sqlite"
     _refresh(index, root)
     store = Store.open(index)
