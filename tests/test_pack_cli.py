@@ -247,3 +247,17 @@ def test_non_integer_budget_is_a_usage_error(shop, main):
     assert r.returncode == 2 and r.stdout == ""
     assert "Invalid value for '--budget'" in r.stderr
 
+
+
+def test_owned_is_the_three_best_ranked_shown_code_files_unless_pinned(shop, tmp_path, main):
+    idx = tmp_path / "i.sqlite"
+    task = "the cart total applies the discount before the tax"
+    b = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", task, "--type", "bugfix",
+                                                          index=idx)).stdout))
+    code = sorted((it for it in b.items if it.kind != "skeleton" and it.language == "python"
+                   and not it.path.startswith("tests/")), key=lambda it: (-it.score, it.path))
+    assert len(code) > 3 and b.contract.owned == sorted(it.path for it in code[:3])
+    assert all("(ranked #" in b.contract.owned_reasons[p] for p in b.contract.owned)
+    pinned = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", task, "--owned", "shop/cart.py",
+                                                               index=idx)).stdout))
+    assert pinned.contract.owned == ["shop/cart.py"]
