@@ -9,14 +9,16 @@ candidates); a definition's, that it is the one to change within its file.
 
     ranking = rank(query, graph, lexical, module_files)
     for f in ranking.files[:5]: print(f.path, f.score, f.reasons)
-    ranking.chunks_in("django/db/models/query.py")[0]
+    next(ranking.chunks_in("django/db/models/query.py"))
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,13 +50,21 @@ class ChunkCandidate:
     reasons: list[str]
 
 
+def _no_others(_path: str) -> Iterator[ChunkCandidate]:
+    return iter(())
+
+
 @dataclass
 class Ranking:
     files: list[FileCandidate]
-    chunks: dict[str, list[ChunkCandidate]]  # per path, best first
+    chunks: dict[str, list[ChunkCandidate]]  # per path: the definitions some signal points at, best first
+    # per path: the others, unscored, in file order — made only when asked for (a ranked file of Django has
+    # hundreds, and a pack looks past the scored ones only for the entry of a file it left out)
+    others: Callable[[str], Iterator[ChunkCandidate]] = _no_others
 
-    def chunks_in(self, path: str) -> list[ChunkCandidate]:
-        return self.chunks.get(path, [])
+    def chunks_in(self, path: str) -> Iterator[ChunkCandidate]:
+        """The definitions of a ranked file, best first, then the unscored ones in file order."""
+        return itertools.chain(self.chunks.get(path, ()), self.others(path))
 
 
 def _factors(name: str, signals: tuple[str, ...]) -> tuple[int, ...]:
@@ -182,6 +192,7 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
     rise = ranker.file.rises(fs.x[order])
     files = []
     chunks: dict[str, list[ChunkCandidate]] = {}
+    pointed: dict[str, set[int]] = {}
     for n, r in enumerate(order):
         p = fs.paths[r]
         reasons = ranker.file.reasons(rise[n], fs.reasons[r]) or ["related to the task by several weak signals"]
@@ -196,9 +207,14 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
             ranked = [ChunkCandidate(lexical.chunks[cs.chunks[k]], round(float(cprob[k]), 6),
                                      ranker.chunk.reasons(crise[k], cs.reasons[k]))
                       for k in corder]
-        # the definitions no signal points at follow, unscored, in file order
-        pointed = set(cs.chunks)
-        ranked += [ChunkCandidate(lexical.chunks[i], 0.0, []) for i in lexical.chunks_of.get(p, []) if i not in pointed]
         if ranked:
             chunks[p] = ranked
-    return Ranking(files, chunks)
+        pointed[p] = set(cs.chunks)
+
+    def others(path: str) -> Iterator[ChunkCandidate]:
+        if path not in pointed:  # not a ranked file
+            return iter(())
+        skip = pointed[path]
+        return (ChunkCandidate(lexical.chunks[i], 0.0, []) for i in lexical.chunks_of.get(path, []) if i not in skip)
+
+    return Ranking(files, chunks, others)

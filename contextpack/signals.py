@@ -17,6 +17,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,7 @@ _CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 _FUNCTION_KINDS = {"function", "method"}
 _MAX_DEFINERS = 12  # a name defined in more files than this says nothing about any one of them
+WORDS_CACHED = 65_536  # names whose sub-words `_words` keeps (definition names and paths recur pack after pack)
 _WEAK = 0.05  # a lexical match under this share of the task's best is a feature, not a reason worth saying
 _PATH_STOP = frozenset("src lib py init main core base utils util common tests test".split())
 
@@ -143,8 +145,16 @@ def _top(scores: dict[str, float], n: int) -> list[str]:
 
 
 @functools.lru_cache(maxsize=65_536)  # names and paths recur from task to task; splitting them is the cost
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def _words(name: str, min_len: int) -> frozenset[str]:
+    """Sub-words of a name (a definition's, a path's): asked again for the same names by every pack."""
     return frozenset(w for w in split_identifier(name) if len(w) >= min_len)
+
+
+def _name_terms(name: str, terms: Collection[str]) -> float:
+    """The share of a definition's name words (of its last part) that are task terms; 0 without a name."""
+    words = _words(name.rsplit(".", 1)[-1], 2) if name else frozenset()
+    return sum(w in terms for w in words) / len(words) if words else 0.0
 
 
 def _stem(word: str) -> str:
@@ -388,11 +398,11 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     x[:, _C["bm25"]] = lex / fs.top_chunk
     x[:, _C["bm25_in_file"]] = lex / best
     x[:, _C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)
-    for r, i in enumerate(idx):
-        c = lexical.chunks[i]
+    chunks = [lexical.chunks[i] for i in idx]
+    for r, (i, c) in enumerate(zip(idx, chunks)):
         why: dict[int, str] = {}
-        label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
         if lex[r] / fs.top_chunk > _WEAK:
+            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
             why[_C["bm25"]] = f"{label} matches the task text ({lex[r] / fs.top_chunk:.2f})"
         if (named := fs.chunk_named.get(i)) is not None:
             x[r, _C["named"]] = named[0]
@@ -406,14 +416,12 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
         if (frame := fs.chunk_frame.get(i)) is not None:
             x[r, _C["frame_line"]] = 1.0
             why[_C["frame_line"]] = frame
-        if c.name:
-            words = _words(c.name.rsplit(".", 1)[-1], 2)
-            if words:
-                x[r, _C["name_terms"]] = sum(w in fs.terms for w in words) / len(words)
-        x[r, _C["is_class"]] = c.kind in _CONTAINER_KINDS
-        x[r, _C["is_function"]] = c.kind in _FUNCTION_KINDS
-        x[r, _C["is_module"]] = c.kind == "module"
-        x[r, _C["is_text"]] = c.kind == "text"
-        x[r, _C["log_lines"]] = math.log1p(sum(b - a + 1 for a, b in c.lines))
         reasons.append(why)
+    # the columns every chunk has, a column at a time (a large file has hundreds of chunks)
+    x[:, _C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
+    x[:, _C["is_class"]] = [c.kind in _CONTAINER_KINDS for c in chunks]
+    x[:, _C["is_function"]] = [c.kind in _FUNCTION_KINDS for c in chunks]
+    x[:, _C["is_module"]] = [c.kind == "module" for c in chunks]
+    x[:, _C["is_text"]] = [c.kind == "text" for c in chunks]
+    x[:, _C["log_lines"]] = [math.log1p(sum(b - a + 1 for a, b in c.lines)) for c in chunks]
     return ChunkSignals(list(idx), x, reasons)

@@ -198,11 +198,15 @@ def _code_blocks(text: str) -> list[str]:
     return blocks
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_SUBWORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+")
+
+
 def split_identifier(name: str) -> list[str]:
     """Sub-words of an identifier, lower case: `bulk_createHTTPResponse2` → bulk, create, http, response2."""
     words = []
-    for part in re.split(r"[^A-Za-z0-9]+", name):
-        words += re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+", part)
+    for part in _NOT_ALNUM.split(name):
+        words += _SUBWORD.findall(part)
     return [w.lower() for w in words if w]
 
 
