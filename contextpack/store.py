@@ -129,6 +129,18 @@ class DefinitionRow:
     parent: str | None
 
 
+# tables whose row counts `stats` shows, kept in meta by every writing refresh (COUNT(*) of the millions of rows of
+# a 200k-file index took a quarter of a second, on every `contextpack index` and `stats`)
+_COUNTED = ("definitions", "imports", "import_targets")
+
+
+@dataclass
+class _Totals:
+    uses: int  # of every reference
+    languages: dict[str, int]  # files by language
+    rows: dict[str, int]  # table of _COUNTED → its rows
+
+
 @dataclass(frozen=True)
 class _Rows:
     """One file's facts as the rows the store writes, packed into one pickled string: cheap to send back
@@ -526,9 +538,12 @@ class Store:
         if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
                 tuple(r) for r in self.conn.execute(
                     "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
-            if racy or self._scan_cache.changed or self._scan_cache.reset:
+            uncounted = self._totals() is None  # kept by an older contextpack: counted once, then kept
+            if racy or self._scan_cache.changed or self._scan_cache.reset or uncounted:
                 with self._transaction():
                     self._save_scan_cache(root)
+                    if uncounted:
+                        self._keep_totals(self._counted(), scan.languages, self.meta("refreshed_at") or "")
                     if racy:  # confirmed clean: from now on only files newer than this scan are racy
                         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
                                           (str(scan_started_ns),))
@@ -547,19 +562,21 @@ class Store:
             if bulk:
                 for name in _INDEXES:
                     c.execute(f"DROP INDEX IF EXISTS {name}")
-            totals = self._totals() if fresh else (0, {})
-            uses = totals[0] - self._uses_of(gone_ids + changed_ids) if totals is not None else None
-            self._delete_facts(gone_ids + changed_ids)
+            totals = self._totals() if fresh else _Totals(0, {}, dict.fromkeys(_COUNTED, 0))
+            if totals is not None:
+                totals.uses -= self._uses_of(gone_ids + changed_ids)
+            delta = Counter()  # rows of each table added less those deleted
+            delta.subtract(self._delete_facts(gone_ids + changed_ids))
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            written = self._write_files(parsed)
-            uses = uses + written if uses is not None else None
+            uses, inserted = self._write_files(parsed)
+            delta.update(inserted)
             if bulk:
                 for ddl in _INDEXES.values():
                     c.execute(ddl)
             paths_changed = bool(deleted or unreadable or stats.added)
             to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
-            self._resolve(root, to_resolve)
+            delta.update(self._resolve(root, to_resolve))
             self._save_scan_cache(root)
             c.execute("DELETE FROM diagnostics WHERE stage='scan'")
             c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
@@ -570,13 +587,16 @@ class Store:
             digest = hashlib.sha256("".join(
                 f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
             ).encode()).hexdigest()
-            if uses is None:
-                uses = c.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0]
-            unreadable_set = set(unreadable)
-            languages = Counter(lang for p, lang in zip(paths, scan.languages, strict=True) if p not in unreadable_set)
+            if totals is None:
+                totals = self._counted()
+            else:
+                totals.uses += uses
+                totals.rows = {table: totals.rows[table] + delta[table] for table in _COUNTED}
             stamp = str(time.time())
+            unreadable_set = set(unreadable)
+            self._keep_totals(totals, [lang for p, lang in zip(paths, scan.languages, strict=True)
+                                       if p not in unreadable_set], stamp)
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("totals", json.dumps([uses, sorted(languages.items()), stamp], separators=(",", ":"))),
                 ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
                 ("scan_started_ns", str(scan_started_ns)),
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
@@ -646,22 +666,37 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
-    def _delete_facts(self, ids: list[int]) -> None:
+    def _delete_facts(self, ids: list[int]) -> Counter:
+        """Deletes the facts of these files; returns the rows deleted from each table."""
+        deleted: Counter = Counter()
         for table in ("definitions", "refs", "imports", "import_targets", "lexicon"):
-            self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids])
+            deleted[table] = self.conn.executemany(f"DELETE FROM {table} WHERE file_id=?", [(i,) for i in ids]).rowcount
+        return deleted
 
-    def _totals(self) -> tuple[int, dict[str, int]] | None:
-        """(uses of all references, files by language) as the last writing refresh left them, kept so that
-        `stats` need not sum ~7M reference rows at 200k files; None when missing, malformed, or written before
-        the last refresh (by a contextpack that does not keep them)."""
+    def _totals(self) -> _Totals | None:
+        """The totals the last writing refresh left in meta, kept so that `stats` and `index` need not count
+        millions of rows at 200k files; None when missing, malformed, or written before the last refresh (or
+        by a contextpack that kept fewer of them)."""
         try:
-            uses, langs, stamp = json.loads(self.meta("totals") or "null")
+            stamp, uses, langs, rows = json.loads(self.meta("totals") or "null")
             if stamp != self.meta("refreshed_at"):
                 return None
-            languages = {str(lang): int(n) for lang, n in langs}
-            return int(uses), languages
-        except (TypeError, ValueError):
+            return _Totals(int(uses), {str(lang): int(n) for lang, n in langs},
+                           {table: int(rows[table]) for table in _COUNTED})
+        except (TypeError, ValueError, KeyError):
             return None
+
+    def _keep_totals(self, totals: _Totals, languages: list[str], stamp: str) -> None:
+        """Store `totals` (with the indexed files' `languages`, one per file) as of the refresh stamped `stamp`."""
+        by_language = sorted(Counter(languages).items())
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('totals', ?)", (json.dumps(
+            [stamp, totals.uses, by_language, totals.rows], separators=(",", ":"), sort_keys=True),))
+
+    def _counted(self) -> _Totals:
+        """The totals counted from the rows (a refresh that finds none kept, or kept by an older version)."""
+        return _Totals(self.conn.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0], {},
+                       {table: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                        for table in _COUNTED})
 
     def _uses_of(self, ids: list[int]) -> int:
         total = 0
@@ -671,10 +706,10 @@ class Store:
                                        f"({','.join('?' * len(batch))})", batch).fetchone()[0]
         return total
 
-    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> int:
+    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> tuple[int, Counter]:
         """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
         the same rows, in the same order, with the same ids as file by file. Returns the uses of their
-        references."""
+        references and the rows inserted into each table."""
         c = self.conn
         c.executemany(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
@@ -692,7 +727,10 @@ class Store:
         imps: list[tuple] = []
         lexicons: list[tuple] = []
 
+        inserted: Counter = Counter()
+
         def flush() -> None:
+            inserted.update(definitions=len(defs), imports=len(imps))
             c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
                           "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
             c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
@@ -716,10 +754,11 @@ class Store:
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
-        return uses
+        return uses, inserted
 
-    def _resolve(self, root: Path, paths: list[str] | None) -> None:
-        """Recompute import targets: of every file when the file set changed, else of `paths` only."""
+    def _resolve(self, root: Path, paths: list[str] | None) -> Counter:
+        """Recompute import targets: of every file when the file set changed, else of `paths` only.
+        Returns the change in the number of their rows."""
         c = self.conn
         ids = dict(c.execute("SELECT path, id FROM files"))
         langs = dict(c.execute("SELECT path, language FROM files"))
@@ -738,11 +777,11 @@ class Store:
             self._ctx = RepoContext.build(ids, read)
         ctx = self._ctx
         if paths is None:
-            c.execute("DELETE FROM import_targets")
+            removed = c.execute("DELETE FROM import_targets").rowcount
             rows = c.execute(f"SELECT f.path, i.module, i.names, i.line FROM imports i "
                              f"JOIN files f ON f.id = i.file_id WHERE {_IMPORT_OK} AND {_files_ok()}").fetchall()
         else:
-            c.executemany("DELETE FROM import_targets WHERE file_id=?", [(ids[p],) for p in paths])
+            removed = c.executemany("DELETE FROM import_targets WHERE file_id=?", [(ids[p],) for p in paths]).rowcount
             rows = [r for p in paths for r in c.execute(
                 f"SELECT ?, module, names, line FROM imports i WHERE file_id=? AND {_IMPORT_OK}", (p, ids[p]))]
         targets = set()
@@ -752,6 +791,7 @@ class Store:
             for t in resolve_import(path, langs[path], Import(module, imported, line), ctx):
                 targets.add((ids[path], t))
         c.executemany("INSERT INTO import_targets VALUES (?,?)", sorted(targets))
+        return Counter(import_targets=len(targets) - removed)
 
     # ---- queries -------------------------------------------------------------------------------
     # Every query fetches all its rows under the connection's lock: a reader is shared by concurrent packs.
@@ -886,19 +926,21 @@ class Store:
                          "typeof(stage)='text' AND typeof(message)='text' ORDER BY path, message")
 
     def counts(self) -> dict[str, int]:
+        totals = self._totals()
+        rows = totals.rows if totals is not None else {
+            table: self._all(f"SELECT COUNT(*) FROM {table}")[0][0] for table in _COUNTED}
         return {
             "files": self._all("SELECT COUNT(*) FROM files")[0][0],
-            "definitions": self._all("SELECT COUNT(*) FROM definitions")[0][0],
-            "references": totals[0] if (totals := self._totals()) is not None else
-            self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
-            "imports": self._all("SELECT COUNT(*) FROM imports")[0][0],
-            "resolved_imports": self._all("SELECT COUNT(*) FROM import_targets")[0][0],
+            "definitions": rows["definitions"],
+            "references": totals.uses if totals is not None else self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
+            "imports": rows["imports"],
+            "resolved_imports": rows["import_targets"],
             "diagnostics": self._all("SELECT COUNT(*) FROM diagnostics")[0][0],
         }
 
     def languages(self) -> dict[str, int]:
         if (totals := self._totals()) is not None:
-            return dict(sorted(totals[1].items(), key=lambda kv: (-kv[1], kv[0])))
+            return dict(sorted(totals.languages.items(), key=lambda kv: (-kv[1], kv[0])))
         return dict(self._all(
             f"SELECT language, COUNT(*) FROM files f WHERE {_files_ok()} GROUP BY language "
             f"ORDER BY COUNT(*) DESC, language"))

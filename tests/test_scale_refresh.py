@@ -90,3 +90,39 @@ def test_totals_written_before_another_writer_refreshed_are_not_used(tmp_path: P
     store.conn.execute("INSERT OR REPLACE INTO meta VALUES ('refreshed_at', '1.0')")
     assert store.counts()["references"] == store.conn.execute("SELECT SUM(uses) FROM refs").fetchone()[0]
     store.close()
+
+
+def test_counts_kept_in_meta_equal_the_rows_after_every_kind_of_change(tmp_path: Path) -> None:
+    """`stats` reads definitions, imports and resolved imports from meta, kept up by each writing refresh
+    (and counted once when an older index kept none): after adds, edits, deletions and a changed import
+    target they must equal COUNT(*) of the rows."""
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _project(root)
+    index = tmp_path / "idx.sqlite"
+
+    def check() -> None:
+        store = Store.open(index)
+        try:
+            store.refresh(root)
+            kept = store.counts()
+            tables = {"definitions": "definitions", "imports": "imports", "resolved_imports": "import_targets"}
+            for key, table in tables.items():
+                assert kept[key] == store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0], key
+            assert store._totals() is not None  # read from meta, not counted
+        finally:
+            store.close()
+
+    check()
+    write_raw(root, "pkg/sub1/mod1.py", "from pkg.sub2 import mod2\nfrom pkg.sub0 import mod3\n\n"
+                                         "class K:\n    def m(self):\n        return mod2.f2(1)\n")
+    check()
+    (root / "pkg/sub0/mod0.py").unlink()  # every `from pkg.sub0 import mod0` loses its target
+    check()
+    write_raw(root, "pkg/sub0/mod0.py", "def f0(x):\n    return x\n")
+    check()
+    store = Store.open(index)  # an index of an older contextpack: its totals lack the row counts
+    with store.conn:
+        store.conn.execute("UPDATE meta SET value='[1, [[\"python\", 1]], \"x\"]' WHERE key='totals'")
+    store.close()
+    check()
