@@ -399,7 +399,7 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     x[:, _C["bm25_in_file"]] = lex / best
     x[:, _C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)
     chunks = [lexical.chunks[i] for i in idx]
-    for r, (i, c) in enumerate(zip(idx, chunks)):
+    for r, (i, c) in enumerate(zip(idx, chunks, strict=True)):
         why: dict[int, str] = {}
         if lex[r] / fs.top_chunk > _WEAK:
             label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"

@@ -693,10 +693,9 @@ class Store:
             [stamp, totals.uses, by_language, totals.rows], separators=(",", ":"), sort_keys=True),))
 
     def _counted(self) -> _Totals:
-        """The totals counted from the rows (a refresh that finds none kept, or kept by an older version)."""
-        return _Totals(self.conn.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0], {},
-                       {table: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                        for table in _COUNTED})
+        """The totals counted from the rows (none kept, or kept by an older version); without `languages`."""
+        return _Totals(self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0], {},
+                       {table: self._all(f"SELECT COUNT(*) FROM {table}")[0][0] for table in _COUNTED})
 
     def _uses_of(self, ids: list[int]) -> int:
         total = 0
@@ -926,13 +925,12 @@ class Store:
                          "typeof(stage)='text' AND typeof(message)='text' ORDER BY path, message")
 
     def counts(self) -> dict[str, int]:
-        totals = self._totals()
-        rows = totals.rows if totals is not None else {
-            table: self._all(f"SELECT COUNT(*) FROM {table}")[0][0] for table in _COUNTED}
+        totals = self._totals() or self._counted()
+        rows = totals.rows
         return {
             "files": self._all("SELECT COUNT(*) FROM files")[0][0],
             "definitions": rows["definitions"],
-            "references": totals.uses if totals is not None else self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0],
+            "references": totals.uses,
             "imports": rows["imports"],
             "resolved_imports": rows["import_targets"],
             "diagnostics": self._all("SELECT COUNT(*) FROM diagnostics")[0][0],
