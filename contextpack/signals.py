@@ -36,7 +36,7 @@ _CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 _FUNCTION_KINDS = {"function", "method"}
 _MAX_DEFINERS = 12  # a name defined in more files than this says nothing about any one of them
-WORDS_CACHED = 65_536  # names whose sub-words `_words` keeps (definition names and paths recur pack after pack)
+WORDS_CACHED = 65_536  # names whose sub-words `_words` keeps
 _WEAK = 0.05  # a lexical match under this share of the task's best is a feature, not a reason worth saying
 _PATH_STOP = frozenset("src lib py init main core base utils util common tests test".split())
 
@@ -144,10 +144,10 @@ def _top(scores: dict[str, float], n: int) -> list[str]:
     return above + tied
 
 
-@functools.lru_cache(maxsize=65_536)  # names and paths recur from task to task; splitting them is the cost
 @functools.lru_cache(maxsize=WORDS_CACHED)
 def _words(name: str, min_len: int) -> frozenset[str]:
-    """Sub-words of a name (a definition's, a path's): asked again for the same names by every pack."""
+    """Sub-words of a name (a definition's, a path's): names and paths recur from task to task, and
+    splitting them is the cost."""
     return frozenset(w for w in split_identifier(name) if len(w) >= min_len)
 
 
