@@ -107,6 +107,9 @@ class ScanResult:
     mtimes: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason → count
+    # files found without their (size, mtime) matching `known`'s (new, changed, or not in it): 0 means every
+    # file found has the size and mtime `known` gives it
+    unmatched: int = 0
 
     @property
     def files(self) -> list[FileStat]:
@@ -584,6 +587,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             skip("generated", rel, "skipped: looks minified or generated (very long lines)")
             return
         result.add(rel, language, st.st_size, st.st_mtime_ns)
+        result.unmatched += known.get(rel) != (st.st_size, st.st_mtime_ns)
 
     top_ignores = _Ignores([]).descend("", _read_ignore(git_exclude))
     root_ignores = top_ignores.descend("", _read_ignore(root / ".gitignore"))

@@ -495,8 +495,9 @@ class Store:
             scan = scan_repo(root, options, known, self._scan_cache)
             paths, n = scan.paths, len(scan.paths)
             stats = RefreshStats(scanned=n, skipped=dict(scan.skipped))
-            if paths == known_paths and \
-                    list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes, strict=True)):
+            if paths == known_paths and (not scan.unmatched or  # the scan compared each file's stat already
+                                         list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes,
+                                                                                          strict=True))):
                 # the common case, decided on whole columns: the same files with the same sizes and mtimes;
                 # only the racily clean ones and those named in `recheck` are looked at one by one
                 deleted: list[str] = []

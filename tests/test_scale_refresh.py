@@ -4,6 +4,7 @@ rows, and stored directory verdicts can't name files outside their directory."""
 
 import json
 import os
+import time
 from pathlib import Path
 
 from conftest import write_raw
@@ -126,3 +127,23 @@ def test_counts_kept_in_meta_equal_the_rows_after_every_kind_of_change(tmp_path:
         store.conn.execute("UPDATE meta SET value='[1, [[\"python\", 1]], \"x\"]' WHERE key='totals'")
     store.close()
     check()
+
+
+def test_an_edit_dated_before_the_last_scan_is_seen_by_its_size(tmp_path: Path) -> None:
+    """An edit whose file keeps an old mtime (`cp -p`, `touch -d`, tar) is not racily clean, so nothing hashes it
+    again: only the stat comparison finds it. With every other file unchanged the refresh decides on whole
+    columns; the changed size must still make it parse that one file."""
+    (tmp_path / "repo").mkdir()
+    root = resolve_root(tmp_path / "repo")
+    _project(root)
+    old = time.time_ns() - 3600 * 10**9  # an hour ago: before any scan of this test
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    index = tmp_path / "index.sqlite"
+    _refresh(index, root)
+    assert _refresh(index, root)[0].parsed == 0
+    write_raw(root, "pkg/sub1/mod1.py", "def f1(x):\n    return x + 1000\n")
+    os.utime(root / "pkg/sub1/mod1.py", ns=(old, old + 1))
+    stats = _refresh(index, root)[0]
+    assert stats.changed == ["pkg/sub1/mod1.py"] and stats.parsed == 1
