@@ -42,7 +42,7 @@ from .lexical import BM25, KINDS, ChunkTable, IntLists, LexicalIndex, Lists, Str
 from .resolve import RepoContext
 from .store import Store
 
-FORMAT = 3  # 3: members aligned for mapping; 2: term hashes instead of the vocabulary's strings; no per-file seeds
+FORMAT = 4  # 4: module paths as node numbers; 3: members aligned for mapping; 2: term hashes, not strings
 ALIGN = 64  # each member's data starts at a multiple of this in the file (numpy pads its own header to 64)
 _PAD_FIELD = 0xD935  # the zip extra field that pads a local header (zipalign's)
 ENV = "CONTEXTPACK_DERIVED"  # "off": no sidecar (the benchmark's "before" column; debugging)
@@ -91,6 +91,7 @@ def load_or_build(store: Store, root: Path, index_path: Path, persist: bool | No
     if key is None:
         return build(store, root)
     path = sidecar_path(index_path)
+    trim()  # what the refresh before freed
     loaded = load(path, key, store)
     if loaded is None and _build_into(path, key, store):
         trim()
@@ -175,8 +176,7 @@ def _graph_arrays(g: RepoGraph, modules: dict[str, str],
         raise ValueError("import edges do not refer to the graph's paths")
     if g.definers.nodes is not g.paths:
         raise ValueError("definitions do not refer to the graph's paths")
-    lists = {"nodes": nodes, "def_names": g.definers.names, "module_names": list(modules),
-             "module_paths": list(modules.values())}
+    lists = {"nodes": nodes, "def_names": g.definers.names, "module_names": list(modules)}
     t = g._matrix[1]
     out = {
         **{"s_" + k: _blob(v) for k, v in lists.items()},
@@ -184,6 +184,7 @@ def _graph_arrays(g: RepoGraph, modules: dict[str, str],
         "g_imp_src": g.imports.src, "g_imp_dst": g.imports.dst,
         "g_def_ptr": g.definers.ptr, "g_def_paths": g.definers.flat,
         "l_paths": np.array([fg.index[p] for p in lex_paths], dtype=np.int32),
+        "g_module_paths": np.array([fg.index[p] for p in modules.values()], dtype=np.int32),
         "g_m_data": t.data, "g_m_indices": t.indices, "g_m_indptr": t.indptr,
         "g_m_shape": np.array((len(nodes), len(nodes)), dtype=np.int32),
     }
@@ -221,7 +222,6 @@ def _build_into(path: Path, key: str, store: Store) -> bool:
         arrays, more = _graph_arrays(graph, modules, paths)
         _add(zf, {**arrays, **_header(key, len(paths), {**counts, **more})})
 
-    trim()  # what the refresh before freed
     return _write(path, fill)
 
 
@@ -386,11 +386,13 @@ def _restore(z: _Mapped, key: str, store: Store) -> Derived | None:
     _check(isinstance(header, dict) and isinstance(header.get("counts"), dict), "header: not an object")
     if header.get("key") != key:
         return None  # another state: rebuild (and replace it)
-    languages = store.languages_by_path()
+    kinds: dict[str, str] = {}
+    languages = {p: kinds.setdefault(lang, lang) for p, lang in store.languages_by_path().items()}  # one string each
     paths = list(languages)
     nodes = _strs(z, header, "nodes")
     n_paths = header["n_paths"]
     _check(isinstance(n_paths, int) and n_paths == len(paths) and nodes[:n_paths] == paths, "nodes: not the index's")
+    nodes[:n_paths] = paths  # the same strings, held once
     n = len(nodes)
     # graph
     n_edges = len(z["g_src"])
@@ -426,7 +428,7 @@ def _restore(z: _Mapped, key: str, store: Store) -> Derived | None:
     _check(int(z["b_f_shape"][0]) == len(lex_paths), "b_f: rows")
     raw = z["s_chunk_names"]
     _check(raw.ndim == 1 and raw.dtype == np.uint8 and (not len(raw) or raw[-1] == 0), "chunk_names: not a blob")
-    names = Strings(raw.tobytes())
+    names = Strings(raw)  # read where it lies
     z.release("s_chunk_names")
     _check(len(names) == n_chunks == header["counts"]["chunk_names"], "chunk_names: length")
     lines = _ints(z, "c_lines")
@@ -447,8 +449,8 @@ def _restore(z: _Mapped, key: str, store: Store) -> Derived | None:
         except ValueError:
             raise _Invalid(f"{name}: duplicate key") from None
     lexical = LexicalIndex(lex_paths, languages, chunks, mappings["l_members"],
-                           mappings["l_by_name"], mappings["l_by_qual"], chunk_bm25, file_bm25)
-    module_names, module_paths = _strs(z, header, "module_names"), _strs(z, header, "module_paths")
-    _check(len(module_names) == len(module_paths), "modules")
+                           mappings["l_by_name"], mappings["l_by_qual"], chunk_bm25, file_bm25, files_graph.index)
+    module_names = _strs(z, header, "module_names")
+    module_paths = [nodes[i] for i in _ints(z, "g_module_paths", n, len(module_names)).tolist()]
     modules = dict(zip(module_names, module_paths, strict=True))
     return Derived(graph, lexical, modules, loaded=True)

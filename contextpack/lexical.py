@@ -241,22 +241,29 @@ class IntLists(Lists):
 class _Spans(Mapping):
     """path → its chunks (a contiguous run of indexes), for the files that have any."""
 
-    def __init__(self, paths: list[str], fptr: np.ndarray):
-        self._row = {p: i for i, p in enumerate(paths) if fptr[i + 1] > fptr[i]}
-        self._fptr = fptr
+    def __init__(self, paths: list[str], fptr: np.ndarray, index: Mapping[str, int] | None = None):
+        self._paths, self._fptr = paths, fptr
+        self._index = index if index is not None else {p: i for i, p in enumerate(paths)}
+        self._having = np.flatnonzero(fptr[1:] > fptr[:-1])
+
+    def _find(self, path: object) -> int | None:
+        i = self._index.get(path)  # type: ignore[call-overload]
+        return i if i is not None and i < len(self._paths) and self._fptr[i + 1] > self._fptr[i] else None
 
     def __getitem__(self, path: str) -> list[int]:
-        i = self._row[path]
+        i = self._find(path)
+        if i is None:
+            raise KeyError(path)
         return list(range(int(self._fptr[i]), int(self._fptr[i + 1])))
 
     def __contains__(self, path: object) -> bool:
-        return path in self._row
+        return self._find(path) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._row)
+        return (self._paths[i] for i in self._having.tolist())
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._having)
 
 
 class ChunkTable(Sequence):
@@ -309,13 +316,16 @@ class LexicalIndex:
     chunks: ChunkTable
 
     def __init__(self, paths: list[str], languages: dict[str, str], chunks: ChunkTable, members: Lists,
-                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25):
+                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25,
+                 index: Mapping[str, int] | None = None):
+        """`index`: path → its place in `paths` (more keys allowed, placed after them), when the caller has one
+        (the file graph's), so that this does not make another of 200k entries."""
         self.paths = paths
         self.languages = languages  # path → language, every indexed file
         self.chunks = chunks
         self.chunk_file = chunks.cols[1]  # chunk → index in paths; chunks are grouped by file, in path order
         fptr = np.searchsorted(self.chunk_file, np.arange(len(paths) + 1))
-        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr)
+        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr, index)
         self.by_basename: dict[str, list[str]] = {}
         for p in paths:
             self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
@@ -525,20 +535,24 @@ class _Groups:
 
 class _Documents:
     """Documents' terms as CSR blocks, in document order: per block the documents' entry counts, the entries'
-    term ids and their counts (in the narrowest unsigned type that holds the block's)."""
+    term ids and their counts (each in the narrowest unsigned type that holds the block's)."""
 
     def __init__(self) -> None:
         self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, entries: np.ndarray, ids: np.ndarray, tf: np.ndarray) -> None:
-        narrow = np.min_scalar_type(int(tf.max())) if len(tf) else np.uint8
-        self.blocks.append((np.asarray(entries, dtype=np.int64), ids.astype(np.int32), tf.astype(narrow)))
+        self.blocks.append((np.asarray(entries, dtype=np.int64), _narrow(ids), _narrow(tf)))
 
     def lengths(self) -> np.ndarray:
         """Per document, the sum of its counts."""
         out = [np.bincount(np.repeat(np.arange(len(e)), e), weights=tf, minlength=len(e)).astype(np.float32)
                for e, _, tf in self.blocks]
         return _joined(out, np.float32)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest unsigned type that holds them."""
+    return values.astype(np.min_scalar_type(int(values.max())) if len(values) else np.uint8)
 
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -548,8 +562,8 @@ def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 class Strings(Sequence):
     """Many strings as one UTF-8 blob, each ended by NUL; each decoded when asked for."""
 
-    def __init__(self, blob: bytes):
-        self.blob = blob
+    def __init__(self, blob: bytes | np.ndarray):
+        self.blob = blob  # bytes, or an array of uint8 (a view of the sidecar's map: not copied)
         self._ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)  # a string starts after the last's end
 
     def __len__(self) -> int:
@@ -560,7 +574,7 @@ class Strings(Sequence):
             return [self[j] for j in range(*i.indices(len(self)))]
         end = int(self._ends[i])
         start = int(self._ends[i - 1]) + 1 if i % len(self._ends) else 0
-        return self.blob[start:end].decode("utf-8", "surrogatepass")
+        return bytes(self.blob[start:end]).decode("utf-8", "surrogatepass")
 
 
 def _shape(row: tuple | None) -> tuple[int, int] | None:
