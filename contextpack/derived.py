@@ -2,7 +2,9 @@
 module map), persisted beside the index so a new process loads it instead of rebuilding it (~5 s on Django).
 
 A cache around the pure build: `load_or_build` returns what `build` would, loading it from the sidecar
-`<index file>.derived.npz` when that holds the same state, building it (and writing the sidecar) otherwise.
+`<index file>.derived.npz` when that holds the same state, else building it into the sidecar (the lexical
+index written before the graph is built) and then loading it from there: the arrays are read where they
+lie in a map of the file, so a process holds only the pages its packs touch.
 One state is kept, replaced atomically (a temporary file renamed over it). The key covers the index state
 (digest and refresh stamp, read in the snapshot's pinned transaction), the root, this package's code and the
 numpy / scipy versions. No pickle: integer and float arrays (`numpy.savez`, loaded with
