@@ -140,8 +140,7 @@ class FileGraph:
         import scipy.sparse as sp
 
         n = len(self.nodes)
-        return sp.coo_array((self.weight.tolist(), (self.src.tolist(), self.dst.tolist())), shape=(n, n),
-                            dtype=float).asformat("csr")
+        return sp.coo_array((self.weight, (self.src, self.dst)), shape=(n, n), dtype=float).asformat("csr")
 
     def to_networkx(self) -> nx.DiGraph:
         import networkx as nx
@@ -259,8 +258,11 @@ class RepoGraph:
         self._matrix = matrix
 
     @classmethod
-    def build(cls, store: Store) -> RepoGraph:
-        paths = [f.path for f in store.files()]
+    def build(cls, store: Store, paths: list[str] | None = None) -> RepoGraph:
+        """The graph of the state `store` reads; `paths`, the index's paths in path order (`store.files()`), when
+        the caller has them already (its strings are shared, and no row object is made per file)."""
+        if paths is None:
+            paths = [f.path for f in store.files()]
         index = {p: i for i, p in enumerate(paths)}
         edges = store.import_edges()  # sorted; both ends are files of the index
         u = np.fromiter((index[u] for u, _ in edges), dtype=np.int32, count=len(edges))

@@ -10,7 +10,7 @@ object is made per chunk (a 200k-file repository has a million chunks). Term ids
 first appearance over the files in path order, as they were when terms were strings, so the scores and the
 order of their summation are the same; a query term is looked up by its hash.
 
-The scoring is BM25 (Lucene's variant, as bm25s computes it) built with scipy.
+The scoring is BM25 (Lucene's variant, as bm25s computes it), its matrices built with numpy alone.
 
     lex = LexicalIndex.build(store)
     lex.file_scores(["bulk", "create"])        # {path: score}
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import IndexStateError
+from .heap import trim
 from .task import split_identifier
 
 if TYPE_CHECKING:
@@ -190,23 +191,20 @@ class Lists(Mapping):
             raise ValueError("duplicate key")
         self._made: dict = {}
 
-    @classmethod
-    def of(cls, values: dict) -> Lists:
-        keys = list(values)
-        ptr = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum([len(values[k]) for k in keys], out=ptr[1:])
-        flat = np.fromiter(itertools.chain.from_iterable(values.values()), dtype=np.int32, count=int(ptr[-1]))
-        return cls(keys, ptr, flat)
+    def _find(self, key) -> int | None:
+        return self._row.get(key)
 
     def __getitem__(self, key) -> list[int]:
         value = self._made.get(key)
         if value is None:
-            i = self._row[key]
+            i = self._find(key)
+            if i is None:
+                raise KeyError(key)
             value = self._made[key] = self.flat[self.ptr[i]:self.ptr[i + 1]].tolist()
         return value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._row
+        return self._find(key) is not None
 
     def __iter__(self) -> Iterator:
         return iter(self._row)
@@ -215,25 +213,57 @@ class Lists(Mapping):
         return len(self._row)
 
 
+class IntLists(Lists):
+    """`Lists` whose keys are ints, held as an array and found by binary search: no dict of a Python int
+    per key (a class's members: 200k keys at 200k files)."""
+
+    def __init__(self, keys: np.ndarray, ptr: np.ndarray, flat: np.ndarray):
+        self.keys_, self.ptr, self.flat = keys, ptr, flat
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+        if (self._sorted[1:] == self._sorted[:-1]).any():
+            raise ValueError("duplicate key")
+        self._made = {}
+
+    def _find(self, key) -> int | None:
+        if not isinstance(key, int | np.integer) or not len(self._sorted):
+            return None
+        k = int(np.searchsorted(self._sorted, key)) if self._sorted[0] <= key <= self._sorted[-1] else 0
+        return int(self._order[k]) if self._sorted[k] == key else None
+
+    def __iter__(self) -> Iterator:
+        return iter(self.keys_.tolist())
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+
 class _Spans(Mapping):
     """path → its chunks (a contiguous run of indexes), for the files that have any."""
 
-    def __init__(self, paths: list[str], fptr: list[int]):
-        self._row = {p: i for i, p in enumerate(paths) if fptr[i + 1] > fptr[i]}
-        self._fptr = fptr
+    def __init__(self, paths: list[str], fptr: np.ndarray, index: Mapping[str, int] | None = None):
+        self._paths, self._fptr = paths, fptr
+        self._index = index if index is not None else {p: i for i, p in enumerate(paths)}
+        self._having = np.flatnonzero(fptr[1:] > fptr[:-1])
+
+    def _find(self, path: object) -> int | None:
+        i = self._index.get(path)  # type: ignore[call-overload]
+        return i if i is not None and i < len(self._paths) and self._fptr[i + 1] > self._fptr[i] else None
 
     def __getitem__(self, path: str) -> list[int]:
-        i = self._row[path]
-        return list(range(self._fptr[i], self._fptr[i + 1]))
+        i = self._find(path)
+        if i is None:
+            raise KeyError(path)
+        return list(range(int(self._fptr[i]), int(self._fptr[i + 1])))
 
     def __contains__(self, path: object) -> bool:
-        return path in self._row
+        return self._find(path) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._row)
+        return (self._paths[i] for i in self._having.tolist())
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._having)
 
 
 class ChunkTable(Sequence):
@@ -286,13 +316,16 @@ class LexicalIndex:
     chunks: ChunkTable
 
     def __init__(self, paths: list[str], languages: dict[str, str], chunks: ChunkTable, members: Lists,
-                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25):
+                 by_name: Lists, by_qual_suffix: Lists, chunk_bm25: BM25, file_bm25: BM25,
+                 index: Mapping[str, int] | None = None):
+        """`index`: path → its place in `paths` (more keys allowed, placed after them), when the caller has one
+        (the file graph's), so that this does not make another of 200k entries."""
         self.paths = paths
         self.languages = languages  # path → language, every indexed file
         self.chunks = chunks
         self.chunk_file = chunks.cols[1]  # chunk → index in paths; chunks are grouped by file, in path order
-        fptr = np.searchsorted(self.chunk_file, np.arange(len(paths) + 1)).tolist()
-        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr)
+        fptr = np.searchsorted(self.chunk_file, np.arange(len(paths) + 1))
+        self.chunks_of: Mapping[str, list[int]] = _Spans(paths, fptr, index)
         self.by_basename: dict[str, list[str]] = {}
         for p in paths:
             self.by_basename.setdefault(p.rsplit("/", 1)[-1], []).append(p)
@@ -306,11 +339,12 @@ class LexicalIndex:
         """The index of the state `store` reads, from the lexicons the index holds, a block of files at a time."""
         paths: list[str] = []
         languages: dict[str, str] = {}
+        names: dict[str, str] = {}
         acc = _Accumulator()
         block: list[tuple[int, tuple]] = []
         for path, language, row in store.lexicons():
             paths.append(path)
-            languages[path] = language
+            languages[path] = names.setdefault(language, language)  # one string per language, not per file
             shape = _shape(row)  # None: no lexicon, or not one the index writes: a file without chunks or terms
             block.append((shape, row))
             if len(block) == BLOCK_FILES:
@@ -340,21 +374,20 @@ class LexicalIndex:
 
 class _Accumulator:
     """The lexicons of the files in path order, gathered block by block into flat arrays: term ids numbered
-    in order of first appearance (each block's hashes sorted once; a dict holds hash → id of the terms seen)."""
+    in order of first appearance (each block's hashes sorted once; a dict holds hash → id of the terms seen).
+    Each block's file documents are summed as the block is read, and counts are kept in the narrowest type
+    that holds them, so what waits for the BM25 matrices is ~5 bytes per entry (13M chunk entries at 200k)."""
 
     def __init__(self) -> None:
         self.term_ids: dict[int, int] = {}
         self.meta: list[np.ndarray] = []
         self.ranges: list[np.ndarray] = []
-        self.c_ids: list[np.ndarray] = []  # the chunks' terms, chunk after chunk
-        self.c_tf: list[np.ndarray] = []
-        self.p_ids: list[np.ndarray] = []  # the paths' terms, file after file
-        self.p_tf: list[np.ndarray] = []
-        self.per_file: list[tuple[int, int, int]] = []  # chunks, chunk terms, path terms
+        self.chunk_docs = _Documents()  # a document per chunk: its terms
+        self.file_docs = _Documents()  # a document per file: its chunks' terms, and its path's twice
+        self.file_len: list[np.ndarray] = []
+        self.chunks_per_file: list[np.ndarray] = []
         self.names = bytearray()  # the chunks' names, each ended by NUL
-        self.by_name: dict[str, list[int]] = {}
-        self.by_qual: dict[str, list[int]] = {}
-        self.members: dict[int, list[int]] = {}
+        self.by_name, self.by_qual, self.members = _Groups(), _Groups(), _Groups(ints=True)
         self.variables: list[tuple[str, int]] = []
         self.n_chunks = 0
         self.bad = False
@@ -363,32 +396,40 @@ class _Accumulator:
         rows = [row for shape, row in block if shape is not None]
         meta = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4").reshape(-1, _META).astype(np.int32)
         hashes = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u8")
-        tf = np.frombuffer(b"".join(r[4] for r in rows), dtype="<u4").astype(np.float32)
+        tf = np.frombuffer(b"".join(r[4] for r in rows), dtype="<u4")
         ids = self._number(hashes)
-        entries, k = [], 0  # per file: its chunk terms, its path terms
+        entries, chunks, k = [], [], 0  # per file: its chunk terms, its path terms; its chunks
         for shape, row in block:
             if shape is None:
-                self.per_file.append((0, 0, 0))
                 entries += (0, 0)
+                chunks.append(0)
                 continue
             n, n_vars = shape
-            c_terms = int(meta[k:k + n, 4].sum())
+            entries += (int(meta[k:k + n, 4].sum()), row[5])
+            chunks.append(n)
             k += n
-            self.per_file.append((n, c_terms, row[5]))
-            entries += (c_terms, row[5])
             self._names(row[2].split("\0") if n else [], row[6].split("\0") if n_vars else [],
                         np.frombuffer(row[7], dtype="<i4").tolist(), n)
         counts = np.array(entries, dtype=np.int64)
         self.bad |= int(counts.sum()) != len(ids) or len(tf) != len(ids)
         if self.bad:
             return
-        is_path = np.repeat(np.tile(np.array([False, True]), len(block)), counts)
+        n_files = len(block)
+        is_path = np.repeat(np.tile(np.array([False, True]), n_files), counts)
+        file_of = np.repeat(np.arange(n_files, dtype=np.int64), counts[0::2] + counts[1::2])
         self.meta.append(meta)
         self.ranges.append(np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4").astype(np.int32))
-        self.c_ids.append(ids[~is_path])
-        self.c_tf.append(tf[~is_path])
-        self.p_ids.append(ids[is_path])
-        self.p_tf.append(tf[is_path])
+        self.chunks_per_file.append(np.array(chunks, dtype=np.int64))
+        self.chunk_docs.add(meta[:, 4], ids[~is_path], tf[~is_path])
+        # a file's document: the same term in several chunks (or in the path) summed; terms by id within it
+        weight = np.where(is_path, np.uint32(2), np.uint32(1)) * tf
+        width = len(self.term_ids) + 1
+        keys, inverse = np.unique(file_of * width + ids, return_inverse=True)
+        summed = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(keys)).astype(np.int64)
+        self.file_docs.add(np.bincount(keys // width, minlength=n_files), (keys % width).astype(np.int32), summed)
+        chunk_part = np.bincount(file_of[~is_path], weights=tf[~is_path], minlength=n_files).astype(np.float32)
+        path_part = np.bincount(file_of[is_path], weights=weight[is_path], minlength=n_files).astype(np.float32)
+        self.file_len.append(chunk_part + path_part)
 
     def _number(self, hashes: np.ndarray) -> np.ndarray:
         if not len(hashes):
@@ -414,11 +455,11 @@ class _Accumulator:
             if not name:
                 continue
             parts = name.split(".")
-            self.by_name.setdefault(parts[-1], []).append(i)
+            self.by_name.add(parts[-1], i)
             if len(parts) > 1:
-                self.by_qual.setdefault(".".join(parts[-2:]), []).append(i)
+                self.by_qual.add(".".join(parts[-2:]), i)
                 if (parent := local.get(name.rsplit(".", 1)[0])) is not None:
-                    self.members.setdefault(parent, []).append(i)
+                    self.members.add(parent, i)
         for name, k in zip(var_names, var_chunks, strict=True):
             if 0 <= k < n:
                 self.variables.append((name, base + k))
@@ -426,11 +467,13 @@ class _Accumulator:
                 self.bad = True
 
     def index(self, cls: type[LexicalIndex], store: Store, paths: list[str], languages: dict[str, str]) -> LexicalIndex:
-        per = np.array(self.per_file, dtype=np.int64).reshape(-1, 3)
         m = np.concatenate(self.meta) if self.meta else np.zeros((0, _META), dtype=np.int32)
+        self.meta = []
         lines = np.concatenate(self.ranges) if self.ranges else np.zeros(0, dtype=np.int32)
+        self.ranges = []
         n_chunks, n_files = len(m), len(paths)
         names = Strings(bytes(self.names))
+        self.names = bytearray()
         if (self.bad or len(names) != n_chunks or self.n_chunks != n_chunks or int(m[:, 3].sum()) * 2 != len(lines)
                 or (m[:, 3:] < 0).any() or ((m[:, 2] < 0) | (m[:, 2] >= len(KINDS))).any()
                 or ((m[:, :2] < 0) | (m[:, :2] > MAX_LINE)).any() or ((lines < 0) | (lines > MAX_LINE)).any()):
@@ -441,64 +484,87 @@ class _Accumulator:
         vocab = Vocabulary(np.array(order, dtype=np.uint64), np.fromiter(map(known.get, order), dtype=np.int32,
                                                                           count=len(order)))
         width = len(known) + 1
-        # chunk documents: their terms as they are (no term twice in a chunk)
-        c_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
-        np.cumsum(m[:, 4], out=c_ptr[1:])
-        c_ids, c_tf = _joined(self.c_ids, np.int32), _joined(self.c_tf, np.float32)
-        self.c_ids = self.c_tf = []
-        chunk_len = _row_sums(c_tf, c_ptr)
-        chunk_bm25 = BM25.of(n_chunks, width, c_ptr, c_ids, c_tf, chunk_len, vocab)
-        # file documents: their chunks' terms, and their path's twice
-        import scipy.sparse as sp
-
-        small = np.int32 if len(c_ids) < 2**31 else np.int64  # index arrays of one type: scipy copies otherwise
-        f_ptr = np.zeros(n_files + 1, dtype=small)
-        np.cumsum(per[:, 1], out=f_ptr[1:])
-        chunks_part = sp.csr_array((c_tf, c_ids.astype(small, copy=False), f_ptr), shape=(n_files, width))
-        chunks_part.sum_duplicates()
-        del c_ids, c_tf
-        p_ptr = np.zeros(n_files + 1, dtype=small)
-        np.cumsum(per[:, 2], out=p_ptr[1:])
-        p_tf = _joined(self.p_tf, np.float32) * np.float32(2)
-        path_part = sp.csr_array((p_tf, _joined(self.p_ids, np.int32).astype(small, copy=False), p_ptr),
-                                 shape=(n_files, width))
-        self.p_ids = self.p_tf = []
-        file_len = (_row_sums(chunks_part.data, chunks_part.indptr) + _row_sums(p_tf, p_ptr)).astype(np.float32)
-        f = (chunks_part + path_part).tocsr()
-        del chunks_part, path_part
-        f.sum_duplicates()
-        file_bm25 = BM25.of(n_files, width, f.indptr, f.indices, f.data, file_len, vocab)
-        del f
-        by_name = self.by_name
+        chunk_bm25 = BM25.of(self.chunk_docs, width, vocab)
+        trim()  # the chunk documents
+        file_len = _joined(self.file_len, np.float32)
+        self.file_len = []
+        file_bm25 = BM25.of(self.file_docs, width, vocab, file_len)
+        trim()
         for name, i in self.variables:  # variables and constants: the chunk they sit in
-            by_name.setdefault(name, []).append(i)
+            self.by_name.add(name, i)
         lines_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
         np.cumsum(m[:, 3], out=lines_ptr[1:])
-        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), per[:, 0])
+        chunk_file = np.repeat(np.arange(n_files, dtype=np.int32), _joined(self.chunks_per_file, np.int64))
         chunks = ChunkTable(paths, chunk_file, m[:, 0].copy(), m[:, 1].copy(), names, m[:, 2].copy(), lines_ptr, lines)
-        return cls(paths, languages, chunks, Lists.of(self.members), Lists.of(by_name), Lists.of(self.by_qual),
+        return cls(paths, languages, chunks, self.members.lists(), self.by_name.lists(), self.by_qual.lists(),
                    chunk_bm25, file_bm25)
+
+
+class _Groups:
+    """key → values appended in order, held as two integer arrays (a key's number, a value) instead of a
+    list of Python ints per key: a million chunks are named. Int keys (`ints`) are kept as they are and
+    numbered at the end, without a dict."""
+
+    def __init__(self, ints: bool = False) -> None:
+        self.number: dict | None = None if ints else {}
+        self.keys, self.values = array("q"), array("q")
+
+    def add(self, key, value: int) -> None:
+        self.keys.append(key if self.number is None else self.number.setdefault(key, len(self.number)))
+        self.values.append(value)
+
+    def lists(self) -> Lists:
+        """As `Lists`: keys in order of first appearance, each one's values in the order added."""
+        keys = np.frombuffer(self.keys, dtype=np.int64) if self.keys else np.zeros(0, dtype=np.int64)
+        values = np.frombuffer(self.values, dtype=np.int64) if self.values else np.zeros(0, dtype=np.int64)
+        if self.number is None:
+            uniq, first, keys = np.unique(keys, return_index=True, return_inverse=True)
+            by_first = np.argsort(first, kind="stable")
+            number = np.empty(len(uniq), dtype=np.int64)
+            number[by_first] = np.arange(len(uniq))
+            keys, n = number[keys.reshape(-1)], len(uniq)
+        else:
+            n = len(self.number)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+        flat = values[np.argsort(keys, kind="stable")].astype(np.int32)
+        if self.number is None:
+            return IntLists(uniq[by_first].astype(np.int32), ptr, flat)
+        return Lists(list(self.number), ptr, flat)
+
+
+class _Documents:
+    """Documents' terms as CSR blocks, in document order: per block the documents' entry counts, the entries'
+    term ids and their counts (each in the narrowest unsigned type that holds the block's)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, entries: np.ndarray, ids: np.ndarray, tf: np.ndarray) -> None:
+        self.blocks.append((np.asarray(entries, dtype=np.int64), _narrow(ids), _narrow(tf)))
+
+    def lengths(self) -> np.ndarray:
+        """Per document, the sum of its counts."""
+        out = [np.bincount(np.repeat(np.arange(len(e)), e), weights=tf, minlength=len(e)).astype(np.float32)
+               for e, _, tf in self.blocks]
+        return _joined(out, np.float32)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest unsigned type that holds them."""
+    return values.astype(np.min_scalar_type(int(values.max())) if len(values) else np.uint8)
 
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
 
 
-def _row_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """Per row of a CSR layout, the sum of its values (exact: they are counts)."""
-    total = np.zeros(len(values) + 1, dtype=np.float64)
-    np.cumsum(values, dtype=np.float64, out=total[1:])
-    return (total[ptr[1:]] - total[ptr[:-1]]).astype(np.float32)
-
-
 class Strings(Sequence):
     """Many strings as one UTF-8 blob, each ended by NUL; each decoded when asked for."""
 
-    def __init__(self, blob: bytes):
-        self.blob = blob
-        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)
-        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
-        self._ends = ends
+    def __init__(self, blob: bytes | np.ndarray):
+        self.blob = blob  # bytes, or an array of uint8 (a view of the sidecar's map: not copied)
+        self._ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0)  # a string starts after the last's end
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -506,7 +572,9 @@ class Strings(Sequence):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self.blob[int(self._starts[i]):int(self._ends[i])].decode("utf-8", "surrogatepass")
+        end = int(self._ends[i])
+        start = int(self._ends[i - 1]) + 1 if i % len(self._ends) else 0
+        return bytes(self.blob[start:end]).decode("utf-8", "surrogatepass")
 
 
 def _shape(row: tuple | None) -> tuple[int, int] | None:
@@ -536,28 +604,47 @@ class BM25:
         self.n, self.width, self.data, self.indices, self.indptr, self.vocab = n, width, data, indices, indptr, vocab
 
     @classmethod
-    def of(cls, n: int, width: int, indptr: np.ndarray, indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
-           vocab: Vocabulary, k1: float = 1.5, b: float = 0.75) -> BM25:
-        """The scorer of `n` documents whose terms (ids, no id twice in a row) occur `tf` times, as CSR
-        arrays, and which hold `lengths` terms: the same weights, to the bit, as BM25 over the documents'
-        term lists built them, computed in place (a million chunks hold tens of millions of entries)."""
-        import scipy.sparse as sp  # only to build: scoring reads the CSC arrays
-
-        df = np.bincount(indices, minlength=width)
+    def of(cls, docs: _Documents, width: int, vocab: Vocabulary, lengths: np.ndarray | None = None,
+           k1: float = 1.5, b: float = 0.75) -> BM25:
+        """The scorer of `docs` (no term twice in a document) holding `lengths` terms (default: the sum of
+        their counts). The CSC arrays are filled by a counting sort, block by block, each block's weights
+        computed as it is placed and the block dropped then: no copy of the whole matrix is ever made
+        (tens of millions of entries at 200k files). Each weight is computed by the same float32 steps as
+        over the whole matrix at once, so the arrays are the same to the bit."""
+        if lengths is None:
+            lengths = docs.lengths()
+        n = len(lengths)
+        df = np.zeros(width, dtype=np.int64)
+        for _, ids, _ in docs.blocks:
+            df += np.bincount(ids, minlength=width)
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if n else 1.0
-        x = np.repeat(lengths, np.diff(indptr))  # tf / (tf + k1 * (1 - b + b * dl / avgdl)) * idf, step by step
-        np.multiply(x, b, out=x)
-        np.divide(x, avgdl, out=x)
-        np.add(x, 1 - b, out=x)
-        np.multiply(x, k1, out=x)
-        np.add(x, tf, out=x)
-        np.divide(tf, x, out=x)
-        x *= idf[indices]
-        small = np.int32 if len(x) < 2**31 and width < 2**31 else np.int64  # a narrower index: half the memory
-        m = sp.csr_array((x, indices.astype(small, copy=False), indptr.astype(small, copy=False)),
-                         shape=(n, width)).tocsc()
-        return cls(n, width, m.data, m.indices, m.indptr, vocab)
+        nnz = int(df.sum())
+        small = np.int32 if nnz < 2**31 and n < 2**31 else np.int64  # a narrower index: half the memory
+        indptr = np.zeros(width + 1, dtype=small)
+        np.cumsum(df, out=indptr[1:])
+        data, indices = np.empty(nnz, dtype=np.float32), np.empty(nnz, dtype=small)
+        fill = indptr[:-1].astype(np.int64)  # per column: where its next entry goes
+        row0 = 0
+        while docs.blocks:
+            entries, ids, tf = docs.blocks.pop(0)
+            tf = tf.astype(np.float32)
+            rows = np.repeat(np.arange(row0, row0 + len(entries), dtype=small), entries)
+            x = lengths[rows]  # tf / (tf + k1 * (1 - b + b * dl / avgdl)) * idf, step by step
+            np.multiply(x, b, out=x)
+            np.divide(x, avgdl, out=x)
+            np.add(x, 1 - b, out=x)
+            np.multiply(x, k1, out=x)
+            np.add(x, tf, out=x)
+            np.divide(tf, x, out=x)
+            x *= idf[ids]
+            order = np.argsort(ids, kind="stable")  # a column's entries in row order
+            col = ids[order]
+            pos = fill[col] + (np.arange(len(col)) - np.searchsorted(col, col))
+            indices[pos], data[pos] = rows[order], x[order]
+            fill += np.bincount(ids, minlength=width)
+            row0 += len(entries)
+        return cls(n, width, data, indices, indptr, vocab)
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """Per document, the sum of the weights of the terms' columns, added column by column in id order

@@ -165,3 +165,60 @@ def test_an_index_of_the_previous_schema_is_rebuilt_with_lexicons(shop_index):
     finally:
         conn.close()
     assert files == lexicons > 0
+
+
+def _scipy_csc(docs: list[list[str]], vocab: lexical.Vocabulary, width: int, k1: float = 1.5, b: float = 0.75):
+    """The BM25 weight matrix as it was built before the counting sort: CSR arrays of the documents' term
+    counts, the weights computed over them in float32 step by step, converted by scipy's `tocsc`."""
+    import scipy.sparse as sp
+
+    counted = [Counter(d) for d in docs]
+    indptr = np.cumsum([0] + [len(c) for c in counted])
+    indices = np.array([vocab.id(t) for c in counted for t in c], dtype=np.int32)
+    tf = np.array([n for c in counted for n in c.values()], dtype=np.float32)
+    lengths = np.array([len(d) for d in docs], dtype=np.float32)
+    df = np.bincount(indices, minlength=width)
+    idf = np.log1p((len(docs) - df + 0.5) / (df + 0.5)).astype(np.float32)
+    x = np.repeat(lengths, np.diff(indptr))
+    x *= b
+    x /= float(lengths.mean())
+    x += 1 - b
+    x *= k1
+    x += tf
+    x = tf / x
+    x *= idf[indices]
+    return sp.csr_array((x, indices, indptr.astype(np.int32)), shape=(len(docs), width)).tocsc()
+
+
+@pytest.mark.parametrize("block_files", [3, lexical.BLOCK_FILES])
+def test_bm25_matrices_are_scipys_to_the_bit(shop_index, monkeypatch, block_files):
+    """The counting sort that fills the CSC arrays block by block (no copy of the whole matrix) gives the
+    arrays scipy's conversion gave, bit for bit: the bundles stay the same."""
+    root, index = shop_index
+    monkeypatch.setattr(lexical, "BLOCK_FILES", block_files)
+    store = Store.open_reader(index)
+    try:
+        built = lexical.LexicalIndex.build(store)
+        chunk_docs, file_docs, _ = _reference(root.resolve(), store)
+    finally:
+        store.close()
+    for bm25, docs in ((built._chunk_bm25, chunk_docs), (built._file_bm25, file_docs)):
+        want = _scipy_csc(docs, bm25.vocab, bm25.width)
+        assert bm25.n == len(docs)
+        assert bm25.data.dtype == want.data.dtype and bm25.data.tobytes() == want.data.tobytes()
+        assert np.array_equal(bm25.indices, want.indices) and np.array_equal(bm25.indptr, want.indptr)
+
+
+def test_int_keyed_lists_answer_as_a_dict_does():
+    keys = np.array([7, 2, 9, 4], dtype=np.int32)
+    ptr = np.array([0, 2, 3, 3, 5])
+    flat = np.array([10, 11, 20, 40, 41], dtype=np.int32)
+    as_dict = {7: [10, 11], 2: [20], 9: [], 4: [40, 41]}
+    for lists in (lexical.IntLists(keys, ptr, flat), lexical.Lists(keys.tolist(), ptr, flat)):
+        assert dict(lists) == as_dict and list(lists) == [7, 2, 9, 4] and len(lists) == 4
+        for missing in (0, 3, 5, 8, 10, -1, 2**70, "7", None):
+            assert missing not in lists and lists.get(missing) is None
+        with pytest.raises(KeyError):
+            lists[3]
+    with pytest.raises(ValueError):
+        lexical.IntLists(np.array([1, 1]), np.array([0, 0, 0]), np.zeros(0, dtype=np.int32))
