@@ -25,7 +25,7 @@ import numpy as np
 from .graph import RepoGraph, is_test_path
 from .languages import CODE_LANGUAGES
 from .lexical import LexicalIndex
-from .task import TaskQuery, split_identifier
+from .task import TaskQuery, lexical_terms, split_identifier
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
                        r"go\.mod|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|Gemfile|composer\.json|[^/]*\.csproj)$")
@@ -33,12 +33,16 @@ _CODE_LANGS = CODE_LANGUAGES  # every language with a grammar (languages.py), no
 _DOC_DIRS = re.compile(r"(^|/)(docs?|doc_src|examples?|samples?|benchmarks?|asv_bench|scripts|tools|tutorials?|"
                        r"galler(y|ies)|plot_types|demos?)/")
 _CODE_LIKE = re.compile(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z0-9_]{4,}$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "enum"}
 _FUNCTION_KINDS = {"function", "method"}
 _MAX_DEFINERS = 12  # a name defined in more files than this says nothing about any one of them
 WORDS_CACHED = 65_536  # names whose sub-words `_words` keeps
 _WEAK = 0.05  # a lexical match under this share of the task's best is a feature, not a reason worth saying
 _PATH_STOP = frozenset("src lib py init main core base utils util common tests test".split())
+# words of a title that name no definition worth a signal, though some repository defines them
+_TITLE_STOP = frozenset("the and for with not when should does from into that this are was use using have has can add "
+                        "fix support error".split())
 
 # candidate pool: how many files each signal may bring in
 POOL_LEXICAL = 80
@@ -77,6 +81,8 @@ FILE_FEATURES = (
     "doc_dir",
     "is_init",
     "log_lines",          # size of the file
+    "title_bm25",         # BM25 of the whole file against the task's first line, share of the best
+    "title_defines",      # defines a name the task's first line writes, 1/sqrt(definers)
 )
 CHUNK_FEATURES = (
     "bm25",               # the definition's BM25, share of the task's best
@@ -282,6 +288,37 @@ def _mentions(query: TaskQuery, lexical: LexicalIndex, module_files: dict[str, s
             cols.add(p, feature, w / (k + 1), why)
 
 
+def task_title(query: TaskQuery) -> str:
+    """The task's first non-blank line: an issue's or a commit's title, where its author says in a few words
+    what is wrong (the body's code and logs dilute that). A one-line task is its own title."""
+    return next((line for line in query.text.splitlines() if line.strip()), "")
+
+
+def _title_lexical(title: str, lexical: LexicalIndex, cols: _Columns) -> None:
+    """BM25 of each candidate file against the title alone, as a share of the best file's."""
+    scores = lexical.file_scores(lexical_terms(title))
+    top = max(scores.values(), default=0.0) or 1.0
+    for p in sorted(cols.values.keys() & scores.keys()):
+        v = scores[p] / top
+        cols.put(p, "title_bm25", v, f"matches the task's title ({v:.2f})" if v > _WEAK else None)
+
+
+def _title_names(title: str, lexical: LexicalIndex, cols: _Columns) -> None:
+    """Candidates that define a name the title writes (`stackplot should not change Axes cycler`), code-like
+    or not: 1/sqrt(files defining it), summed over the title's names."""
+    for name in dict.fromkeys(_IDENT.findall(title)):
+        if len(name) < 2 or name.lower() in _TITLE_STOP:
+            continue
+        files = sorted({lexical.chunks[i].path for i in lexical.by_name.get(name, [])
+                        if lexical.chunks[i].name.rsplit(".", 1)[-1] == name})
+        if not files or len(files) > _MAX_DEFINERS:
+            continue
+        w = 1.0 / math.sqrt(len(files))
+        for p in files:
+            if p in cols.values:
+                cols.add(p, "title_defines", w, f"defines `{name}`, named in the task's title")
+
+
 def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files: dict[str, str],
                  cochange: dict[str, Counter] | None = None) -> FileSignals:
     """Every signal's column for every candidate file (rows in path order)."""
@@ -333,6 +370,10 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
             near = set(graph.files.successors(s)) | set(graph.files.predecessors(s)) if s in graph.files else set()
             for p in sorted(near & cols.values.keys()):
                 cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
+
+    title = task_title(query)  # describe the candidates; bring none
+    _title_lexical(title, lexical, cols)
+    _title_names(title, lexical, cols)
 
     paths = sorted(p for p in cols.values if p in lexical.languages)
     x = np.zeros((len(paths), len(FILE_FEATURES)))

@@ -1,0 +1,58 @@
+"""The task's title (its first line) as a ranking signal: two files that the whole task matches alike, told
+apart by what its first line says, indexed for real and packed through the engine with a ranker that weighs
+that signal only (the helpers of test_rank_signals)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE_FUNCTION as BODY
+from test_rank_signals import _assert_decides, _columns, _engine
+
+from contextpack.signals import task_title
+from contextpack.task import analyze_task
+
+pytestmark = pytest.mark.usefixtures("isolated_index")
+
+
+def test_the_title_is_the_first_line_that_says_something():
+    assert task_title(analyze_task("\n  \nInvoice rounding is off\nThe body says more.\n")) == "Invoice rounding is off"
+    assert task_title(analyze_task("one line only")) == "one line only"
+
+
+def test_words_of_the_title_in_the_file(tmp_path):
+    # the body says more of beta's words than the title says of alpha's: the whole task's BM25 prefers beta,
+    # the title's alpha
+    _, engine = _engine(tmp_path, {
+        "app/alpha.py": BODY.format(name="trim") + "\ndef invoice_rounding(amount):\n    return round(amount)\n",
+        "app/beta.py": BODY.format(name="trim")
+        + "\ndef shipping_label_printer(order):\n    return 'shipping label printer, courier barcode'\n"})
+    task = ("Invoice rounding is off by a cent\n"
+            "It shows on the shipping label that the printer sends with the courier barcode.\n")
+    cols = _columns(engine, task)
+    assert cols["app/beta.py"]["bm25_file"] > cols["app/alpha.py"]["bm25_file"]
+    assert cols["app/beta.py"]["title_bm25"] == 0.0
+    _assert_decides(engine, task, "app/alpha.py", "app/beta.py", "title_bm25", "matches the task's title")
+
+
+def test_a_name_the_title_writes(tmp_path):
+    # both names are in the task, each defined once: the one in the title decides
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="trim_records"),
+                                   "app/beta.py": BODY.format(name="keep_records")})
+    task = "trim_records loses the last record\nCalled after keep_records, as the docs say.\n"
+    cols = _columns(engine, task)
+    assert cols["app/alpha.py"]["defines_code_name"] == cols["app/beta.py"]["defines_code_name"] > 0
+    assert cols["app/alpha.py"]["title_defines"] == 1.0 and cols["app/beta.py"]["title_defines"] == 0.0
+    _assert_decides(engine, task, "app/alpha.py", "app/beta.py", "title_defines",
+                    "defines `trim_records`, named in the task's title")
+
+
+def test_a_plain_word_of_the_title_that_names_a_definition(tmp_path):
+    # `stackplot should not change Axes cycler`: a name written as a plain word, which the whole task's
+    # code names miss; a stop word of the title (`fix`) names nothing, though a file defines it
+    _, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="stackplot"),
+                                   "app/beta.py": BODY.format(name="fix")})
+    task = "fix: stackplot should not change the colours\nThe colours come from the cycle.\n"
+    cols = _columns(engine, task)
+    assert cols.get("app/beta.py", {}).get("title_defines", 0.0) == 0.0
+    _assert_decides(engine, task, "app/alpha.py", "app/beta.py", "title_defines",
+                    "defines `stackplot`, named in the task's title")
