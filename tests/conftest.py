@@ -75,6 +75,18 @@ def {name}(records, limit):
 '''
 
 
+def assert_owned_by_probability(owned: list[str], items) -> None:
+    """`owned` is the best-ranked shown code files (`items`: the bundle's items) until their probabilities add
+    up to 0.995, at most 4: the first k, where the first k - 1 fall short of 0.995 and k is 4, all of them, or
+    reaches it (contract._owned)."""
+    ranked = sorted((i for i in items if i.kind != "skeleton" and i.language == "python"
+                     and not i.path.startswith("tests/")), key=lambda i: (-i.score, i.path))
+    k = len(owned)
+    assert 1 <= k <= 4 and sorted(owned) == sorted(i.path for i in ranked[:k]), (owned, ranked)
+    assert k == 4 or k == len(ranked) or sum(i.score for i in ranked[:k]) >= 0.995, [i.score for i in ranked]
+    assert k == 1 or sum(i.score for i in ranked[:k - 1]) < 0.995, [i.score for i in ranked]
+
+
 def make_shop(root: Path) -> Path:
     """A 16-file shop: pricing (large enough to be cut into snippets), models, cart, checkout, eight small
     utility modules, tests that call the pricing and cart code, AGENTS.md and .contextpack/rules.md."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_shop, write
+from conftest import assert_owned_by_probability, make_shop, write
 
 from contextpack.bundle_store import BundleStore
 from contextpack.contract_config import load_contract_config
@@ -34,11 +34,10 @@ def test_named_file_is_owned_with_its_reason(shop: Path) -> None:
 
 
 def test_unnamed_task_owns_the_best_ranked_code_files(shop: Path) -> None:
-    b = Engine(shop).pack("the cart total applies the discount before the tax", 4000, task_type="bugfix")
+    b = Engine(shop).pack("the total is wrong when a discount and shipping both apply", 4000, task_type="bugfix")
     c = b.contract
-    shown = sorted((i for i in b.items if i.kind != "skeleton" and i.language == "python"
-                    and not i.path.startswith("tests/")), key=lambda i: (-i.score, i.path))
-    assert len(shown) >= 3 and c.owned == sorted(i.path for i in shown[:3])  # the three best, however unsure
+    assert_owned_by_probability(c.owned, b.items)  # the best, until the ranking is sure of them
+    assert len(c.owned) >= 2  # unsure between the cart and the shipping: both owned
     assert all("(ranked #" in r for r in c.owned_reasons.values()), c.owned_reasons
     assert all(p.endswith(".py") and not p.startswith("tests/") for p in c.owned)
 

@@ -12,7 +12,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import CliRun, call_main, check_bundle, file_lines, line_of, make_shop, run_cli, write
+from conftest import (
+    CliRun,
+    assert_owned_by_probability,
+    call_main,
+    check_bundle,
+    file_lines,
+    line_of,
+    make_shop,
+    run_cli,
+    write,
+)
 
 from contextpack.bundle import Bundle
 
@@ -249,14 +259,13 @@ def test_non_integer_budget_is_a_usage_error(shop, main):
 
 
 
-def test_owned_is_the_three_best_ranked_shown_code_files_unless_pinned(shop, tmp_path, main):
+def test_owned_is_the_best_ranked_shown_code_files_until_sure_unless_pinned(shop, tmp_path, main):
     idx = tmp_path / "i.sqlite"
-    task = "the cart total applies the discount before the tax"
+    task = "the total is wrong when a discount and shipping both apply"
     b = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", task, "--type", "bugfix",
                                                           index=idx)).stdout))
-    code = sorted((it for it in b.items if it.kind != "skeleton" and it.language == "python"
-                   and not it.path.startswith("tests/")), key=lambda it: (-it.score, it.path))
-    assert len(code) > 3 and b.contract.owned == sorted(it.path for it in code[:3])
+    assert_owned_by_probability(b.contract.owned, b.items)
+    assert len(b.contract.owned) >= 2
     assert all("(ranked #" in b.contract.owned_reasons[p] for p in b.contract.owned)
     pinned = Bundle.model_validate(json.loads(main(*pack_args(shop, "--task", task, "--owned", "shop/cart.py",
                                                                index=idx)).stdout))
