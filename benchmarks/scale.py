@@ -174,11 +174,13 @@ class Run:
     stdout: str
 
 
-def run(cmd: list[str], env: dict[str, str], what: str) -> Run:
-    """`cmd` in a child process: wall time, CPU (child + reaped workers) and peak RSS from os.wait4."""
+def run(cmd: list[str], env: dict[str, str], what: str, cwd: Path) -> Run:
+    """`cmd` in a child process started in `cwd`, the benchmark's own directory: a `python -c` child imports
+    first from its working directory, so started in a checkout it would measure that checkout's code, not
+    the code its environment names. Wall time, CPU (child + reaped workers) and peak RSS from os.wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -211,26 +213,28 @@ print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "prepare_cpu
 
 def measure(repo: Path, index: Path, repeat: int, env: dict[str, str]) -> dict[str, float]:
     py = sys.executable
-    for p in index.parent.glob(index.name + "*"):
+    cwd = index.parent  # the benchmark's directory of indexes: the children start there
+    cwd.mkdir(parents=True, exist_ok=True)
+    for p in cwd.glob(index.name + "*"):
         p.unlink()
     cli = [py, "-c", _CLI]
     m: dict[str, float] = {}
-    cold = run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "cold index")
+    cold = run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "cold index", cwd)
     m.update(cold_index_s=cold.wall, cold_index_cpu=cold.cpu, cold_index_rss=cold.rss_mb)
-    run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "settle")  # racily clean files
-    noops = [run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "no-op refresh")
+    run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "settle", cwd)  # racily clean files
+    noops = [run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "no-op refresh", cwd)
              for _ in range(repeat)]
     m.update(noop_s=statistics.median(r.wall for r in noops), noop_cpu=statistics.median(r.cpu for r in noops),
              noop_rss=max(r.rss_mb for r in noops),
              noop_inproc_s=statistics.median(_seconds(r.stdout) for r in noops))
-    warm = run([py, "-c", _WARM, str(repo), str(index), TASK, str(repeat)], env, "warm pack")
+    warm = run([py, "-c", _WARM, str(repo), str(index), TASK, str(repeat)], env, "warm pack", cwd)
     w = json.loads(warm.stdout)
     if len(w["ids"]) != 1:
         raise SystemExit(f"warm packs of one state differ: {w['ids']}")
     m.update(warm_pack_s=statistics.median(w["walls"]), warm_pack_cpu=statistics.median(w["cpus"]),
              warm_prepare_s=w["prepare"], warm_prepare_cpu=w["prepare_cpu"], warm_rss=warm.rss_mb, items=w["items"])
     colds = [run(cli + ["pack", "--no-server", "--repo", str(repo), "--index", str(index), "--task", TASK],
-                 env, "cold pack") for _ in range(repeat)]
+                 env, "cold pack", cwd) for _ in range(repeat)]
     ids = {json.loads(r.stdout)["id"] for r in colds}
     if ids != set(w["ids"]):
         raise SystemExit(f"cold and warm bundles differ: {sorted(ids)} vs {w['ids']}")

@@ -33,7 +33,6 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     work = args.work_dir.resolve()
-    os.chdir(work)  # children run `python -c`, which imports first from the working directory: not this checkout
     repo = work / f"synthetic-{args.size}"
     env = {**os.environ, "CONTEXTPACK_INDEX_DIR": str(work / "indexes"), "XDG_CACHE_HOME": str(work / "cache"),
            "XDG_DATA_HOME": str(work / "data"), "XDG_STATE_HOME": str(work / "state")}
@@ -48,10 +47,10 @@ def main() -> None:
             index = indexes[side]
             index.with_name(index.name + ".derived.npz").unlink(missing_ok=True)
             warm = scale.run([sys.executable, "-c", scale._WARM, str(repo), str(index), scale.TASK, "3"],
-                             envs[side], "warm")
+                             envs[side], "warm", work)
             w = json.loads(warm.stdout)
             colds = [scale.run(cli + ["pack", "--no-server", "--repo", str(repo), "--index", str(index),
-                                      "--task", scale.TASK], envs[side], "cold pack") for _ in range(2)]
+                                      "--task", scale.TASK], envs[side], "cold pack", work) for _ in range(2)]
             ids |= set(w["ids"]) | {json.loads(c.stdout)["id"] for c in colds}
             this_round = {"prepare CPU, s": [w["prepare_cpu"]], "warm pack CPU, s": w["cpus"],
                           "warm engine peak RSS, MB": [warm.rss_mb], "cold pack CPU, s": [c.cpu for c in colds],
