@@ -544,7 +544,7 @@ class Store:
                 with self._transaction():
                     self._save_scan_cache(root)
                     if uncounted:
-                        self._keep_totals(self._counted(), scan.languages, self.meta("refreshed_at") or "")
+                        self._keep_totals(self._counted(Counter(scan.languages)), self.meta("refreshed_at") or "")
                     if racy:  # confirmed clean: from now on only files newer than this scan are racy
                         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_started_ns', ?)",
                                           (str(scan_started_ns),))
@@ -564,6 +564,8 @@ class Store:
                 for name in _INDEXES:
                     c.execute(f"DROP INDEX IF EXISTS {name}")
             totals = self._totals() if fresh else _Totals(0, {}, dict.fromkeys(_COUNTED, 0))
+            unreadable_set = set(unreadable)
+            languages = Counter(lang for p, lang in zip(paths, scan.languages, strict=True) if p not in unreadable_set)
             if totals is not None:
                 totals.uses -= self._uses_of(gone_ids + changed_ids)
             delta = Counter()  # rows of each table added less those deleted
@@ -589,14 +591,13 @@ class Store:
                 f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
             ).encode()).hexdigest()
             if totals is None:
-                totals = self._counted()
+                totals = self._counted(languages)
             else:
                 totals.uses += uses
                 totals.rows = {table: totals.rows[table] + delta[table] for table in _COUNTED}
+                totals.languages = languages
             stamp = str(time.time())
-            unreadable_set = set(unreadable)
-            self._keep_totals(totals, [lang for p, lang in zip(paths, scan.languages, strict=True)
-                                       if p not in unreadable_set], stamp)
+            self._keep_totals(totals, stamp)
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
                 ("scan_started_ns", str(scan_started_ns)),
@@ -687,15 +688,16 @@ class Store:
         except (TypeError, ValueError, KeyError):
             return None
 
-    def _keep_totals(self, totals: _Totals, languages: list[str], stamp: str) -> None:
-        """Store `totals` (with the indexed files' `languages`, one per file) as of the refresh stamped `stamp`."""
-        by_language = sorted(Counter(languages).items())
+    def _keep_totals(self, totals: _Totals, stamp: str) -> None:
+        """Store `totals` as of the refresh stamped `stamp`."""
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('totals', ?)", (json.dumps(
-            [stamp, totals.uses, by_language, totals.rows], separators=(",", ":"), sort_keys=True),))
+            [stamp, totals.uses, sorted(totals.languages.items()), totals.rows], separators=(",", ":"),
+            sort_keys=True),))
 
-    def _counted(self) -> _Totals:
-        """The totals counted from the rows (none kept, or kept by an older version); without `languages`."""
-        return _Totals(self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0], {},
+    def _counted(self, languages: dict[str, int]) -> _Totals:
+        """The totals counted from the rows (none kept, or kept by an older version), with the files by
+        language the caller has (a refresh: from its scan)."""
+        return _Totals(self._all("SELECT COALESCE(SUM(uses), 0) FROM refs")[0][0], dict(languages),
                        {table: self._all(f"SELECT COUNT(*) FROM {table}")[0][0] for table in _COUNTED})
 
     def _uses_of(self, ids: list[int]) -> int:
@@ -926,7 +928,7 @@ class Store:
                          "typeof(stage)='text' AND typeof(message)='text' ORDER BY path, message")
 
     def counts(self) -> dict[str, int]:
-        totals = self._totals() or self._counted()
+        totals = self._totals() or self._counted({})
         rows = totals.rows
         return {
             "files": self._all("SELECT COUNT(*) FROM files")[0][0],
