@@ -299,12 +299,17 @@ def _under_owned_dir(path: str, owned: list[str]) -> bool:
                for p in owned) or matches(path, owned)
 
 
+def _key(path: str, data: bytes | None) -> tuple[str, bytes | None]:
+    """A version of a file in the parse cache: its path and the digest of its content."""
+    return path, None if data is None else hashlib.sha256(data).digest()
+
+
 def _parsed(path: str, data: bytes | None, cache: dict, references: bool = False,
             earlier: tuple[str, bytes | None] | None = None) -> tuple[FileFacts | None, ts.Tree | None]:
     """The file's definitions (and with `references`, its references: only caller lines need them), and its
     syntax tree when parse_source_tree keeps one. `earlier`: the path and content of the version the patch
     changed; when it was parsed already, its tree is reused where the text is the same."""
-    key = (path, None if data is None else hashlib.sha256(data).digest())
+    key = _key(path, data)
     if (key, True) in cache:
         return cache[key, True]
     if (key, references) not in cache:
@@ -314,7 +319,7 @@ def _parsed(path: str, data: bytes | None, cache: dict, references: bool = False
         else:
             old_tree = None
             if earlier is not None and earlier[1] is not None and language_for(earlier[0]) == lang:
-                _, tree = cache.get(((earlier[0], hashlib.sha256(earlier[1]).digest()), references), (None, None))
+                _, tree = cache.get((_key(*earlier), references), (None, None))
                 old_tree = _told_of_edit(tree, earlier[1], data) if tree is not None else None
             cache[key, references] = parse_source_tree(path, lang, data, references=references, old_tree=old_tree)
     return cache[key, references]
@@ -327,7 +332,7 @@ def _facts(path: str, data: bytes | None, cache: dict, references: bool = False)
 def _facts_around(path: str, data: bytes, lines: frozenset[int], cache: dict) -> FileFacts | None:
     """The definitions enclosing `lines` (those of the top-level nodes holding them): a large test file
     spells a changed name in a few places, and its other definitions are not worth extracting."""
-    key = (path, hashlib.sha256(data).digest())
+    key = _key(path, data)
     for whole in ((key, True), (key, False)):
         if whole in cache:
             return cache[whole][0]
