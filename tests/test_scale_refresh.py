@@ -4,10 +4,12 @@ rows, and stored directory verdicts can't name files outside their directory."""
 
 import json
 import os
+import re
+import sqlite3
 import time
 from pathlib import Path
 
-from conftest import write_raw
+from conftest import make_shop, run_cli, write_raw
 
 from contextpack.scan import resolve_root, scan_repo
 from contextpack.store import Store, _files_ok
@@ -147,3 +149,41 @@ def test_an_edit_dated_before_the_last_scan_is_seen_by_its_size(tmp_path: Path) 
     os.utime(root / "pkg/sub1/mod1.py", ns=(old, old + 1))
     stats = _refresh(index, root)[0]
     assert stats.changed == ["pkg/sub1/mod1.py"] and stats.parsed == 1
+
+
+def test_contextpack_index_sees_an_old_dated_edit_and_stats_prints_the_rows_it_holds(tmp_path: Path,
+                                                                                    isolated_index) -> None:
+    """Through the installed `contextpack` script, on the shop layout: `index` again after an edit that keeps an
+    old mtime (`cp -p`) parses that one file, and `stats` prints the counts of the rows the index holds, from meta,
+    after edits, a deletion and a new file."""
+    root = make_shop(tmp_path / "shop")
+    old = time.time_ns() - 3600 * 10**9
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(old, old))
+    index = tmp_path / "shop.sqlite"
+    args = ["--repo", str(root), "--index", str(index)]
+    for _ in range(2):  # the second settles racily clean files
+        assert run_cli(["index", *args]).returncode == 0
+    write_raw(root, "shop/cart.py", (root / "shop/cart.py").read_text() + "\n\ndef empty(cart):\n    return []\n")
+    os.utime(root / "shop/cart.py", ns=(old, old + 1))
+    out = run_cli(["index", *args, "-q"])
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"1 parsed, \d+ unchanged, 0 touched, 0 deleted", out.stdout), out.stdout
+    (root / "shop/shipping.py").unlink()
+    write_raw(root, "shop/returns.py", "from shop.cart import empty\n\n\ndef refund(cart):\n    return empty(cart)\n")
+    assert run_cli(["index", *args, "-q"]).returncode == 0
+    stats = run_cli(["stats", *args])
+    assert stats.returncode == 0, stats.stderr
+    text = " ".join(re.sub(r"[│╭╮╰╯─┌┐└┘├┤┬┴┼]", " ", stats.stdout).split())
+    conn = sqlite3.connect(index)
+    try:
+        rows = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in ("definitions", "imports", "import_targets")}
+        uses = conn.execute("SELECT COALESCE(SUM(uses), 0) FROM refs").fetchone()[0]
+    finally:
+        conn.close()
+    assert rows["import_targets"] > 0
+    for label, value in (("definitions", rows["definitions"]), ("references", uses), ("imports", rows["imports"]),
+                         ("resolved_imports", rows["import_targets"])):
+        assert f"{label} {value} " in text + " ", (label, value, text)
