@@ -4,10 +4,14 @@ that signal only (the helpers of test_rank_signals)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import SAMPLE_FUNCTION as BODY
+from conftest import make_shop, run_cli
 from test_rank_signals import _assert_decides, _columns, _engine
 
+from contextpack.bundle import Bundle
 from contextpack.signals import task_title
 from contextpack.task import analyze_task
 
@@ -56,3 +60,19 @@ def test_a_plain_word_of_the_title_that_names_a_definition(tmp_path):
     assert cols.get("app/beta.py", {}).get("title_defines", 0.0) == 0.0
     _assert_decides(engine, task, "app/alpha.py", "app/beta.py", "title_defines",
                     "defines `stackplot`, named in the task's title")
+
+
+def test_contextpack_pack_says_which_file_the_title_points_at(tmp_path):
+    """Through the installed script, with the shipped ranker, on the shop layout: the body names the cart, the
+    discount, the tax and the checkout; the title says shipping. The shipping module comes first, and its
+    reasons say the title matched it."""
+    root = make_shop(tmp_path / "shop")
+    task = ("Shipping cost ignores the weight of heavy parcels\n"
+            "The cart total and the discount and the tax and the checkout all look right; only the price of "
+            "sending is off.\n")
+    out = run_cli(["pack", "--no-server", "--repo", str(root), "--budget", "4000", "--task", task])
+    assert out.returncode == 0, out.stderr
+    bundle = Bundle.model_validate(json.loads(out.stdout))
+    first = next(i for i in bundle.items if i.language == "python")  # after the rules files, always first
+    assert first.path == "shop/shipping.py", [i.path for i in bundle.items]
+    assert any(r.startswith("matches the task's title") for r in first.reasons), first.reasons
