@@ -338,7 +338,7 @@ class Packer:
             if whole and whole <= _SMALL_FILE:
                 out.append(_Candidate(prior / max(whole, _MIN_COST), r, 0, f, "file"))
                 continue
-            chunks = [c for c in self.ranking.chunks.get(f.path, ()) if c.score > 0][:_CHUNKS_PER_FILE]
+            chunks = self.ranking.scored(f.path, _CHUNKS_PER_FILE)
             for k, c in enumerate(chunks):
                 cost = src.span_cost(c.chunk.lines, self.gap)
                 out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))

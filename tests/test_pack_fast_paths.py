@@ -6,10 +6,19 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
+import pytest
+from conftest import make_shop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contextpack import focus
+from contextpack.engine import Engine
+from contextpack.rank import default_ranker, rank
+from contextpack.signals import CHUNK_FEATURES, _name_terms, chunk_signals, file_signals
+from contextpack.task import analyze_task
+
+C = {n: i for i, n in enumerate(CHUNK_FEATURES)}
 
 VOCAB = ["base", "directory", "short", "long", "help", "value", "x", "y"]
 
@@ -65,3 +74,101 @@ def test_window_searches_the_first_max_lines_only(monkeypatch):
     ranges = [(1, 20), (24, 40), (44, 90)]
     got = focus.window(lines, ranges, {"base", "short"}, terms_of_line, 3)
     assert got == plain_window(lines, ranges, {"base", "short"}, terms_of_line, 3) == (24, 29)
+
+
+# -- definition signals and their ranking ----------------------------------------------------------------
+
+def plain_chunk_signals(fs, path, pointed_only=False):
+    """signals.chunk_signals as first written: each definition's row from its `Chunk`, every reason in words."""
+    lexical = fs.lexical
+    every = lexical.chunks_of.get(path, [])
+    if not every:
+        return [], np.zeros((0, len(CHUNK_FEATURES))), []
+    lex_all = fs.chunk_lex[every] if len(fs.chunk_lex) else np.zeros(len(every))
+    best = float(lex_all.max()) or 1.0
+    order = np.argsort(-lex_all, kind="stable")
+    rank_all = np.empty(len(every), dtype=np.int64)
+    rank_all[order] = np.arange(len(every))
+    keep = np.arange(len(every))
+    if pointed_only:
+        pointed = fs.chunk_named.keys() | fs.chunk_span.keys() | fs.chunk_member.keys() | fs.chunk_frame.keys()
+        keep = np.array([r for r, i in enumerate(every) if lex_all[r] > 0 or i in pointed], dtype=np.int64)
+    idx = [every[r] for r in keep]
+    lex, rank_of = lex_all[keep], rank_all[keep]
+    x = np.zeros((len(idx), len(CHUNK_FEATURES)))
+    reasons = []
+    x[:, C["bm25"]] = lex / fs.top_chunk
+    x[:, C["bm25_in_file"]] = lex / best
+    x[:, C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)
+    chunks = [lexical.chunks[i] for i in idx]
+    for r, (i, c) in enumerate(zip(idx, chunks, strict=True)):
+        why = {}
+        if lex[r] / fs.top_chunk > 0.05:
+            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+            why[C["bm25"]] = f"{label} matches the task text ({lex[r] / fs.top_chunk:.2f})"
+        if (named := fs.chunk_named.get(i)) is not None:
+            x[r, C["named"]] = named[0]
+            why[C["named"]] = named[1]
+        if (span := fs.chunk_span.get(i)) is not None:
+            x[r, C["named_code_span"]] = 1.0
+            why[C["named_code_span"]] = span
+        if (member := fs.chunk_member.get(i)) is not None:
+            x[r, C["member_of_named"]] = member[0]
+            why[C["member_of_named"]] = member[1]
+        if (frame := fs.chunk_frame.get(i)) is not None:
+            x[r, C["frame_line"]] = 1.0
+            why[C["frame_line"]] = frame
+        reasons.append(why)
+    x[:, C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
+    x[:, C["is_class"]] = [c.kind in {"class", "struct", "interface", "trait", "impl", "enum"} for c in chunks]
+    x[:, C["is_function"]] = [c.kind in {"function", "method"} for c in chunks]
+    x[:, C["is_module"]] = [c.kind == "module" for c in chunks]
+    x[:, C["is_text"]] = [c.kind == "text" for c in chunks]
+    x[:, C["log_lines"]] = [math.log1p(sum(b - a + 1 for a, b in c.lines)) for c in chunks]
+    return idx, x, reasons
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    root = make_shop(tmp_path_factory.mktemp("shop") / "shop")
+    engine = Engine(root, index_path=root.parent / "i.sqlite")
+    engine.index()
+    yield engine
+    engine.close()
+
+
+SHOP_WORDS = ["apply_discount", "Cart", "price", "quantity", "total", "checkout", "volume", "rule", "records",
+              "limit", "PriceRule.apply", "shop/pricing.py", "tax", "item", "discount", "cheaper", "unit", "order"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(words=st.lists(st.sampled_from(SHOP_WORDS), min_size=1, max_size=8),
+       frame=st.one_of(st.none(), st.integers(1, 60)))
+def test_definition_signals_and_their_order_are_the_plain_ones(shop, words, frame):
+    task = " ".join(words) + (f'\n  File "shop/pricing.py", line {frame}, in apply_discount' if frame else "")
+    with shop.snapshot() as snap:
+        query = analyze_task(task)
+        fs = file_signals(query, snap.graph, snap.lexical, snap.modules)
+        for p in fs.paths:
+            for pointed_only in (False, True):
+                cs = chunk_signals(fs, p, pointed_only)
+                idx, x, reasons = plain_chunk_signals(fs, p, pointed_only)
+                assert cs.chunks == idx and np.array_equal(cs.x, x) and list(cs.reasons) == reasons
+        ranking = rank(query, snap.graph, snap.lexical, snap.modules)
+        ranker = default_ranker()
+        for f in ranking.files:
+            idx, x, reasons = plain_chunk_signals(fs, f.path, pointed_only=True)
+            plain = []
+            if idx:
+                score = ranker.chunk.scores(x)
+                prob = np.exp(score - score.max())
+                prob /= prob.sum()
+                rise = ranker.chunk.rises(x)
+                order = sorted(range(len(idx)), key=lambda k: (-score[k], snap.lexical.chunks[idx[k]].start))
+                plain = [(snap.lexical.chunks[idx[k]], round(float(prob[k]), 6),
+                          ranker.chunk.reasons(rise[k], reasons[k])) for k in order]
+            got = [(c.chunk, c.score, c.reasons) for c in ranking.chunks.get(f.path, [])]
+            assert got == plain
+            for limit in (1, 3, 20):
+                assert [(c.chunk, c.score) for c in ranking.scored(f.path, limit)] == \
+                    [(c, s) for c, s, _ in plain if s > 0][:limit]
