@@ -44,11 +44,24 @@ class FileCandidate:
     reasons: list[str]
 
 
-@dataclass
 class ChunkCandidate:
-    chunk: Chunk
-    score: float
-    reasons: list[str]
+    """A definition of a ranked file, its score, and why: the reasons are put in words when first read (a pack
+    reads those of the few it shows)."""
+
+    __slots__ = ("chunk", "score", "_reasons", "_why")
+
+    def __init__(self, chunk: Chunk, score: float, reasons: list[str] | None = None,
+                 why: Callable[[], list[str]] | None = None):
+        self.chunk, self.score, self._reasons, self._why = chunk, score, reasons, why
+
+    @property
+    def reasons(self) -> list[str]:
+        if self._reasons is None:
+            self._reasons = self._why() if self._why is not None else []
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"ChunkCandidate({self.chunk!r}, {self.score!r}, {self.reasons!r})"
 
 
 def _no_others(_path: str) -> Iterator[ChunkCandidate]:
@@ -212,7 +225,7 @@ class _Ranked(Sequence):
                 raise IndexError(n)
             k = self.order[n]
             c = self._made[n] = ChunkCandidate(self.lexical.chunks[self.cs.chunks[k]], round(float(self.prob[k]), 6),
-                                               self.reasons(self.rise[k], self.cs.reasons[k]))
+                                               why=lambda: self.reasons(self.rise[k], self.cs.reasons[k]))
         return c
 
 
