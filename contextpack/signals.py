@@ -128,7 +128,8 @@ class FileSignals:
         last = name.rsplit(".", 1)[-1]
         share = self._name_terms.get(last)
         if share is None:
-            share = self._name_terms[last] = _name_terms(last, self.terms)
+            words = _words(last, 2)
+            share = self._name_terms[last] = len(words & self.terms) / len(words) if words else 0.0
         return share
 
     def pointed(self) -> np.ndarray:
