@@ -36,12 +36,17 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
     if not hits:
         return None
     df = Counter(t for hit in hits for t in hit[1])
-    weight = {t: math.log(1 + seen / k) for t, k in df.items()}
+    # each weight as an exact multiple of 2**-scale: sums of them are exact integers, and an integer over
+    # 2**scale is rounded once, correctly, as math.fsum rounds the exact sum of the weights
+    weight = {t: math.log(1 + seen / k).as_integer_ratio() for t, k in df.items()}
+    scale = max(den for _, den in weight.values()).bit_length() - 1
+    units = {t: num << (scale - den.bit_length() + 1) for t, (num, den) in weight.items()}
+    one = 1 << scale
     # the window slides forward with its centre: the terms of the matched lines inside it are counted as
-    # lines enter and leave, and their weight summed again only when the set of them changes
+    # lines enter and leave, and the weight of the distinct ones kept as they come and go
     inside: dict[str, int] = {}
     first = end = 0  # hits[first:end] lie inside the window
-    around, stale = 0.0, True
+    around = 0
     best, best_score = None, 0.0
     for centre, own, a, b in hits:
         lo, hi = max(a, centre - radius), min(b, centre + radius)
@@ -49,7 +54,8 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
             for t in hits[end][1]:
                 k = inside.get(t, 0)
                 inside[t] = k + 1
-                stale |= not k
+                if not k:
+                    around += units[t]
             end += 1
         while hits[first][0] < lo:
             for t in hits[first][1]:
@@ -57,12 +63,10 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
                 if k:
                     inside[t] = k
                 else:
-                    stale = True
+                    around -= units[t]
             first += 1
-        if stale:  # fsum is exact: the same sum in any order of the terms
-            around, stale = math.fsum(weight[t] for t in inside), False
         # the terms around it, and again those on the line itself: a field's name line beats its doc
-        score = around + math.fsum(weight[t] for t in own)
+        score = around / one + sum(units[t] for t in own) / one
         if score > best_score:
             best, best_score = (lo, hi), score
     return best
