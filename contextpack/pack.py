@@ -275,7 +275,9 @@ class Packer:
         self.gap = tokenizer.count(GAP + "\n")
 
     # -- the one way to change the selection: counted (upper bound), never over the limit ----------
-    def _try(self, path: str, kind: str, ranges: list[tuple[int, int]], reasons: list[str]) -> bool:
+    def _try(self, path: str, kind: str, ranges: list[tuple[int, int]], reasons: list[str],
+             chunk: ChunkCandidate | None = None) -> bool:
+        """`chunk`: the definition whose reasons follow `reasons` (read only when the step is taken)."""
         src = self.sources[path]
         ranges = [(1, len(src.lines))] if kind == "file" else src.clamp(ranges)
         if not ranges:
@@ -284,7 +286,7 @@ class Packer:
         old = self.chosen.get(path)
         if self.used - (old.tokens if old else 0) + n > self.budget:
             return False
-        merged = list(dict.fromkeys((old.reasons if old else []) + reasons))
+        merged = list(dict.fromkeys((old.reasons if old else []) + reasons + (chunk.reasons if chunk else [])))
         self.chosen[path] = Selection(kind, ranges, "", n, self.cand[path].score, merged)
         self.used += n - (old.tokens if old else 0)
         if old is None:
@@ -311,11 +313,11 @@ class Packer:
             elif isinstance(what, ChunkCandidate):
                 if sel is None or not sel.shows(what.chunk):
                     ranges = self._current(f.path) + self.sources[f.path].with_headers(what.chunk)
-                    self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
+                    self._try(f.path, "snippet", ranges, f.reasons if sel is None else [], what)
             elif isinstance(what, _Focus):
                 if sel is None or not sel.shows(what.chunk.chunk):
                     self._try(f.path, "snippet", self._current(f.path) + what.ranges,
-                              (f.reasons if sel is None else []) + what.chunk.reasons)
+                              f.reasons if sel is None else [], what.chunk)
             elif sel is not None:  # the import block joins a file already shown
                 self._try(f.path, "snippet", self._current(f.path) + what, ["its imports"])
         for f in files:  # breadth: skeletons of the files not yet shown
