@@ -473,7 +473,8 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
             x[r, _C["frame_line"]] = 1.0
     # the columns every chunk has, from the index's columns
     _paths, _path_of, _starts, _ends, names, kind_of, lines_ptr, lines = lexical.chunks.cols
-    x[:, _C["name_terms"]] = [fs.name_terms(names[i]) for i in idx.tolist()]
+    file_names = names.run(every[0], every[-1] + 1)
+    x[:, _C["name_terms"]] = [fs.name_terms(file_names[r]) for r in keep.tolist()]
     kinds = kind_of[idx]
     for column, of_kind in _KIND_COLUMNS.items():
         x[:, _C[column]] = of_kind[kinds]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from contextpack import focus
 from contextpack.engine import Engine
+from contextpack.lexical import Strings
 from contextpack.rank import default_ranker, rank
 from contextpack.signals import CHUNK_FEATURES, _name_terms, chunk_signals, file_signals
 from contextpack.task import analyze_task
@@ -172,3 +173,15 @@ def test_definition_signals_and_their_order_are_the_plain_ones(shop, words, fram
             for limit in (1, 3, 20):
                 assert [(c.chunk, c.score) for c in ranking.scored(f.path, limit)] == \
                     [(c, s) for c, s, _ in plain if s > 0][:limit]
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(st.text(alphabet=st.characters(blacklist_characters="\0", blacklist_categories=["Cs"])),
+                      min_size=1, max_size=12),
+       data=st.data())
+def test_a_run_of_names_decoded_at_once_is_the_names_one_by_one(names, data):
+    blob = b"".join(n.encode("utf-8") + b"\0" for n in names)
+    for strings in (Strings(blob), Strings(np.frombuffer(blob, dtype=np.uint8))):
+        first = data.draw(st.integers(0, len(names) - 1))
+        stop = data.draw(st.integers(first + 1, len(names)))
+        assert strings.run(first, stop) == [strings[i] for i in range(first, stop)] == names[first:stop]
