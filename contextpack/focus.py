@@ -28,11 +28,9 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
     line n (memoised by the caller, which keeps the file)."""
     hits = []  # (line, its task terms, first and last line of its range): lines holding a task term, in order
     seen = 0  # lines searched
-    for a, b in _ascending(ranges):
-        last = min(b, len(lines), a + MAX_LINES - seen - 1)
-        if last >= a:
-            hits += [(n, found, a, b) for n in range(a, last + 1) if (found := terms_of_line(n) & terms)]
-            seen += last - a + 1
+    for a, b, first, last in searched(ranges, len(lines)):
+        hits += [(n, found, a, b) for n in range(first, last + 1) if (found := terms_of_line(n) & terms)]
+        seen += last - first + 1
     if not hits:
         return None
     df = Counter(t for hit in hits for t in hit[1])
@@ -70,6 +68,18 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
         if score > best_score:
             best, best_score = (lo, hi), score
     return best
+
+
+def searched(ranges: Sequence[tuple[int, int]], n_lines: int) -> list[tuple[int, int, int, int]]:
+    """(first, last line of a range, first, last line searched in it): the lines `window` reads the terms
+    of, the first MAX_LINES of the ranges' lines in a file of `n_lines`."""
+    out, seen = [], 0
+    for a, b in _ascending(ranges):
+        last = min(b, n_lines, a + MAX_LINES - seen - 1)
+        if last >= a:
+            out.append((a, b, a, last))
+            seen += last - a + 1
+    return out
 
 
 def _ascending(ranges: Sequence[tuple[int, int]]) -> Sequence[tuple[int, int]]:

@@ -65,6 +65,7 @@ class SourceFile:
     _span_costs: dict[tuple, int] = field(init=False, default_factory=dict)  # (lines, gap) → cost
     _with_headers: dict[tuple, list[tuple[int, int]]] = field(init=False, default_factory=dict)
     _line_terms: dict[int, frozenset[str]] = field(init=False, default_factory=dict)  # line → its index terms
+    _termed: set[tuple] = field(init=False, default_factory=set)  # definitions' lines whose terms are found
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
@@ -122,7 +123,12 @@ class SourceFile:
     def focused(self, chunk: Chunk, terms: frozenset[str]) -> list[tuple[int, int]] | None:
         """A large definition's signature, the window of it the task's terms point at (focus.py) and the
         signatures enclosing it; None when none of its lines holds a task term."""
-        span = focus.window(self.lines, chunk.lines, terms, self.terms_of_line)
+        if chunk.lines not in self._termed:  # the terms of the lines the window reads, found once
+            for _a, _b, first, last in focus.searched(chunk.lines, len(self.lines)):
+                for n in range(first, last + 1):
+                    self.terms_of_line(n)
+            self._termed.add(chunk.lines)
+        span = focus.window(self.lines, chunk.lines, terms, self._line_terms.__getitem__)
         if span is None:
             return None
         head = [r for r in self.with_headers(chunk) if r not in chunk.lines]
