@@ -82,14 +82,14 @@ class SourceFile:
             return self._whole
         counts, total = self.line_tokens, gap * max(len(ranges) - 1, 0)
         for a, b in ranges:
-            seg = counts[a - 1:b]
-            if None in seg:
+            try:
+                total += sum(counts[a - 1:b])
+            except TypeError:  # a line not counted yet (None): count those, once
                 count = self.count_line or self.count
                 for i in range(a - 1, b):
                     if counts[i] is None:
                         counts[i] = count(self.lines[i] + "\n")
-                seg = counts[a - 1:b]
-            total += sum(seg)
+                total += sum(counts[a - 1:b])
         return total
 
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
