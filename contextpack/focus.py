@@ -46,9 +46,11 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
     first = end = 0  # hits[first:end] lie inside the window
     around = 0
     best, best_score = None, 0.0
+    n_hits, unit = len(hits), units.__getitem__
     for centre, own, a, b in hits:
-        lo, hi = max(a, centre - radius), min(b, centre + radius)
-        while end < len(hits) and hits[end][0] <= hi:
+        lo, hi = centre - radius, centre + radius
+        lo, hi = (a if lo < a else lo), (b if hi > b else hi)
+        while end < n_hits and hits[end][0] <= hi:
             for t in hits[end][1]:
                 k = inside.get(t, 0)
                 inside[t] = k + 1
@@ -64,7 +66,7 @@ def window(lines: Sequence[str], ranges: Sequence[tuple[int, int]], terms: Colle
                     around -= units[t]
             first += 1
         # the terms around it, and again those on the line itself: a field's name line beats its doc
-        score = around / one + sum(units[t] for t in own) / one
+        score = around / one + sum(map(unit, own)) / one
         if score > best_score:
             best, best_score = (lo, hi), score
     return best
