@@ -131,6 +131,11 @@ class LinearModel:
         a product's rise is shared by its factors)."""
         return self.design(x) @ self._share
 
+    def scores_and_rises(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scores(x)` and `rises(x)`, the model's columns made once."""
+        d = self.design(x)
+        return ((d - self.mean) / self.scale) @ self.weights, d @ self._share
+
     @staticmethod
     def reasons(rise: np.ndarray, why: dict[int, str]) -> list[str]:
         """The reasons of the signals that did not lower a row's score (`rise`, one row of `rises`), in
@@ -256,11 +261,11 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
         files.append(FileCandidate(p, lexical.languages[p], round(float(prob[r]), 6), reasons))
         cs = chunk_signals(fs, p, pointed_only=True)
         if cs.chunks:
-            cscore = ranker.chunk.scores(cs.x)
+            cscore, crise = ranker.chunk.scores_and_rises(cs.x)
             starts = lexical.chunks.cols[2][cs.chunks]
             # by score, ties by first line (both sorts are stable: equal keys keep the definitions' order)
             corder = np.lexsort((starts, -cscore))
-            chunks[p] = _Ranked(lexical, cs, corder, _softmax(cscore), ranker.chunk.rises(cs.x), ranker.chunk.reasons)
+            chunks[p] = _Ranked(lexical, cs, corder, _softmax(cscore), crise, ranker.chunk.reasons)
         pointed[p] = set(cs.chunks)
 
     def others(path: str) -> Iterator[ChunkCandidate]:
