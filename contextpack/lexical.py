@@ -576,6 +576,13 @@ class Strings(Sequence):
         start = int(self._ends[i - 1]) + 1 if i % len(self._ends) else 0
         return bytes(self.blob[start:end]).decode("utf-8", "surrogatepass")
 
+    def run(self, first: int, stop: int) -> list[str]:
+        """`self[first:stop]` decoded at once (a file's names are a run of the index's)."""
+        if not 0 <= first < stop <= len(self._ends):
+            return self[first:stop]
+        start = int(self._ends[first - 1]) + 1 if first else 0
+        return bytes(self.blob[start:int(self._ends[stop - 1])]).decode("utf-8", "surrogatepass").split("\0")
+
 
 def _shape(row: tuple | None) -> tuple[int, int] | None:
     """(chunks, variables) of a stored lexicon row, or None when its columns are not what the index writes."""

@@ -65,6 +65,7 @@ class SourceFile:
     _span_costs: dict[tuple, int] = field(init=False, default_factory=dict)  # (lines, gap) → cost
     _with_headers: dict[tuple, list[tuple[int, int]]] = field(init=False, default_factory=dict)
     _line_terms: dict[int, frozenset[str]] = field(init=False, default_factory=dict)  # line → its index terms
+    _termed: set[tuple] = field(init=False, default_factory=set)  # definitions' lines whose terms are found
 
     def __post_init__(self) -> None:
         self.redactor = Redactor(self.lines, self.path)
@@ -81,14 +82,14 @@ class SourceFile:
             return self._whole
         counts, total = self.line_tokens, gap * max(len(ranges) - 1, 0)
         for a, b in ranges:
-            seg = counts[a - 1:b]
-            if None in seg:
+            try:
+                total += sum(counts[a - 1:b])
+            except TypeError:  # a line not counted yet (None): count those, once
                 count = self.count_line or self.count
                 for i in range(a - 1, b):
                     if counts[i] is None:
                         counts[i] = count(self.lines[i] + "\n")
-                seg = counts[a - 1:b]
-            total += sum(seg)
+                total += sum(counts[a - 1:b])
         return total
 
     def clamp(self, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -122,7 +123,12 @@ class SourceFile:
     def focused(self, chunk: Chunk, terms: frozenset[str]) -> list[tuple[int, int]] | None:
         """A large definition's signature, the window of it the task's terms point at (focus.py) and the
         signatures enclosing it; None when none of its lines holds a task term."""
-        span = focus.window(self.lines, chunk.lines, terms, self.terms_of_line)
+        if chunk.lines not in self._termed:  # the terms of the lines the window reads, found once
+            for _a, _b, first, last in focus.searched(chunk.lines, len(self.lines)):
+                for n in range(first, last + 1):
+                    self.terms_of_line(n)
+            self._termed.add(chunk.lines)
+        span = focus.window(self.lines, chunk.lines, terms, self._line_terms.__getitem__)
         if span is None:
             return None
         head = [r for r in self.with_headers(chunk) if r not in chunk.lines]
@@ -275,7 +281,9 @@ class Packer:
         self.gap = tokenizer.count(GAP + "\n")
 
     # -- the one way to change the selection: counted (upper bound), never over the limit ----------
-    def _try(self, path: str, kind: str, ranges: list[tuple[int, int]], reasons: list[str]) -> bool:
+    def _try(self, path: str, kind: str, ranges: list[tuple[int, int]], reasons: list[str],
+             chunk: ChunkCandidate | None = None) -> bool:
+        """`chunk`: the definition whose reasons follow `reasons` (read only when the step is taken)."""
         src = self.sources[path]
         ranges = [(1, len(src.lines))] if kind == "file" else src.clamp(ranges)
         if not ranges:
@@ -284,7 +292,7 @@ class Packer:
         old = self.chosen.get(path)
         if self.used - (old.tokens if old else 0) + n > self.budget:
             return False
-        merged = list(dict.fromkeys((old.reasons if old else []) + reasons))
+        merged = list(dict.fromkeys((old.reasons if old else []) + reasons + (chunk.reasons if chunk else [])))
         self.chosen[path] = Selection(kind, ranges, "", n, self.cand[path].score, merged)
         self.used += n - (old.tokens if old else 0)
         if old is None:
@@ -311,11 +319,11 @@ class Packer:
             elif isinstance(what, ChunkCandidate):
                 if sel is None or not sel.shows(what.chunk):
                     ranges = self._current(f.path) + self.sources[f.path].with_headers(what.chunk)
-                    self._try(f.path, "snippet", ranges, (f.reasons if sel is None else []) + what.reasons)
+                    self._try(f.path, "snippet", ranges, f.reasons if sel is None else [], what)
             elif isinstance(what, _Focus):
                 if sel is None or not sel.shows(what.chunk.chunk):
                     self._try(f.path, "snippet", self._current(f.path) + what.ranges,
-                              (f.reasons if sel is None else []) + what.chunk.reasons)
+                              f.reasons if sel is None else [], what.chunk)
             elif sel is not None:  # the import block joins a file already shown
                 self._try(f.path, "snippet", self._current(f.path) + what, ["its imports"])
         for f in files:  # breadth: skeletons of the files not yet shown
@@ -338,7 +346,7 @@ class Packer:
             if whole and whole <= _SMALL_FILE:
                 out.append(_Candidate(prior / max(whole, _MIN_COST), r, 0, f, "file"))
                 continue
-            chunks = [c for c in self.ranking.chunks.get(f.path, ()) if c.score > 0][:_CHUNKS_PER_FILE]
+            chunks = self.ranking.scored(f.path, _CHUNKS_PER_FILE)
             for k, c in enumerate(chunks):
                 cost = src.span_cost(c.chunk.lines, self.gap)
                 out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))

@@ -18,7 +18,7 @@ import functools
 import itertools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +26,14 @@ import numpy as np
 
 from .graph import RepoGraph
 from .lexical import Chunk, LexicalIndex
-from .signals import CHUNK_FEATURES, FILE_FEATURES, chunk_signals, file_signals
+from .signals import CHUNK_FEATURES, FILE_FEATURES, ChunkSignals, chunk_signals, file_signals
 from .task import TaskQuery
 from .tree_model import TreeEnsemble
 
 MAX_FILES = 40
 WEIGHTS = Path(__file__).with_name("ranker.json")
 _MAX_REASONS = 8
+_NEVER_ROUNDS_UP = 4e-7  # a probability at most this rounds to 0 at six places: no candidate to make
 
 
 @dataclass
@@ -43,11 +44,24 @@ class FileCandidate:
     reasons: list[str]
 
 
-@dataclass
 class ChunkCandidate:
-    chunk: Chunk
-    score: float
-    reasons: list[str]
+    """A definition of a ranked file, its score, and why: the reasons are put in words when first read (a pack
+    reads those of the few it shows)."""
+
+    __slots__ = ("chunk", "score", "_reasons", "_why")
+
+    def __init__(self, chunk: Chunk, score: float, reasons: list[str] | None = None,
+                 why: Callable[[], list[str]] | None = None):
+        self.chunk, self.score, self._reasons, self._why = chunk, score, reasons, why
+
+    @property
+    def reasons(self) -> list[str]:
+        if self._reasons is None:
+            self._reasons = self._why() if self._why is not None else []
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"ChunkCandidate({self.chunk!r}, {self.score!r}, {self.reasons!r})"
 
 
 def _no_others(_path: str) -> Iterator[ChunkCandidate]:
@@ -57,10 +71,15 @@ def _no_others(_path: str) -> Iterator[ChunkCandidate]:
 @dataclass
 class Ranking:
     files: list[FileCandidate]
-    chunks: dict[str, list[ChunkCandidate]]  # per path: the definitions some signal points at, best first
+    chunks: dict[str, _Ranked]  # per path: the definitions some signal points at, best first
     # per path: the others, unscored, in file order — made only when asked for (a ranked file of Django has
     # hundreds, and a pack looks past the scored ones only for the entry of a file it left out)
     others: Callable[[str], Iterator[ChunkCandidate]] = _no_others
+
+    def scored(self, path: str, limit: int) -> list[ChunkCandidate]:
+        """The first `limit` definitions of a ranked file whose (rounded) score is above 0, best first."""
+        ranked = self.chunks.get(path)
+        return ranked.scored(limit) if ranked is not None else []
 
     def chunks_in(self, path: str) -> Iterator[ChunkCandidate]:
         """The definitions of a ranked file, best first, then the unscored ones in file order."""
@@ -111,6 +130,11 @@ class LinearModel:
         """How much each signal column raises each row's score over a row without it (rows × signals;
         a product's rise is shared by its factors)."""
         return self.design(x) @ self._share
+
+    def scores_and_rises(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scores(x)` and `rises(x)`, the model's columns made once."""
+        d = self.design(x)
+        return ((d - self.mean) / self.scale) @ self.weights, d @ self._share
 
     @staticmethod
     def reasons(rise: np.ndarray, why: dict[int, str]) -> list[str]:
@@ -172,6 +196,44 @@ def default_ranker() -> Ranker:
     return Ranker.load(WEIGHTS)
 
 
+class _Ranked(Sequence):
+    """A file's scored definitions, best first; each `ChunkCandidate` (its score rounded, its reasons in words)
+    made when first asked for: a pack reads the first twenty of a file's hundreds, and the rest rarely."""
+
+    def __init__(self, lexical: LexicalIndex, cs: ChunkSignals, order: np.ndarray, prob: np.ndarray,
+                 rise: np.ndarray, reasons: Callable[[np.ndarray, dict[int, str]], list[str]]):
+        self.lexical, self.cs, self.order = lexical, cs, order.tolist()
+        self.prob, self.rise, self.reasons = prob, rise, reasons
+        self._made: dict[int, ChunkCandidate] = {}
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def scored(self, limit: int) -> list[ChunkCandidate]:
+        """The first `limit` whose score, rounded as a candidate's is, is above 0 (each made only then)."""
+        out = []
+        for n in np.flatnonzero(self.prob[self.order] > _NEVER_ROUNDS_UP).tolist():
+            if len(out) == limit:
+                break
+            if round(float(self.prob[self.order[n]]), 6) > 0:
+                out.append(self[n])
+        return out
+
+    def __getitem__(self, n):  # type: ignore[override]
+        if isinstance(n, slice):
+            return [self[k] for k in range(*n.indices(len(self)))]
+        if n < 0:
+            n += len(self)
+        c = self._made.get(n)
+        if c is None:
+            if not 0 <= n < len(self.order):
+                raise IndexError(n)
+            k = self.order[n]
+            c = self._made[n] = ChunkCandidate(self.lexical.chunks[self.cs.chunks[k]], round(float(self.prob[k]), 6),
+                                               why=lambda: self.reasons(self.rise[k], self.cs.reasons[k]))
+        return c
+
+
 def _softmax(s: np.ndarray) -> np.ndarray:
     e = np.exp(s - s.max())
     return e / e.sum()
@@ -198,17 +260,12 @@ def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files
         reasons = ranker.file.reasons(rise[n], fs.reasons[r]) or ["related to the task by several weak signals"]
         files.append(FileCandidate(p, lexical.languages[p], round(float(prob[r]), 6), reasons))
         cs = chunk_signals(fs, p, pointed_only=True)
-        ranked: list[ChunkCandidate] = []
         if cs.chunks:
-            cscore = ranker.chunk.scores(cs.x)
-            cprob = _softmax(cscore)
-            crise = ranker.chunk.rises(cs.x)
-            corder = sorted(range(len(cs.chunks)), key=lambda k: (-cscore[k], lexical.chunks[cs.chunks[k]].start))
-            ranked = [ChunkCandidate(lexical.chunks[cs.chunks[k]], round(float(cprob[k]), 6),
-                                     ranker.chunk.reasons(crise[k], cs.reasons[k]))
-                      for k in corder]
-        if ranked:
-            chunks[p] = ranked
+            cscore, crise = ranker.chunk.scores_and_rises(cs.x)
+            starts = lexical.chunks.cols[2][cs.chunks]
+            # by score, ties by first line (both sorts are stable: equal keys keep the definitions' order)
+            corder = np.lexsort((starts, -cscore))
+            chunks[p] = _Ranked(lexical, cs, corder, _softmax(cscore), crise, ranker.chunk.reasons)
         pointed[p] = set(cs.chunks)
 
     def others(path: str) -> Iterator[ChunkCandidate]:

@@ -70,7 +70,7 @@ def _screen_applies() -> bool:
 
 def _may_hold_secret(text: str) -> bool:
     folded = text.casefold().replace("ı", "i")  # (?i) takes the dotless i for an i; casefold does not
-    return (any(h in folded for h in _HINTS) or _LONG_RUN.search(text) is not None
+    return (any(map(folded.__contains__, _HINTS)) or _LONG_RUN.search(text) is not None
             or _SHORT_SHAPES.search(text) is not None or not _screen_applies())
 
 

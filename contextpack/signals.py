@@ -17,14 +17,14 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .graph import RepoGraph, is_test_path
 from .languages import CODE_LANGUAGES
-from .lexical import LexicalIndex
+from .lexical import KINDS, LexicalIndex
 from .task import TaskQuery, lexical_terms, split_identifier
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
@@ -101,6 +101,9 @@ CHUNK_FEATURES = (
 )
 _F = {n: i for i, n in enumerate(FILE_FEATURES)}
 _C = {n: i for i, n in enumerate(CHUNK_FEATURES)}
+# chunk columns that say a definition's kind: per kind id (lexical.KINDS), the column's value
+_KIND_COLUMNS = {column: np.array([kind in wanted for kind in KINDS], dtype=float) for column, wanted in (
+    ("is_class", _CONTAINER_KINDS), ("is_function", _FUNCTION_KINDS), ("is_module", {"module"}), ("is_text", {"text"}))}
 
 
 @dataclass
@@ -117,13 +120,31 @@ class FileSignals:
     chunk_span: dict[int, str] = field(default_factory=dict)
     chunk_member: dict[int, tuple[float, str]] = field(default_factory=dict)
     chunk_frame: dict[int, str] = field(default_factory=dict)
+    _pointed: np.ndarray | None = field(default=None, repr=False)
+    _name_terms: dict[str, float] = field(default_factory=dict, repr=False)  # last part of a name → its share
+
+    def name_terms(self, name: str) -> float:
+        """`_name_terms` of a definition's name for this task (names' last parts recur: `__init__`, `get`)."""
+        last = name.rsplit(".", 1)[-1]
+        share = self._name_terms.get(last)
+        if share is None:
+            words = _words(last, 2)
+            share = self._name_terms[last] = len(words & self.terms) / len(words) if words else 0.0
+        return share
+
+    def pointed(self) -> np.ndarray:
+        """The definitions a name, a class or a stack frame points at, sorted (made once per task)."""
+        if self._pointed is None:
+            ids = self.chunk_named.keys() | self.chunk_span.keys() | self.chunk_member.keys() | self.chunk_frame.keys()
+            self._pointed = np.array(sorted(ids), dtype=np.int64)
+        return self._pointed
 
 
 @dataclass
 class ChunkSignals:
     chunks: list[int]  # indexes into lexical.chunks
     x: np.ndarray  # (chunks, CHUNK_FEATURES)
-    reasons: list[dict[int, str]]
+    reasons: Sequence[dict[int, str]]  # per row: feature index → why
 
 
 def _path_hits(mention: str, lexical: LexicalIndex) -> list[str]:
@@ -418,51 +439,87 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
 def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> ChunkSignals:
     """Every definition-level signal for the definitions (and module-level lines) of one file; with
     `pointed_only`, only for those some signal points at (lexical match, name, class, frame): ranking needs
-    no more, and a large file has hundreds of others."""
+    no more, and a large file has hundreds of others. Columns are filled a column at a time from the index's
+    arrays, and the reasons are put in words only for the rows asked for (a ranking says a few)."""
     lexical = fs.lexical
     every = lexical.chunks_of.get(path, [])
     if not every:
         return ChunkSignals([], np.zeros((0, len(CHUNK_FEATURES))), [])
-    lex_all = fs.chunk_lex[every] if len(fs.chunk_lex) else np.zeros(len(every))
+    ids = np.arange(every[0], every[-1] + 1)  # a file's chunks are a contiguous run of the index's
+    lex_all = fs.chunk_lex[every[0]:every[-1] + 1] if len(fs.chunk_lex) else np.zeros(len(every))
     best = float(lex_all.max()) or 1.0
     order = np.argsort(-lex_all, kind="stable")
     rank_all = np.empty(len(every), dtype=np.int64)
     rank_all[order] = np.arange(len(every))
-    keep = np.arange(len(every))
-    if pointed_only:
-        pointed = fs.chunk_named.keys() | fs.chunk_span.keys() | fs.chunk_member.keys() | fs.chunk_frame.keys()
-        keep = np.array([r for r, i in enumerate(every) if lex_all[r] > 0 or i in pointed], dtype=np.int64)
-    idx = [every[r] for r in keep]
+    named = fs.pointed()
+    pointed = np.zeros(len(every), dtype=bool)
+    pointed[named[np.searchsorted(named, every[0]):np.searchsorted(named, every[-1], "right")] - every[0]] = True
+    keep = np.flatnonzero((lex_all > 0) | pointed) if pointed_only else np.arange(len(every))
+    idx = ids[keep]
     lex, rank_of = lex_all[keep], rank_all[keep]
     x = np.zeros((len(idx), len(CHUNK_FEATURES)))
-    reasons: list[dict[int, str]] = []
     x[:, _C["bm25"]] = lex / fs.top_chunk
     x[:, _C["bm25_in_file"]] = lex / best
     x[:, _C["bm25_rank_in_file"]] = np.where(lex > 0, 1.0 / np.log2(rank_of + 2), 0.0)
-    chunks = [lexical.chunks[i] for i in idx]
-    for r, (i, c) in enumerate(zip(idx, chunks, strict=True)):
-        why: dict[int, str] = {}
-        if lex[r] / fs.top_chunk > _WEAK:
-            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
-            why[_C["bm25"]] = f"{label} matches the task text ({lex[r] / fs.top_chunk:.2f})"
+    for i in ids[pointed].tolist():  # the few a name, a class or a frame points at
+        r = int(np.searchsorted(idx, i))
         if (named := fs.chunk_named.get(i)) is not None:
             x[r, _C["named"]] = named[0]
-            why[_C["named"]] = named[1]
-        if (span := fs.chunk_span.get(i)) is not None:
+        if i in fs.chunk_span:
             x[r, _C["named_code_span"]] = 1.0
-            why[_C["named_code_span"]] = span
         if (member := fs.chunk_member.get(i)) is not None:
             x[r, _C["member_of_named"]] = member[0]
+        if i in fs.chunk_frame:
+            x[r, _C["frame_line"]] = 1.0
+    # the columns every chunk has, from the index's columns
+    _paths, _path_of, _starts, _ends, names, kind_of, lines_ptr, lines = lexical.chunks.cols
+    file_names = names.run(every[0], every[-1] + 1)
+    x[:, _C["name_terms"]] = [fs.name_terms(file_names[r]) for r in keep.tolist()]
+    kinds = kind_of[idx]
+    for column, of_kind in _KIND_COLUMNS.items():
+        x[:, _C[column]] = of_kind[kinds]
+    # lines of each chunk: its (first, last) pairs are a run of `lines`; the file's runs are contiguous
+    base = int(lines_ptr[every[0]])
+    pairs = np.asarray(lines[2 * base:2 * int(lines_ptr[every[-1] + 1])], dtype=np.int64).reshape(-1, 2)
+    total = np.concatenate(([0], np.cumsum(pairs[:, 1] - pairs[:, 0] + 1)))
+    sizes = total[lines_ptr[idx + 1] - base] - total[lines_ptr[idx] - base]
+    x[:, _C["log_lines"]] = [math.log1p(n) for n in sizes.tolist()]
+    return ChunkSignals(idx.tolist(), x, _ChunkReasons(fs, idx.tolist(), lex))
+
+
+class _ChunkReasons(Sequence):
+    """Per row of a `ChunkSignals`, feature index → why; each put in words when first asked for."""
+
+    def __init__(self, fs: FileSignals, idx: list[int], lex: np.ndarray):
+        self.fs, self.idx, self.lex = fs, idx, lex
+        self._made: dict[int, dict[int, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __getitem__(self, r):  # type: ignore[override]
+        if isinstance(r, slice):
+            return [self[k] for k in range(*r.indices(len(self)))]
+        if r < 0:
+            r += len(self)
+        why = self._made.get(r)
+        if why is not None:
+            return why
+        if not 0 <= r < len(self.idx):
+            raise IndexError(r)
+        fs, i = self.fs, self.idx[r]
+        why = {}
+        if self.lex[r] / fs.top_chunk > _WEAK:
+            c = fs.lexical.chunks[i]
+            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+            why[_C["bm25"]] = f"{label} matches the task text ({self.lex[r] / fs.top_chunk:.2f})"
+        if (named := fs.chunk_named.get(i)) is not None:
+            why[_C["named"]] = named[1]
+        if (span := fs.chunk_span.get(i)) is not None:
+            why[_C["named_code_span"]] = span
+        if (member := fs.chunk_member.get(i)) is not None:
             why[_C["member_of_named"]] = member[1]
         if (frame := fs.chunk_frame.get(i)) is not None:
-            x[r, _C["frame_line"]] = 1.0
             why[_C["frame_line"]] = frame
-        reasons.append(why)
-    # the columns every chunk has, a column at a time (a large file has hundreds of chunks)
-    x[:, _C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
-    x[:, _C["is_class"]] = [c.kind in _CONTAINER_KINDS for c in chunks]
-    x[:, _C["is_function"]] = [c.kind in _FUNCTION_KINDS for c in chunks]
-    x[:, _C["is_module"]] = [c.kind == "module" for c in chunks]
-    x[:, _C["is_text"]] = [c.kind == "text" for c in chunks]
-    x[:, _C["log_lines"]] = [math.log1p(sum(b - a + 1 for a, b in c.lines)) for c in chunks]
-    return ChunkSignals(list(idx), x, reasons)
+        self._made[r] = why
+        return why
