@@ -93,6 +93,8 @@ CHUNK_FEATURES = (
     "member_of_named",    # a member of a class the task names
     "frame_line",         # a stack frame's line falls inside it
     "name_terms",         # share of its name's words that the task uses
+    "title_bm25",         # BM25 against the task's first line, share of the file's best
+    "title_name_terms",   # share of its name's words that the task's first line uses
     "is_class",
     "is_function",
     "is_module",          # module-level lines
@@ -113,6 +115,8 @@ class FileSignals:
     chunk_lex: np.ndarray
     top_chunk: float
     terms: frozenset[str]
+    chunk_title: np.ndarray  # every chunk's BM25 against the task's title
+    title_terms: frozenset[str]
     chunk_named: dict[int, tuple[float, str]] = field(default_factory=dict)
     chunk_span: dict[int, str] = field(default_factory=dict)
     chunk_member: dict[int, tuple[float, str]] = field(default_factory=dict)
@@ -325,7 +329,10 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     terms = query.terms
     chunk_lex = lexical.chunk_scores(terms)
     top_chunk = (float(chunk_lex.max()) if len(chunk_lex) else 0.0) or 1.0
-    fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms))
+    title = task_title(query)
+    title_terms = lexical_terms(title)
+    fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms),
+                     lexical.chunk_scores(title_terms), frozenset(title_terms))
     cols = _Columns()
     _mentions(query, lexical, module_files, cols, fs, graph)
 
@@ -371,7 +378,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
             for p in sorted(near & cols.values.keys()):
                 cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
 
-    title = task_title(query)  # describe the candidates; bring none
+    # the title describes the candidates; it brings none
     _title_lexical(title, lexical, cols)
     _title_names(title, lexical, cols)
 
@@ -460,6 +467,9 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
         reasons.append(why)
     # the columns every chunk has, a column at a time (a large file has hundreds of chunks)
     x[:, _C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
+    title_all = fs.chunk_title[every] if len(fs.chunk_title) else np.zeros(len(every))
+    x[:, _C["title_bm25"]] = title_all[keep] / (float(title_all.max()) or 1.0)
+    x[:, _C["title_name_terms"]] = [_name_terms(c.name, fs.title_terms) for c in chunks] if fs.title_terms else 0.0
     x[:, _C["is_class"]] = [c.kind in _CONTAINER_KINDS for c in chunks]
     x[:, _C["is_function"]] = [c.kind in _FUNCTION_KINDS for c in chunks]
     x[:, _C["is_module"]] = [c.kind == "module" for c in chunks]
