@@ -469,6 +469,10 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     x[:, _C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
     title_all = fs.chunk_title[every] if len(fs.chunk_title) else np.zeros(len(every))
     x[:, _C["title_bm25"]] = title_all[keep] / (float(title_all.max()) or 1.0)
+    for r in np.flatnonzero(x[:, _C["title_bm25"]] > _WEAK).tolist():
+        c = chunks[r]
+        label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+        reasons[r][_C["title_bm25"]] = f"{label} matches the task's title ({x[r, _C['title_bm25']]:.2f})"
     x[:, _C["title_name_terms"]] = [_name_terms(c.name, fs.title_terms) for c in chunks] if fs.title_terms else 0.0
     x[:, _C["is_class"]] = [c.kind in _CONTAINER_KINDS for c in chunks]
     x[:, _C["is_function"]] = [c.kind in _FUNCTION_KINDS for c in chunks]
