@@ -93,6 +93,8 @@ CHUNK_FEATURES = (
     "member_of_named",    # a member of a class the task names
     "frame_line",         # a stack frame's line falls inside it
     "name_terms",         # share of its name's words that the task uses
+    "title_bm25",         # BM25 against the task's first line, share of the file's best
+    "title_name_terms",   # share of its name's words that the task's first line uses
     "is_class",
     "is_function",
     "is_module",          # module-level lines
@@ -116,20 +118,24 @@ class FileSignals:
     chunk_lex: np.ndarray
     top_chunk: float
     terms: frozenset[str]
+    chunk_title: np.ndarray  # every chunk's BM25 against the task's title
+    title_terms: frozenset[str]
     chunk_named: dict[int, tuple[float, str]] = field(default_factory=dict)
     chunk_span: dict[int, str] = field(default_factory=dict)
     chunk_member: dict[int, tuple[float, str]] = field(default_factory=dict)
     chunk_frame: dict[int, str] = field(default_factory=dict)
     _pointed: np.ndarray | None = field(default=None, repr=False)
-    _name_terms: dict[str, float] = field(default_factory=dict, repr=False)  # last part of a name → its share
+    # (last part of a name, of the title?) → its share: names' last parts recur (`__init__`, `get`)
+    _name_terms: dict[tuple[str, bool], float] = field(default_factory=dict, repr=False)
 
-    def name_terms(self, name: str) -> float:
-        """`_name_terms` of a definition's name for this task (names' last parts recur: `__init__`, `get`)."""
+    def name_terms(self, name: str, title: bool = False) -> float:
+        """`_name_terms` of a definition's name for this task's terms, or its title's."""
         last = name.rsplit(".", 1)[-1]
-        share = self._name_terms.get(last)
+        share = self._name_terms.get((last, title))
         if share is None:
             words = _words(last, 2)
-            share = self._name_terms[last] = len(words & self.terms) / len(words) if words else 0.0
+            terms = self.title_terms if title else self.terms
+            share = self._name_terms[last, title] = len(words & terms) / len(words) if words else 0.0
         return share
 
     def pointed(self) -> np.ndarray:
@@ -346,7 +352,10 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     terms = query.terms
     chunk_lex = lexical.chunk_scores(terms)
     top_chunk = (float(chunk_lex.max()) if len(chunk_lex) else 0.0) or 1.0
-    fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms))
+    title = task_title(query)
+    title_terms = lexical_terms(title)
+    fs = FileSignals([], np.zeros((0, len(FILE_FEATURES))), [], lexical, chunk_lex, top_chunk, frozenset(terms),
+                     lexical.chunk_scores(title_terms), frozenset(title_terms))
     cols = _Columns()
     _mentions(query, lexical, module_files, cols, fs, graph)
 
@@ -392,7 +401,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
             for p in sorted(near & cols.values.keys()):
                 cols.put(p, "neighbour", 1.0, f"imports or is imported by {s}")
 
-    title = task_title(query)  # describe the candidates; bring none
+    # the title describes the candidates; it brings none
     _title_lexical(title, lexical, cols)
     _title_names(title, lexical, cols)
 
@@ -475,6 +484,10 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     _paths, _path_of, _starts, _ends, names, kind_of, lines_ptr, lines = lexical.chunks.cols
     file_names = names.run(every[0], every[-1] + 1)
     x[:, _C["name_terms"]] = [fs.name_terms(file_names[r]) for r in keep.tolist()]
+    title_all = fs.chunk_title[every[0]:every[-1] + 1] if len(fs.chunk_title) else np.zeros(len(every))
+    x[:, _C["title_bm25"]] = title_all[keep] / (float(title_all.max()) or 1.0)
+    if fs.title_terms:
+        x[:, _C["title_name_terms"]] = [fs.name_terms(file_names[r], title=True) for r in keep.tolist()]
     kinds = kind_of[idx]
     for column, of_kind in _KIND_COLUMNS.items():
         x[:, _C[column]] = of_kind[kinds]
@@ -484,14 +497,14 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     total = np.concatenate(([0], np.cumsum(pairs[:, 1] - pairs[:, 0] + 1)))
     sizes = total[lines_ptr[idx + 1] - base] - total[lines_ptr[idx] - base]
     x[:, _C["log_lines"]] = [math.log1p(n) for n in sizes.tolist()]
-    return ChunkSignals(idx.tolist(), x, _ChunkReasons(fs, idx.tolist(), lex))
+    return ChunkSignals(idx.tolist(), x, _ChunkReasons(fs, idx.tolist(), lex, x[:, _C["title_bm25"]]))
 
 
 class _ChunkReasons(Sequence):
     """Per row of a `ChunkSignals`, feature index → why; each put in words when first asked for."""
 
-    def __init__(self, fs: FileSignals, idx: list[int], lex: np.ndarray):
-        self.fs, self.idx, self.lex = fs, idx, lex
+    def __init__(self, fs: FileSignals, idx: list[int], lex: np.ndarray, title: np.ndarray):
+        self.fs, self.idx, self.lex, self.title = fs, idx, lex, title
         self._made: dict[int, dict[int, str]] = {}
 
     def __len__(self) -> int:
@@ -521,5 +534,9 @@ class _ChunkReasons(Sequence):
             why[_C["member_of_named"]] = member[1]
         if (frame := fs.chunk_frame.get(i)) is not None:
             why[_C["frame_line"]] = frame
+        if (title := self.title[r]) > _WEAK:
+            c = fs.lexical.chunks[i]
+            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+            why[_C["title_bm25"]] = f"{label} matches the task's title ({title:.2f})"
         self._made[r] = why
         return why

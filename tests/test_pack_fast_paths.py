@@ -121,6 +121,13 @@ def plain_chunk_signals(fs, path, pointed_only=False):
             why[C["frame_line"]] = frame
         reasons.append(why)
     x[:, C["name_terms"]] = [_name_terms(c.name, fs.terms) for c in chunks]
+    title_all = fs.chunk_title[every] if len(fs.chunk_title) else np.zeros(len(every))
+    x[:, C["title_bm25"]] = title_all[keep] / (float(title_all.max()) or 1.0)
+    for r in np.flatnonzero(x[:, C["title_bm25"]] > 0.05).tolist():
+        c = chunks[r]
+        label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
+        reasons[r][C["title_bm25"]] = f"{label} matches the task's title ({x[r, C['title_bm25']]:.2f})"
+    x[:, C["title_name_terms"]] = [_name_terms(c.name, fs.title_terms) for c in chunks] if fs.title_terms else 0.0
     x[:, C["is_class"]] = [c.kind in {"class", "struct", "interface", "trait", "impl", "enum"} for c in chunks]
     x[:, C["is_function"]] = [c.kind in {"function", "method"} for c in chunks]
     x[:, C["is_module"]] = [c.kind == "module" for c in chunks]
