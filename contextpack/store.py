@@ -28,12 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from .discovery import cache_dir
 from .errors import IndexStateError
-from .lexical import MAX_LINE, Lexicon, lexicon_of
+from .lexical import MAX_LINE, lexicon_of
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
@@ -141,38 +143,47 @@ class _Totals:
     rows: dict[str, int]  # table of _COUNTED → its rows
 
 
-@dataclass(frozen=True)
-class _Rows:
+class _Rows(NamedTuple):
     """One file's facts as the rows the store writes, packed into one pickled string: cheap to send back
-    from a worker process, and compact while a cold index holds every file's rows until it writes them
-    (as tuples, 200k files' rows took gigabytes)."""
+    from a worker process (a tuple of a string and two small values pickles in a few microseconds), kept
+    as it came in the refresh's spool, and unpickled once, when written (as tuples, 200k files' rows took
+    gigabytes)."""
 
-    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
+    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names
+    # JSON, line), the lexicon's columns (lexical.Lexicon.row()))
     diagnostics: list[str]
     line_count: int
-    lexicon: Lexicon
 
     @classmethod
     def of(cls, facts: FileFacts, data: bytes) -> _Rows:
         lines: dict[str, list[str]] = {}
-        for r in facts.references:
-            lines.setdefault(r.name, []).append(str(r.line))
-        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
-                 for d in facts.definitions],
-                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
-                [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+        for name, line in facts.references:
+            if name in lines:
+                lines[name].append(str(line))
+            else:
+                lines[name] = [str(line)]
         # the definitions a reader of the index gets (well-formed lines, by start line), as the lexicon sees them
         defs = sorted((d for d in facts.definitions if 1 <= d.start_line <= d.end_line <= MAX_LINE),
                       key=lambda d: d.start_line)
-        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count,
-                   lexicon_of(facts.path, data, defs))
+        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
+                 for d in facts.definitions],
+                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
+                [(i.module, _json_names(i.names), i.line) for i in facts.imports],
+                lexicon_of(facts.path, data, defs).row())
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), facts.diagnostics, facts.line_count)
 
     def load(self) -> _Rows:
         return self
 
-    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
-        """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
+    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]], tuple]:
+        """(definitions, refs, imports, lexicon columns); `packed` is only ever made by `of`, in this
+        process or a worker."""
         return pickle.loads(self.packed)
+
+
+def _json_names(names: tuple[str, ...]) -> str:
+    """`json.dumps(list(names))`, without making an encoder per import (a fifth of the packing)."""
+    return f"[{', '.join(map(encode_basestring_ascii, names))}]"
 
 
 @dataclass(frozen=True)
@@ -187,16 +198,18 @@ class _Spilled:
     diagnostics: list[str]
 
     def load(self) -> _Rows:
-        return self.spool.read(self.offset, self.length)
+        return _Rows(self.spool.read(self.offset, self.length), self.diagnostics, self.line_count)
 
 
 class _Spool:
     """A temporary file for the parsed rows of a large refresh, which are all written in one transaction
-    at the end: a cold index of 200k files held about a gigabyte of them otherwise."""
+    at the end: a cold index of 200k files held about a gigabyte of them otherwise. A file's packed rows
+    go in as they came from its worker (no second pickling)."""
 
     def __init__(self) -> None:
         self._file = None
         self._kept = 0
+        self._end = 0
 
     def keep(self, result: tuple[str, str, _Rows | None, str | None]) -> tuple:
         rel, sha, rows, error = result
@@ -209,14 +222,14 @@ class _Spool:
             import tempfile
 
             self._file = tempfile.TemporaryFile()
-        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(data)
-        return rel, sha, _Spilled(self, offset, len(data), rows.line_count, rows.diagnostics), error
-
-    def read(self, offset: int, length: int) -> _Rows:
+        offset = self._end
         self._file.seek(offset)
-        return pickle.loads(self._file.read(length))  # written by `keep` in this refresh
+        self._end += self._file.write(rows.packed)
+        return rel, sha, _Spilled(self, offset, len(rows.packed), rows.line_count, rows.diagnostics), error
+
+    def read(self, offset: int, length: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(length)
 
     def close(self) -> None:
         if self._file is not None:
@@ -240,7 +253,8 @@ def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None
     """Worker: read, hash and (if the content changed) parse one file. Never raises."""
     abs_path, rel, language, old_sha = job
     try:
-        data = Path(abs_path).read_bytes()
+        with open(abs_path, "rb") as fh:
+            data = fh.read()
     except OSError as err:
         return rel, "", None, f"not readable: {err.strerror or err}"
     sha = hashlib.sha256(data).hexdigest()
@@ -746,13 +760,12 @@ class Store:
         uses = 0
         for n, (f, _, rows) in enumerate(parsed, 1):
             fid = ids[f.path]
-            rows = rows.load()
-            d, r, i = rows.unpack()
+            d, r, i, lex = rows.load().unpack()
             uses += sum(x[1] for x in r)
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
             imps.extend((fid, *x) for x in i)
-            lexicons.append((fid, *rows.lexicon.row()))
+            lexicons.append((fid, *lex))
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
