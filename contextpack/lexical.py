@@ -73,6 +73,20 @@ def terms_of(text: str) -> list[str]:
     return list(itertools.chain.from_iterable(map(_terms_of_identifier, _IDENT.findall(text))))
 
 
+def _term_counts(text: str, name: str) -> dict[str, int]:
+    """`Counter(terms_of(text) + terms_of(name))`: the same terms, in the same order (of first appearance),
+    with the same counts, but each identifier of `text` split once however often it occurs (a chunk names
+    the same few identifiers again and again)."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for ident, n in Counter(_IDENT.findall(text)).items():
+        for term in _terms_of_identifier(ident):
+            counts[term] = get(term, 0) + n
+    for term in terms_of(name):
+        counts[term] = get(term, 0) + 1
+    return counts
+
+
 @functools.lru_cache(maxsize=500_000)
 def _digest(term: str) -> bytes:
     return hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
@@ -116,7 +130,7 @@ def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
     meta, ranges, digests, counts = [], [], [], []
     for start, end, name, kind, spans in chunks:
         body = "\n".join("\n".join(lines[a - 1:b]) for a, b in spans)
-        seen = Counter(terms_of(body) + (terms_of(name.rsplit(".", 1)[-1]) if name else []))
+        seen = _term_counts(body, name.rsplit(".", 1)[-1] if name else "")
         meta += (start, end, _KIND_ID[kind], len(spans), len(seen))
         ranges += itertools.chain.from_iterable(spans)
         digests += map(_digest, seen)
