@@ -131,7 +131,7 @@ def _clean_comment(text: str) -> str:
 
 
 def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int, ts.Node | None]) -> str:
-    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node)`)."""
+    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node, …)`)."""
     if language == "python":
         body = node.child_by_field_name("body")
         first = body.named_child(0) if body is not None and body.named_child_count else None

@@ -43,7 +43,9 @@ def test_cold_index_writes_the_targets_the_store_resolves(tmp_path, monkeypatch)
     index = tmp_path / "idx.sqlite"
     store = Store.open(index)
     try:
+        cache_size = store.conn.execute("PRAGMA cache_size").fetchone()[0]
         stats = store.refresh(root)
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == cache_size, "the bulk load's cache is undone"
         assert stats.parsed > 8 and not resolved_by_store, "the workers resolved the imports"
         cold = _targets(index)
         assert ("svc/main.go", "svc/store/store.go") in cold and ("web/app.js", "web/util.js") in cold
