@@ -6,6 +6,7 @@ Django tree, against the targets of issue 11 (cold index ≤ 30 s, no-op refresh
     .venv/bin/python benchmarks/scale.py --sizes 10k,50k --out /tmp/scale.md
     .venv/bin/python benchmarks/scale.py --sizes 200k,django --work-dir /tmp/cp-scale --out benchmarks/results/scale.md
     .venv/bin/python benchmarks/scale.py --sizes 10k --baseline-src /tmp/contextpack-main   # + columns for other code
+    .venv/bin/python benchmarks/scale.py --sizes 10k --cold-repeat 3 --baseline-src /tmp/contextpack-main
 
 The synthetic trees are written by this script, deterministically (a seeded generator; the same size gives
 the same bytes): packages of small Python modules (a class with a method or two, functions, imports of
@@ -16,7 +17,7 @@ missing). Django is checked out from the SWE-bench mirror at a base commit (`_ma
 Every step runs in its own child process, so its peak RSS is that process's own (ru_maxrss from os.wait4,
 the largest of the child and the pool workers it reaped) and its CPU time (user + sys, child and workers)
 is its own:
-- cold index: `contextpack index -q` into a fresh index file;
+- cold index: `contextpack index -q` into a fresh index file (median of --cold-repeat, default 1);
 - no-op refresh: `contextpack index -q` again (median of --repeat); `in-process` is the refresh itself as
   the CLI reports it (RefreshStats.seconds), without interpreter start-up and imports;
 - warm pack: one process builds an Engine, indexes (no-op) and `prepare()`s, then packs the task --repeat
@@ -211,16 +212,19 @@ print(json.dumps({"walls": walls, "cpus": cpus, "prepare": prepare, "prepare_cpu
 """
 
 
-def measure(repo: Path, index: Path, repeat: int, env: dict[str, str]) -> dict[str, float]:
+def measure(repo: Path, index: Path, repeat: int, env: dict[str, str], cold_repeat: int = 1) -> dict[str, float]:
     py = sys.executable
     cwd = index.parent  # the benchmark's directory of indexes: the children start there
     cwd.mkdir(parents=True, exist_ok=True)
-    for p in cwd.glob(index.name + "*"):
-        p.unlink()
     cli = [py, "-c", _CLI]
     m: dict[str, float] = {}
-    cold = run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "cold index", cwd)
-    m.update(cold_index_s=cold.wall, cold_index_cpu=cold.cpu, cold_index_rss=cold.rss_mb)
+    colds = []
+    for _ in range(cold_repeat):  # each into a fresh index file
+        for p in cwd.glob(index.name + "*"):
+            p.unlink()
+        colds.append(run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "cold index", cwd))
+    m.update(cold_index_s=statistics.median(r.wall for r in colds),
+             cold_index_cpu=statistics.median(r.cpu for r in colds), cold_index_rss=max(r.rss_mb for r in colds))
     run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "settle", cwd)  # racily clean files
     noops = [run(cli + ["index", "-q", "--repo", str(repo), "--index", str(index)], env, "no-op refresh", cwd)
              for _ in range(repeat)]
@@ -326,6 +330,7 @@ def main() -> None:
     ap.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="trees, indexes (kept between runs)")
     ap.add_argument("--out", type=Path, help="also write the report (Markdown) here")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each no-op refresh and pack (median)")
+    ap.add_argument("--cold-repeat", type=int, default=1, help="cold indexes of each tree (median; peak RSS: max)")
     ap.add_argument("--baseline-src", type=Path,
                     help="also measure the package in this directory (e.g. `git archive main | tar -x -C DIR`), "
                          "on each tree before this code, in columns of its own")
@@ -349,8 +354,9 @@ def main() -> None:
         loads.append(f"{s}: {loadavg()}")
         if args.baseline_src:
             base_env = {**env, "PYTHONPATH": str(args.baseline_src.resolve())}
-            results[f"{s} baseline"] = measure(repo, work / "indexes" / f"{s}-baseline.sqlite", args.repeat, base_env)
-        results[s] = measure(repo, work / "indexes" / f"{s}.sqlite", args.repeat, env)
+            results[f"{s} baseline"] = measure(repo, work / "indexes" / f"{s}-baseline.sqlite", args.repeat, base_env,
+                                               args.cold_repeat)
+        results[s] = measure(repo, work / "indexes" / f"{s}.sqlite", args.repeat, env, args.cold_repeat)
         loads[-1] += f" → {loadavg()}"
         for name in (f"{s} baseline", s):
             if name in results:

@@ -73,6 +73,20 @@ def terms_of(text: str) -> list[str]:
     return list(itertools.chain.from_iterable(map(_terms_of_identifier, _IDENT.findall(text))))
 
 
+def _term_counts(text: str, name: str) -> dict[str, int]:
+    """`Counter(terms_of(text) + terms_of(name))`: the same terms, in the same order (of first appearance),
+    with the same counts, but each identifier of `text` split once however often it occurs (a chunk names
+    the same few identifiers again and again)."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for ident, n in Counter(_IDENT.findall(text)).items():
+        for term in _terms_of_identifier(ident):
+            counts[term] = get(term, 0) + n
+    for term in terms_of(name):
+        counts[term] = get(term, 0) + 1
+    return counts
+
+
 @functools.lru_cache(maxsize=500_000)
 def _digest(term: str) -> bytes:
     return hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
@@ -116,7 +130,7 @@ def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
     meta, ranges, digests, counts = [], [], [], []
     for start, end, name, kind, spans in chunks:
         body = "\n".join("\n".join(lines[a - 1:b]) for a, b in spans)
-        seen = Counter(terms_of(body) + (terms_of(name.rsplit(".", 1)[-1]) if name else []))
+        seen = _term_counts(body, name.rsplit(".", 1)[-1] if name else "")
         meta += (start, end, _KIND_ID[kind], len(spans), len(seen))
         ranges += itertools.chain.from_iterable(spans)
         digests += map(_digest, seen)
@@ -125,13 +139,14 @@ def lexicon_of(path: str, data: bytes, defs: Sequence) -> Lexicon:
     digests += map(_digest, seen)
     counts += seen.values()
     # variables and constants are no chunks: a mention of one points at the (first) chunk it sits in
+    variables = [d for d in defs if d.kind in ("variable", "constant")]
     chunk_of: dict[int, int] = {}
-    for k in range(len(chunks) - 1, -1, -1):
+    for k in range(len(chunks) - 1, -1, -1) if variables else ():
         for a, b in chunks[k][4]:
             chunk_of.update(dict.fromkeys(range(a, b + 1), k))
     var_names, var_chunks = [], []
-    for d in defs:
-        if d.kind in ("variable", "constant") and (owner := chunk_of.get(d.start_line)) is not None:
+    for d in variables:
+        if (owner := chunk_of.get(d.start_line)) is not None:
             var_names.append(d.name)
             var_chunks.append(owner)
     return Lexicon(_le("i", meta), _le("i", ranges), "\0".join(_no_nul(c[2]) for c in chunks), b"".join(digests),
@@ -164,16 +179,20 @@ def _chunks_of(lines: list[str], defs: Sequence) -> list[tuple[int, int, str, st
         if a <= b:
             owner[a:b + 1] = [i] * (b - a + 1)
     out = []
-    groups: dict[object, list[tuple[int, int]]] = {}  # owner → its runs of lines, in order of first line
+    groups: dict[int, list[tuple[int, int]]] = {}  # owner → its runs of lines, in order of first line
     ln = 1
     for i, run in itertools.groupby(owner[1:]):
-        end = ln + sum(1 for _ in run) - 1
-        groups.setdefault(spans[i] if i >= 0 else None, []).append((ln, end))
+        end = ln + len(list(run)) - 1
+        if i in groups:
+            groups[i].append((ln, end))
+        else:
+            groups[i] = [(ln, end)]
         ln = end + 1
-    for d, ranges in groups.items():
-        if d is None:
+    for i, ranges in groups.items():
+        if i < 0:
             out.append((ranges[0][0], ranges[-1][1], "", "module", tuple(ranges)))
         else:
+            d = spans[i]
             out.append((d.start_line, d.end_line, d.qualname, d.kind, tuple(ranges)))
     out.sort(key=lambda c: (c[0], c[1], c[2]))
     return out

@@ -13,6 +13,8 @@ are still extracted.
 from __future__ import annotations
 
 import bisect
+import functools
+import operator
 import re
 import time
 from collections.abc import Collection, Iterator
@@ -47,6 +49,10 @@ class Definition:
 class Reference(NamedTuple):  # a tuple: files hold hundreds of thousands; cheap to build and pickle
     name: str
     line: int
+
+
+_REFERENCE = functools.partial(tuple.__new__, Reference)  # a (name, line) pair as a Reference, in C
+_NAME_OF, _BY_LINE = operator.itemgetter(0), operator.itemgetter(1, 0)
 
 
 @dataclass(frozen=True)
@@ -125,12 +131,12 @@ def _clean_comment(text: str) -> str:
 
 
 def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int, ts.Node | None]) -> str:
-    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node)`)."""
+    """Docstring (Python) or the contiguous comment block just above the definition (`above`: `_above(node, …)`)."""
     if language == "python":
         body = node.child_by_field_name("body")
-        first = body.named_children[0] if body is not None and body.named_children else None
-        if first is not None and first.type == "expression_statement" and first.named_children:
-            s = first.named_children[0]
+        first = body.named_child(0) if body is not None and body.named_child_count else None
+        if first is not None and first.type == "expression_statement" and first.named_child_count:
+            s = first.named_child(0)
             if s.type == "string":
                 return _text(s, source).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
         return ""
@@ -175,10 +181,13 @@ _SOLE_WRAPPERS = frozenset({
 _ATTRIBUTE_SIBLINGS = frozenset({"attribute_item"})
 
 
-def _above(node: ts.Node) -> tuple[ts.Node, int, ts.Node | None]:
+def _above(node: ts.Node, language: str) -> tuple[ts.Node, int, ts.Node | None]:
     """`_outer(node)`; its first row (0-based), widened over attribute siblings right above it; the named
-    sibling above those (where its doc comment ends)."""
+    sibling above those (where its doc comment ends). Python has no attribute siblings and keeps its doc
+    inside the definition: no sibling is looked up (None)."""
     node = _outer(node)
+    if language == "python":
+        return node, node.start_point[0], None
     line, prev = node.start_point[0], node.prev_named_sibling
     while prev is not None and prev.type in _ATTRIBUTE_SIBLINGS and prev.end_point[0] >= line - 1:
         line, prev = prev.start_point[0], prev.prev_named_sibling
@@ -557,10 +566,13 @@ _PREPARE = {"csharp": _cs_first_branches, "c": _prepare_c, "cpp": _prepare_c, "o
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*")
 
 
+_C_LIKE = frozenset({"c", "cpp"})  # the languages whose declarations may be bogus (below)
+
+
 def _bogus_declaration(node: ts.Node, name: str, kind: str, language: str) -> bool:
     """C/C++ prototypes that are not API: one inside a function body (`std::string name(arg);` declares a
     local), or a macro call the grammar took for a declaration (no return type, or mis-parsed)."""
-    if language not in ("c", "cpp") or kind != "function" or node.type not in ("declaration", "field_declaration"):
+    if language not in _C_LIKE or kind != "function" or node.type not in ("declaration", "field_declaration"):
         return False
     if _MACRO_NAME.fullmatch(name) and (node.child_by_field_name("type") is None or node.has_error):
         return True
@@ -776,7 +788,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if key in seen:  # two patterns matched one node: the first (by query order) wins
             continue
         seen.add(key)
-        if _bogus_declaration(node, _text(name, source), kind, facts.language):
+        if facts.language in _C_LIKE and _bogus_declaration(node, _text(name, source), kind, facts.language):
             continue
         name_spans.add((name.start_byte, name.end_byte))
         ordered.append((node, name, kind, scope))
@@ -794,7 +806,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         if kind == "function" and parent_kind in _CONTAINERS:
             kind = "method"
         name = _name(name_node, source)
-        above = _above(node)
+        above = _above(node, facts.language)
         if facts.language in _DOTTED_NAMES and "." in name:  # `defmodule Plug.Conn.Query` → Query in Plug.Conn
             outer, name = name.rsplit(".", 1)
             parent_qual = f"{parent_qual or prefix}.{outer}" if (parent_qual or prefix) else outer
@@ -807,9 +819,14 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         stack.append((node.end_byte, qual, kind))
 
     deadline.check()
-    refs = {(_text(n, source), n.start_point[0] + 1)
-            for n in references if (n.start_byte, n.end_byte) not in name_spans}
-    facts.references = [Reference(n, ln) for n, ln in sorted(refs, key=lambda r: (r[1], r[0])) if n]
+    if source.isascii():  # a byte offset is a character offset: the file decoded once, and sliced
+        text = source.decode("ascii")
+        refs = {(text[span[0]:span[1]], n.start_point[0] + 1)
+                for n in references if (span := (n.start_byte, n.end_byte)) not in name_spans}
+    else:
+        refs = {(_text(n, source), n.start_point[0] + 1)
+                for n in references if (n.start_byte, n.end_byte) not in name_spans}
+    facts.references = list(map(_REFERENCE, sorted(filter(_NAME_OF, refs), key=_BY_LINE)))
     for _, (node, modules, names) in sorted(imports.items(), key=lambda e: e[0]):
         line = node.start_point[0] + 1
         uniq_names = tuple(dict.fromkeys(names))

@@ -28,12 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from .discovery import cache_dir
 from .errors import IndexStateError
-from .lexical import MAX_LINE, Lexicon, lexicon_of
+from .lexical import MAX_LINE, lexicon_of
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
 from .scan import FileStat, ScanCache, ScanOptions, scan_repo
@@ -46,6 +48,10 @@ POOL_BATCH = 16  # files a pool worker takes at a time
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
 RACY_SLACK_NS = 2_000_000_000
 WRITE_BATCH_FILES = 2000  # files whose rows are unpacked and inserted together
+# the page cache of a cold bulk load (KiB): with SQLite's default 2 MB, the pages being filled were spilled to
+# the WAL and appended again at each change (the commit of a 200k-file index took 9 s and the inserts twice as
+# long; with this, 4 s); set for that one transaction
+BULK_CACHE_KIB = 32 * 1024
 SPOOL_AFTER_FILES = 4000  # a refresh parsing more files keeps the rows of the rest in a temporary file
 
 _SCHEMA = """
@@ -141,38 +147,49 @@ class _Totals:
     rows: dict[str, int]  # table of _COUNTED → its rows
 
 
-@dataclass(frozen=True)
-class _Rows:
+class _Rows(NamedTuple):
     """One file's facts as the rows the store writes, packed into one pickled string: cheap to send back
-    from a worker process, and compact while a cold index holds every file's rows until it writes them
-    (as tuples, 200k files' rows took gigabytes)."""
+    from a worker process (a tuple of a string and two small values pickles in a few microseconds), kept
+    as it came in the refresh's spool, and unpickled once, when written (as tuples, 200k files' rows took
+    gigabytes)."""
 
-    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names JSON, line))
+    packed: bytes  # pickle of (definitions, refs as (name, uses, "line line …"), imports as (module, names
+    # JSON, line), the lexicon's columns (lexical.Lexicon.row()), the files its imports resolve to (sorted) or
+    # None when not resolved where parsed)
     diagnostics: list[str]
     line_count: int
-    lexicon: Lexicon
 
     @classmethod
-    def of(cls, facts: FileFacts, data: bytes) -> _Rows:
+    def of(cls, facts: FileFacts, data: bytes, targets: list[str] | None = None) -> _Rows:
         lines: dict[str, list[str]] = {}
-        for r in facts.references:
-            lines.setdefault(r.name, []).append(str(r.line))
-        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
-                 for d in facts.definitions],
-                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
-                [(i.module, json.dumps(list(i.names)), i.line) for i in facts.imports])
+        for name, line in facts.references:
+            if name in lines:
+                lines[name].append(str(line))
+            else:
+                lines[name] = [str(line)]
         # the definitions a reader of the index gets (well-formed lines, by start line), as the lexicon sees them
         defs = sorted((d for d in facts.definitions if 1 <= d.start_line <= d.end_line <= MAX_LINE),
                       key=lambda d: d.start_line)
-        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), list(facts.diagnostics), facts.line_count,
-                   lexicon_of(facts.path, data, defs))
+        rows = ([(d.name, d.kind, d.qualname, d.start_line, d.end_line, d.signature, d.doc, d.parent)
+                 for d in facts.definitions],
+                [(n, len(ls), " ".join(ls)) for n, ls in lines.items()],
+                [(i.module, _json_names(i.names), i.line) for i in facts.imports],
+                lexicon_of(facts.path, data, defs).row(), targets)
+        return cls(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), facts.diagnostics, facts.line_count)
 
     def load(self) -> _Rows:
         return self
 
-    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]]]:
-        """(definitions, refs, imports); `packed` is only ever made by `of`, in this process or a worker."""
+    def unpack(self) -> tuple[list[tuple], list[tuple[str, int, str]], list[tuple[str, str, int]], tuple,
+                              list[str] | None]:
+        """(definitions, refs, imports, lexicon columns, import targets or None); `packed` is only ever made
+        by `of`, in this process or a worker."""
         return pickle.loads(self.packed)
+
+
+def _json_names(names: tuple[str, ...]) -> str:
+    """`json.dumps(list(names))`, without making an encoder per import (a fifth of the packing)."""
+    return f"[{', '.join(map(encode_basestring_ascii, names))}]"
 
 
 @dataclass(frozen=True)
@@ -187,16 +204,18 @@ class _Spilled:
     diagnostics: list[str]
 
     def load(self) -> _Rows:
-        return self.spool.read(self.offset, self.length)
+        return _Rows(self.spool.read(self.offset, self.length), self.diagnostics, self.line_count)
 
 
 class _Spool:
     """A temporary file for the parsed rows of a large refresh, which are all written in one transaction
-    at the end: a cold index of 200k files held about a gigabyte of them otherwise."""
+    at the end: a cold index of 200k files held about a gigabyte of them otherwise. A file's packed rows
+    go in as they came from its worker (no second pickling)."""
 
     def __init__(self) -> None:
         self._file = None
         self._kept = 0
+        self._end = 0
 
     def keep(self, result: tuple[str, str, _Rows | None, str | None]) -> tuple:
         rel, sha, rows, error = result
@@ -209,14 +228,14 @@ class _Spool:
             import tempfile
 
             self._file = tempfile.TemporaryFile()
-        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(data)
-        return rel, sha, _Spilled(self, offset, len(data), rows.line_count, rows.diagnostics), error
-
-    def read(self, offset: int, length: int) -> _Rows:
+        offset = self._end
         self._file.seek(offset)
-        return pickle.loads(self._file.read(length))  # written by `keep` in this refresh
+        self._end += self._file.write(rows.packed)
+        return rel, sha, _Spilled(self, offset, len(rows.packed), rows.line_count, rows.diagnostics), error
+
+    def read(self, offset: int, length: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(length)
 
     def close(self) -> None:
         if self._file is not None:
@@ -232,26 +251,58 @@ def _batches(sizes: list[int], size: int) -> list[list[int]]:
     return [by_size[c::n] for c in range(n)]
 
 
+# a forked pool worker's: the repository's context its files' imports are resolved against (see `_start_worker`)
+_worker_context: RepoContext | None = None
+
+
+def _start_worker(ctx: RepoContext | None) -> None:
+    """A pool worker's start: it dies with its parent, and resolves imports against `ctx` (inherited, not
+    pickled: only given to forked workers) when given."""
+    global _worker_context
+    _die_with_parent()
+    _worker_context = ctx
+
+
 def _work_batch(jobs: list[tuple[str, str, str, str | None]]) -> list[tuple[str, str, _Rows | None, str | None]]:
-    return [_work(job) for job in jobs]
+    return [_work(job, _worker_context) for job in jobs]
 
 
-def _work(job: tuple[str, str, str, str | None]) -> tuple[str, str, _Rows | None, str | None]:
-    """Worker: read, hash and (if the content changed) parse one file. Never raises."""
+def _work(job: tuple[str, str, str, str | None],
+          ctx: RepoContext | None = None) -> tuple[str, str, _Rows | None, str | None]:
+    """Worker: read, hash and (if the content changed) parse one file; with `ctx` (a cold index: the file
+    set is the one scanned), resolve its imports too, which then need not be read back and resolved one by
+    one after the write. Raises only if resolving does (as the store's own resolution would)."""
     abs_path, rel, language, old_sha = job
     try:
-        data = Path(abs_path).read_bytes()
+        with open(abs_path, "rb") as fh:
+            data = fh.read()
     except OSError as err:
         return rel, "", None, f"not readable: {err.strerror or err}"
     sha = hashlib.sha256(data).hexdigest()
     if sha == old_sha:
         return rel, sha, None, None
     try:
-        return rel, sha, _Rows.of(parse_source(rel, language, data), data), None
+        facts = parse_source(rel, language, data)
     except Exception as err:  # a grammar bug must not fail the whole index
-        facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
-        facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
-        return rel, sha, _Rows.of(facts, data), None
+        return rel, sha, _unparsed(rel, language, data, err, ctx), None
+    targets = None if ctx is None else _targets(rel, language, facts.imports, ctx)
+    try:
+        return rel, sha, _Rows.of(facts, data, targets), None
+    except Exception as err:
+        return rel, sha, _unparsed(rel, language, data, err, ctx), None
+
+
+def _unparsed(rel: str, language: str, data: bytes, err: Exception, ctx: RepoContext | None) -> _Rows:
+    """The rows of a file whose parsing failed: no symbols, and a diagnostic that says why."""
+    facts = FileFacts(path=rel, language=language, line_count=data.count(b"\n") + 1)
+    facts.diagnostics.append(f"parser failed ({type(err).__name__}: {err}); indexed without symbols")
+    return _Rows.of(facts, data, None if ctx is None else [])
+
+
+def _targets(path: str, language: str, imports: list[Import], ctx: RepoContext) -> list[str]:
+    """The files `imports` of `path` resolve to, sorted: the import_targets rows of the file, as `_resolve`
+    makes them from its stored imports (their names round-trip through JSON as the same tuple)."""
+    return sorted({t for imp in imports for t in resolve_import(path, language, imp, ctx)})
 
 
 @contextlib.contextmanager
@@ -519,7 +570,10 @@ class Store:
                 jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
                 job_files.append(f)
         stats.unchanged = n - len(jobs)  # every file looked at that is not a job is unchanged
-        results = self._run(jobs, [f.size for f in job_files], progress, spool)
+        # a cold index: the files are the ones scanned, so the workers can resolve imports as they parse
+        ctx = (RepoContext.build([f.path for f in job_files], self._reader(root))
+               if not known and len(jobs) >= PARALLEL_THRESHOLD else None)
+        results, resolved = self._run(jobs, [f.size for f in job_files], progress, spool, ctx)
         parsed: list[tuple[FileStat, str, _Rows]] = []
         read_errors = []
         for (rel, sha, rows, error), f in zip(results, job_files, strict=True):
@@ -561,6 +615,8 @@ class Store:
             changed_ids = [fresh[f.path] for f, _, _ in parsed if f.path in fresh]
             bulk = not fresh and len(parsed) >= PARALLEL_THRESHOLD
             if bulk:
+                cache_size = c.execute("PRAGMA cache_size").fetchone()[0]
+                c.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
                 for name in _INDEXES:
                     c.execute(f"DROP INDEX IF EXISTS {name}")
             totals = self._totals() if fresh else _Totals(0, {}, dict.fromkeys(_COUNTED, 0))
@@ -572,14 +628,21 @@ class Store:
             delta.subtract(self._delete_facts(gone_ids + changed_ids))
             c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
             c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            uses, inserted = self._write_files(parsed)
+            # the workers' import targets hold when the files written are the ones their context was built of
+            with_targets = resolved and bulk and not unreadable
+            if with_targets:
+                delta["import_targets"] -= c.execute("DELETE FROM import_targets").rowcount
+            uses, inserted = self._write_files(parsed, with_targets)
             delta.update(inserted)
             if bulk:
                 for ddl in _INDEXES.values():
                     c.execute(ddl)
-            paths_changed = bool(deleted or unreadable or stats.added)
-            to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
-            delta.update(self._resolve(root, to_resolve))
+            if with_targets:
+                self._ctx = ctx
+            else:
+                paths_changed = bool(deleted or unreadable or stats.added)
+                to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
+                delta.update(self._resolve(root, to_resolve))
             self._save_scan_cache(root)
             c.execute("DELETE FROM diagnostics WHERE stage='scan'")
             c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
@@ -604,6 +667,7 @@ class Store:
                 ("skipped", json.dumps(stats.skipped, sort_keys=True)),
             ])
         if bulk:  # the whole index went through the WAL (as large as the index): give that space back
+            self.conn.execute(f"PRAGMA cache_size={cache_size}")
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
@@ -623,18 +687,19 @@ class Store:
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
     def _run(self, jobs: list, sizes: list[int], progress: Callable[[int, int], None] | None,
-             spool: _Spool) -> list:
-        """The workers' results, in the order of `jobs`."""
+             spool: _Spool, ctx: RepoContext | None = None) -> tuple[list, bool]:
+        """The workers' results, in the order of `jobs`; whether they resolved the imports against `ctx`
+        (not when the workers come from a fork server: the context is not sent to them)."""
         total = len(jobs)
         if progress:
             progress(0, total)
         if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
             out = []
             for i, job in enumerate(jobs, 1):
-                out.append(spool.keep(_work(job)))
+                out.append(spool.keep(_work(job, ctx)))
                 if progress:
                     progress(i, total)
-            return out
+            return out, ctx is not None
         from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
         from multiprocessing import get_context
 
@@ -646,7 +711,10 @@ class Store:
             warm_queries({job[2] for job in jobs})
         workers = min(os.cpu_count() or 2, 8)
         batches = _batches(sizes, POOL_BATCH)
-        with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_die_with_parent) as pool:
+        if method != "fork":
+            ctx = None
+        with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_start_worker,
+                                 initargs=(ctx,)) as pool:
             out: list = [None] * total
             done = 0
             for batch, results in zip(batches, pool.map(_work_batch, [[jobs[k] for k in b] for b in batches]),
@@ -656,7 +724,7 @@ class Store:
                 done += len(batch)
                 if progress:
                     progress(done, total)
-            return out
+            return out, ctx is not None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -708,10 +776,12 @@ class Store:
                                        f"({','.join('?' * len(batch))})", batch).fetchone()[0]
         return total
 
-    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]]) -> tuple[int, Counter]:
+    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]],
+                     with_targets: bool = False) -> tuple[int, Counter]:
         """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
-        the same rows, in the same order, with the same ids as file by file. Returns the uses of their
-        references and the rows inserted into each table."""
+        the same rows, in the same order, with the same ids as file by file; `with_targets`: their import
+        targets too, as resolved by the workers (in `_resolve`'s order: by file id, then target). Returns
+        the uses of their references and the rows inserted into each table."""
         c = self.conn
         c.executemany(
             "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
@@ -728,16 +798,19 @@ class Store:
         refs: list[tuple] = []
         imps: list[tuple] = []
         lexicons: list[tuple] = []
+        targets: list[tuple[int, str]] = []
 
         inserted: Counter = Counter()
 
         def flush() -> None:
-            inserted.update(definitions=len(defs), imports=len(imps))
+            inserted.update(definitions=len(defs), imports=len(imps), import_targets=len(targets))
             c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
                           "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
             c.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
             c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
             c.executemany("INSERT INTO lexicon VALUES (?,?,?,?,?,?,?,?,?)", lexicons)
+            c.executemany("INSERT INTO import_targets VALUES (?,?)", targets)
+            targets.clear()
             lexicons.clear()
             defs.clear()
             refs.clear()
@@ -746,17 +819,30 @@ class Store:
         uses = 0
         for n, (f, _, rows) in enumerate(parsed, 1):
             fid = ids[f.path]
-            rows = rows.load()
-            d, r, i = rows.unpack()
+            d, r, i, lex, t = rows.load().unpack()
+            if with_targets:
+                targets.extend((fid, x) for x in t)
             uses += sum(x[1] for x in r)
             defs.extend((fid, *x) for x in d)
             refs.extend((fid, *x) for x in r)
             imps.extend((fid, *x) for x in i)
-            lexicons.append((fid, *rows.lexicon.row()))
+            lexicons.append((fid, *lex))
             if n % WRITE_BATCH_FILES == 0:
                 flush()
         flush()
         return uses, inserted
+
+    @staticmethod
+    def _reader(root: Path) -> Callable[[str], bytes]:
+        """How a RepoContext reads the repository's config files: a file it cannot read is empty."""
+
+        def read(p: str) -> bytes:
+            try:
+                return (root / p).read_bytes()
+            except OSError:
+                return b""
+
+        return read
 
     def _resolve(self, root: Path, paths: list[str] | None) -> Counter:
         """Recompute import targets: of every file when the file set changed, else of `paths` only.
@@ -764,12 +850,7 @@ class Store:
         c = self.conn
         ids = dict(c.execute("SELECT path, id FROM files"))
         langs = dict(c.execute("SELECT path, language FROM files"))
-
-        def read(p: str) -> bytes:
-            try:
-                return (root / p).read_bytes()
-            except OSError:
-                return b""
+        read = self._reader(root)
 
         # the context depends on the file set and a few config files; rebuild only when those change,
         # and then re-resolve every import (a new module path in go.mod changes other files' targets)
