@@ -51,7 +51,7 @@ def cpu_seconds(text: str) -> float:
 def test_longest_task_is_analysed_fast(shape: str) -> None:
     text = SHAPES[shape][:N]
     assert len(text) > N * 0.95
-    best = min(cpu_seconds(text) for _ in range(2))  # the better of two: a busy machine adds noise
+    best = min(cpu_seconds(text) for _ in range(3))  # the best of three: a busy machine adds noise
     assert best <= LIMIT, f"{shape}: {best:.2f} s"
 
 
