@@ -34,6 +34,7 @@ import numpy as np
 
 from .errors import IndexStateError
 from .heap import trim
+from .lazyseq import LazySequence
 from .task import split_identifier
 
 if TYPE_CHECKING:
@@ -285,33 +286,23 @@ class _Spans(Mapping):
         return len(self._having)
 
 
-class ChunkTable(Sequence):
+class ChunkTable(LazySequence):
     """The chunks of a lexical index as columns; each `Chunk` is made on first use (a pack touches a few
     hundred of a million)."""
 
     def __init__(self, paths: list[str], path_of: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: Strings,
                  kind_of: np.ndarray, lines_ptr: np.ndarray, lines: np.ndarray):
+        super().__init__()
         self.cols = (paths, path_of, starts, ends, names, kind_of, lines_ptr, lines)  # lines: flat pairs
-        self._made: dict[int, Chunk] = {}
 
     def __len__(self) -> int:
         return len(self.cols[4])
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        c = self._made.get(i)
-        if c is None:
-            if not 0 <= i < len(self):
-                raise IndexError(i)
-            paths, path_of, starts, ends, names, kind_of, ptr, lines = self.cols
-            flat = lines[2 * ptr[i]:2 * ptr[i + 1]].tolist()
-            ranges = tuple((flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
-            c = self._made[i] = Chunk(paths[int(path_of[i])], int(starts[i]), int(ends[i]), names[i],
-                                      KINDS[int(kind_of[i])], ranges)
-        return c
+    def _make(self, i: int) -> Chunk:
+        paths, path_of, starts, ends, names, kind_of, ptr, lines = self.cols
+        flat = lines[2 * ptr[i]:2 * ptr[i + 1]].tolist()
+        ranges = tuple((flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
+        return Chunk(paths[int(path_of[i])], int(starts[i]), int(ends[i]), names[i], KINDS[int(kind_of[i])], ranges)
 
 
 class Vocabulary:

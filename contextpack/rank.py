@@ -18,13 +18,14 @@ import functools
 import itertools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .graph import RepoGraph
+from .lazyseq import LazySequence
 from .lexical import Chunk, LexicalIndex
 from .signals import CHUNK_FEATURES, FILE_FEATURES, ChunkSignals, chunk_signals, file_signals
 from .task import TaskQuery
@@ -196,15 +197,15 @@ def default_ranker() -> Ranker:
     return Ranker.load(WEIGHTS)
 
 
-class _Ranked(Sequence):
+class _Ranked(LazySequence):
     """A file's scored definitions, best first; each `ChunkCandidate` (its score rounded, its reasons in words)
     made when first asked for: a pack reads the first twenty of a file's hundreds, and the rest rarely."""
 
     def __init__(self, lexical: LexicalIndex, cs: ChunkSignals, order: np.ndarray, prob: np.ndarray,
                  rise: np.ndarray, reasons: Callable[[np.ndarray, dict[int, str]], list[str]]):
+        super().__init__()
         self.lexical, self.cs, self.order = lexical, cs, order.tolist()
         self.prob, self.rise, self.reasons = prob, rise, reasons
-        self._made: dict[int, ChunkCandidate] = {}
 
     def __len__(self) -> int:
         return len(self.order)
@@ -219,19 +220,10 @@ class _Ranked(Sequence):
                 out.append(self[n])
         return out
 
-    def __getitem__(self, n):  # type: ignore[override]
-        if isinstance(n, slice):
-            return [self[k] for k in range(*n.indices(len(self)))]
-        if n < 0:
-            n += len(self)
-        c = self._made.get(n)
-        if c is None:
-            if not 0 <= n < len(self.order):
-                raise IndexError(n)
-            k = self.order[n]
-            c = self._made[n] = ChunkCandidate(self.lexical.chunks[self.cs.chunks[k]], round(float(self.prob[k]), 6),
-                                               why=lambda: self.reasons(self.rise[k], self.cs.reasons[k]))
-        return c
+    def _make(self, n: int) -> ChunkCandidate:
+        k = self.order[n]
+        return ChunkCandidate(self.lexical.chunks[self.cs.chunks[k]], round(float(self.prob[k]), 6),
+                              why=lambda: self.reasons(self.rise[k], self.cs.reasons[k]))
 
 
 def _softmax(s: np.ndarray) -> np.ndarray:

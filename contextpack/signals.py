@@ -24,7 +24,8 @@ import numpy as np
 
 from .graph import RepoGraph, is_test_path
 from .languages import CODE_LANGUAGES
-from .lexical import KINDS, LexicalIndex
+from .lazyseq import LazySequence
+from .lexical import KINDS, Chunk, LexicalIndex
 from .task import TaskQuery, lexical_terms, split_identifier
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
@@ -500,32 +501,21 @@ def chunk_signals(fs: FileSignals, path: str, pointed_only: bool = False) -> Chu
     return ChunkSignals(idx.tolist(), x, _ChunkReasons(fs, idx.tolist(), lex, x[:, _C["title_bm25"]]))
 
 
-class _ChunkReasons(Sequence):
+class _ChunkReasons(LazySequence):
     """Per row of a `ChunkSignals`, feature index → why; each put in words when first asked for."""
 
     def __init__(self, fs: FileSignals, idx: list[int], lex: np.ndarray, title: np.ndarray):
+        super().__init__()
         self.fs, self.idx, self.lex, self.title = fs, idx, lex, title
-        self._made: dict[int, dict[int, str]] = {}
 
     def __len__(self) -> int:
         return len(self.idx)
 
-    def __getitem__(self, r):  # type: ignore[override]
-        if isinstance(r, slice):
-            return [self[k] for k in range(*r.indices(len(self)))]
-        if r < 0:
-            r += len(self)
-        why = self._made.get(r)
-        if why is not None:
-            return why
-        if not 0 <= r < len(self.idx):
-            raise IndexError(r)
+    def _make(self, r: int) -> dict[int, str]:
         fs, i = self.fs, self.idx[r]
         why = {}
         if self.lex[r] / fs.top_chunk > _WEAK:
-            c = fs.lexical.chunks[i]
-            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
-            why[_C["bm25"]] = f"{label} matches the task text ({self.lex[r] / fs.top_chunk:.2f})"
+            why[_C["bm25"]] = f"{_label(fs.lexical.chunks[i])} matches the task text ({self.lex[r] / fs.top_chunk:.2f})"
         if (named := fs.chunk_named.get(i)) is not None:
             why[_C["named"]] = named[1]
         if (span := fs.chunk_span.get(i)) is not None:
@@ -535,8 +525,10 @@ class _ChunkReasons(Sequence):
         if (frame := fs.chunk_frame.get(i)) is not None:
             why[_C["frame_line"]] = frame
         if (title := self.title[r]) > _WEAK:
-            c = fs.lexical.chunks[i]
-            label = f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
-            why[_C["title_bm25"]] = f"{label} matches the task's title ({title:.2f})"
-        self._made[r] = why
+            why[_C["title_bm25"]] = f"{_label(fs.lexical.chunks[i])} matches the task's title ({title:.2f})"
         return why
+
+
+def _label(c: Chunk) -> str:
+    """How a reason names a definition: its name's last part, or its lines when it has none."""
+    return f"`{c.name.rsplit('.', 1)[-1]}`" if c.name else f"lines {c.start}-{c.end}"
