@@ -60,3 +60,31 @@ def test_cold_index_writes_the_targets_the_store_resolves(tmp_path, monkeypatch)
     finally:
         store.close()
 
+
+
+def test_contextpack_index_cold_and_in_two_steps_write_the_same_targets(tmp_path, isolated_index):
+    """Through the installed script, on the same layout grown past the pool's threshold (70 more modules
+    importing the shop): a cold `contextpack index` (imports resolved in the pool's workers) and one that
+    indexes the tree in two steps (the second resolves through the store) write the same import targets."""
+    from conftest import run_cli
+
+    root = _layout(tmp_path / "repo")
+    for i in range(70):
+        write(root, f"shop/extra/mod_{i}.py", "from shop.pricing import with_tax\n"
+                                              f"from shop.extra import mod_{(i + 1) % 70}\n\n\n"
+                                              f"def f_{i}(x):\n    return with_tax(x)\n")
+    write(root, "shop/extra/__init__.py", "")
+    cold = tmp_path / "cold.sqlite"
+    out = run_cli(["index", "-q", "--repo", str(root), "--index", str(cold)])
+    assert out.returncode == 0, out.stderr
+    extra = root / "shop" / "extra"
+    hidden = tmp_path / "extra-aside"
+    extra.rename(hidden)  # the first step indexes the tree without the 70 modules
+    stepped = tmp_path / "stepped.sqlite"
+    assert run_cli(["index", "-q", "--repo", str(root), "--index", str(stepped)]).returncode == 0
+    hidden.rename(extra)
+    out = run_cli(["index", "-q", "--repo", str(root), "--index", str(stepped)])
+    assert out.returncode == 0, out.stderr
+    targets = _targets(cold)
+    assert ("shop/extra/mod_3.py", "shop/pricing.py") in targets and ("svc/main.go", "svc/store/store.go") in targets
+    assert sorted(targets) == sorted(_targets(stepped))
