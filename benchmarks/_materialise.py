@@ -14,6 +14,10 @@ the files that could not be written (a blob absent from the mirror, e.g. one >4 
     co = tree.checkout(base_commit)        # Checkout(root, commit, entries, missing, seconds, ...)
     for e in co.files: e.path, e.oid, e.size
 
+The tree is a git work tree at the commit, as a user's clone is: DIR/.git holds HEAD (the commit, detached),
+the index, and the mirror's objects as an alternate, so `git log` in DIR shows the commit's history and no
+later commit, and `git status` is clean. (`history=False`: a bare tree, no `.git`.)
+
 `find_mirror` maps "owner/name" to a mirror directory, `commit_dates` gives committer dates so callers can
 visit commits in date order (consecutive checkouts then differ little).
 """
@@ -162,10 +166,12 @@ def list_tree(mirror: Path, commit: str) -> list[TreeEntry]:
 class RepoTree:
     """A work directory that holds one commit of a mirror at a time, updated in place."""
 
-    def __init__(self, mirror: Path, root: Path, index_file: Path | None = None):
+    def __init__(self, mirror: Path, root: Path, index_file: Path | None = None, history: bool = True):
         self.mirror = Path(mirror).resolve()
         self.root = Path(root).resolve()
-        self.index_file = Path(index_file) if index_file else self.root.with_name(self.root.name + ".gitindex")
+        self.history = history
+        default_index = self.root / ".git" / "index" if history else self.root.with_name(self.root.name + ".gitindex")
+        self.index_file = Path(index_file) if index_file else default_index
         self.state_file = self.root.with_name(self.root.name + ".state.json")
 
     # -- public ---------------------------------------------------------------------------------------
@@ -179,6 +185,8 @@ class RepoTree:
         if not self._state_ok():
             self._wipe()
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.history:
+            self._write_git_dir(sha)
         self._write_state(commit=None)  # an interrupted checkout leaves no claim on the tree
 
         env = _clean_env(GIT_INDEX_FILE=str(self.index_file))
@@ -233,6 +241,15 @@ class RepoTree:
         tmp.write_text(json.dumps({"mirror": str(self.mirror), "commit": commit}))
         tmp.replace(self.state_file)
 
+    def _write_git_dir(self, sha: str) -> None:
+        """DIR/.git: HEAD detached at the commit, the mirror's objects as an alternate, no refs of its own."""
+        git = self.root / ".git"
+        (git / "objects" / "info").mkdir(parents=True, exist_ok=True)
+        (git / "refs" / "heads").mkdir(parents=True, exist_ok=True)
+        (git / "config").write_text("[core]\n\trepositoryformatversion = 0\n\tbare = false\n")
+        (git / "objects" / "info" / "alternates").write_text(f"{self.mirror / 'objects'}\n")
+        (git / "HEAD").write_text(f"{sha}\n")
+
     def _wipe(self) -> None:
         if self.root.exists():
             shutil.rmtree(self.root)
@@ -252,6 +269,8 @@ class RepoTree:
             keep_dirs = []
             for d in dirnames:
                 rel = rel_dir + d
+                if self.history and rel == ".git":
+                    continue  # the tree's own git directory (_write_git_dir)
                 full = os.path.join(dirpath, d)
                 if rel in gitlinks:
                     continue  # submodule: git leaves an empty directory; never descend

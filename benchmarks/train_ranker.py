@@ -85,8 +85,8 @@ def load_rows(dataset: Path) -> list[dict]:
 
 
 def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
-    from contextpack.engine import Engine, settle_heap
-    from contextpack.history import cochange, git_state
+    from contextpack.engine import Engine, History, settle_heap
+    from contextpack.history import head_commit
     from contextpack.signals import chunk_signals, file_signals
     from contextpack.task import analyze_task
 
@@ -109,12 +109,11 @@ def dump_repo(repo: str, rows: list[dict], args: argparse.Namespace) -> None:
             if engine is None:
                 engine = Engine(co.root, index_path=args.work_dir / f"{slug}.sqlite")
             engine.index()
-            commit, _ = git_state(co.root)
-            history = cochange(co.root) if commit else {}
+            history = History.read(co.root, head_commit(co.root))
             with engine.snapshot() as snap:
                 settle_heap()
                 query = analyze_task(r["problem_statement"])
-                fs = file_signals(query, snap.graph, snap.lexical, snap.modules, history)
+                fs = file_signals(query, snap.graph, snap.lexical, snap.modules, history.cochange, history.past)
                 gold = set(r["gold"])
                 chunk_rows = {}
                 for p in fs.paths:
@@ -342,7 +341,7 @@ def evaluate(tasks: list[dict], file_model: dict, chunk_model: dict, file_trees:
 # a row is a candidate when one of these signals brought it in (rows of an older dump that only a graph
 # neighbour brought in are dropped: neighbours describe candidates, they no longer bring them)
 _SOURCES = ("path_named", "frame", "defines_code_name", "defines_word", "defines_qualified", "defines_code_span",
-            "module_named", "bm25_file", "bm25_chunk", "ppr", "cochange")
+            "module_named", "bm25_file", "bm25_chunk", "ppr", "cochange", "past_changes")
 
 
 def load_dump(work_dir: Path) -> list[dict]:

@@ -20,6 +20,7 @@ import hashlib
 import os
 import posixpath
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,10 @@ from .config import load_config
 from .contract import ContractCache, build_contract
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .errors import AccessError, NotFoundError, RequestError, StaleError
-from .history import cochange, git_state, head_commit
+from .history import cochange, commits, git_state, head_commit
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import GAP, Packer, SourceFile, merge_ranges, render
+from .past_changes import PastChanges
 from .rank import FileCandidate, Ranker, Ranking, rank
 from .redact import redact, scrub
 from .repomap import repo_map
@@ -78,7 +80,7 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._refreshes = 0  # completed refreshes; lets racing packs share one refresh
         self.last_change: RefreshStats | None = None  # the latest refresh that changed the index
-        self._history: tuple[str | None, dict] | None = None  # (HEAD, co-change counts)
+        self._history: History | None = None
         self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
         self._contract_cache = ContractCache()  # what contracts ask of the current index state
         self.ranker: Ranker | None = None  # None: the shipped weights (rank.default_ranker)
@@ -196,9 +198,10 @@ class Engine:
         # git status is a child process (tens of ms on a large tree): it runs while this thread ranks
         state = _Background(git_state, self.root)  # runs no program the repository configures
         head = head_commit(self.root)
-        if self._history is None or self._history[0] != head:
-            self._history = (head, cochange(self.root) if head else {})
-        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history[1], self.ranker)
+        if self._history is None or self._history.head != head:
+            self._history = History.read(self.root, head)
+        ranking = rank(query, snap.graph, snap.lexical, snap.modules, self._history.cochange, self.ranker,
+                       self._history.past)
         always = _always_included(snap, ranking, config or ContractConfig())
         notes = []
         sources: dict[str, SourceFile] = {}
@@ -446,6 +449,19 @@ class Engine:
             if snap.digest != digest:
                 return None
             return snap.store.shas()
+
+
+@dataclass(frozen=True)
+class History:
+    """What HEAD's last commits say for ranking, read once per HEAD: the engine is its one owner."""
+    head: str | None
+    cochange: dict[str, Counter]
+    past: PastChanges | None
+
+    @classmethod
+    def read(cls, root: Path, head: str | None) -> History:
+        log = commits(root) if head else []
+        return cls(head, cochange(log), PastChanges(log) if log else None)
 
 
 class _Background:

@@ -5,12 +5,13 @@ gpg, ssh) that git would run as the invoking user. So HEAD is read from the file
 git, and the two git commands that remain (`status` for dirtiness, `log` for co-change) run with every
 such hook switched off on the command line, where it outranks the repository's config.
 
-Co-change: files changed in the same commits, a relevance signal. Commits that touch many files (mass
-renames, reformatting) say nothing about coupling and are skipped. No git, or not a work tree: no
-history, no error.
+The last commits of HEAD (message and files changed) feed two relevance signals: co-change (files changed
+in the same commits; commits that touch many files, mass renames or reformatting, say nothing about coupling
+and are skipped) and past changes (past_changes.py). No git, or not a work tree: no history, no error.
 
     commit, dirty = git_state(Path("."))   # ("3f2a…", False)
-    pairs = cochange(Path("."))            # {"a.py": {"b.py": 4, ...}, ...}
+    log = commits(Path("."))               # [Commit("Fixed #12 -- …", ("a.py", "b.py")), ...], newest first
+    pairs = cochange(log)                  # {"a.py": {"b.py": 4, ...}, ...}
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import os
 import re
 import subprocess
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_COMMITS = 2000
 MAX_FILES_PER_COMMIT = 20
+MAX_MESSAGE_CHARS = 4000  # of one commit's message: a changelog pasted into a message is not its subject
 MAX_GIT_FILE_BYTES = 64 * 1024 * 1024  # packed-refs of a huge repository; HEAD and loose refs are tiny
 MAX_SYMREF_DEPTH = 5
 _OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
@@ -130,19 +133,35 @@ def git_state(root: Path) -> tuple[str | None, bool | None]:
     return commit, (bool(status.stdout.strip()) if status is not None else None)
 
 
-def cochange(root: Path, max_commits: int = MAX_COMMITS) -> dict[str, Counter]:
+@dataclass(frozen=True)
+class Commit:
+    message: str
+    files: tuple[str, ...]  # sorted, repo-relative
+
+
+def commits(root: Path, max_commits: int = MAX_COMMITS) -> list[Commit]:
+    """HEAD's last `max_commits` non-merge commits, newest first; [] without git history."""
     if _git_dir(root) is None:
-        return {}
-    out = _git(root, "log", "--no-merges", "--no-ext-diff", "--no-textconv",
-               "--no-show-signature", "--name-only", "--format=%x00", "-n", str(max_commits), timeout=20)
+        return []
+    out = _git(root, "log", "--no-merges", "--no-ext-diff", "--no-textconv", "--no-renames",
+               "--no-show-signature", "--name-only", "--format=%x00%B%x01", "-n", str(max_commits), timeout=20)
     if out is None:
-        return {}
+        return []
+    log = []
+    for record in out.stdout.split("\0")[1:]:
+        message, _, names = record.partition("\x01")
+        files = tuple(sorted({ln.strip() for ln in names.splitlines() if ln.strip()}))
+        log.append(Commit(message.strip()[:MAX_MESSAGE_CHARS], files))
+    return log
+
+
+def cochange(log: list[Commit]) -> dict[str, Counter]:
+    """For each file, how often each other file changed in the same commit (small commits only)."""
     pairs: dict[str, Counter] = defaultdict(Counter)
-    for commit in out.stdout.split("\0"):
-        files = sorted({ln.strip() for ln in commit.splitlines() if ln.strip()})
-        if 2 <= len(files) <= MAX_FILES_PER_COMMIT:
-            for a in files:
-                for b in files:
+    for commit in log:
+        if 2 <= len(commit.files) <= MAX_FILES_PER_COMMIT:
+            for a in commit.files:
+                for b in commit.files:
                     if a != b:
                         pairs[a][b] += 1
     return dict(pairs)

@@ -27,6 +27,7 @@ import numpy as np
 from .graph import RepoGraph
 from .lazyseq import LazySequence
 from .lexical import Chunk, LexicalIndex
+from .past_changes import PastChanges
 from .signals import CHUNK_FEATURES, FILE_FEATURES, ChunkSignals, chunk_signals, file_signals
 from .task import TaskQuery
 from .tree_model import TreeEnsemble
@@ -232,9 +233,10 @@ def _softmax(s: np.ndarray) -> np.ndarray:
 
 
 def rank(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files: dict[str, str],
-         cochange: dict[str, Counter] | None = None, ranker: Ranker | None = None) -> Ranking:
+         cochange: dict[str, Counter] | None = None, ranker: Ranker | None = None,
+         past: PastChanges | None = None) -> Ranking:
     ranker = ranker or default_ranker()
-    fs = file_signals(query, graph, lexical, module_files, cochange)
+    fs = file_signals(query, graph, lexical, module_files, cochange, past)
     if not fs.paths:
         return Ranking([], {})
     s = ranker.file.scores(fs.x)

@@ -2,12 +2,13 @@
 with the reason in words. `rank.py` fuses the columns with learned weights; the training script
 (benchmarks/train_ranker.py) reads the very same columns, so what is trained is what runs.
 
-    fs = file_signals(query, graph, lexical, module_files, cochange)
+    fs = file_signals(query, graph, lexical, module_files, cochange, past)
     fs.paths[0], dict(zip(FILE_FEATURES, fs.x[0])), fs.reasons[0]      # {feature index: "why"}
     cs = chunk_signals(fs, "django/db/models/query.py")
 
-Candidates are the union of what any signal points at (mentions, the best lexical matches, graph and
-co-change neighbours of the strongest of them), so a file no signal notices is never scored.
+Candidates are the union of what any signal points at (mentions, the best lexical matches, files past commits
+like the task changed, graph and co-change neighbours of the strongest of them), so a file no signal notices is
+never scored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .graph import RepoGraph, is_test_path
 from .languages import CODE_LANGUAGES
 from .lazyseq import LazySequence
 from .lexical import KINDS, Chunk, LexicalIndex
+from .past_changes import PastChanges
 from .task import TaskQuery, lexical_terms, split_identifier
 
 MANIFESTS = re.compile(r"(^|/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile|package\.json|"
@@ -49,6 +51,7 @@ _TITLE_STOP = frozenset("the and for with not when should does from into that th
 POOL_LEXICAL = 80
 POOL_CHUNK = 60
 POOL_GRAPH = 30
+POOL_PAST = 10
 COMMON_PATH_WORD = 0.5  # share of the candidates (tests aside) whose paths hold a word: then it says nothing
 SEEDS = 20  # strongest candidates by the seed score seed graph proximity and co-change
 # the seed score (before any graph signal): which candidates graph proximity and co-change start from
@@ -73,6 +76,7 @@ FILE_FEATURES = (
     "ppr",                # personalised PageRank from the seeds, share of the best
     "neighbour",          # imports or is imported by one of the three strongest seeds
     "cochange",           # changed in the same commits as a strong seed
+    "past_changes",       # changed by past commits whose messages match the task, share of the best
     "path_terms",         # share of the path's words that the task uses
     "basename_term",      # the file's name (`serializer.py`) is a word of the task
     "is_test",
@@ -347,8 +351,18 @@ def _title_names(title: str, lexical: LexicalIndex, cols: _Columns) -> None:
                 cols.add(p, "title_defines", w, f"defines `{name}`, named in the task's title")
 
 
+def _past_changes(past: PastChanges | None, terms: list[str], lexical: LexicalIndex, cols: _Columns) -> None:
+    """Files the past commits most like the task changed (past_changes.py); the best few are candidates."""
+    votes = {p: v for p, v in (past.file_scores(terms) if past else {}).items() if p in lexical.languages}
+    top = max((v for v, _ in votes.values()), default=0.0)
+    for p in _top({p: v for p, (v, _) in votes.items()}, POOL_PAST) + [p for p in cols.values if p in votes]:
+        v, subject = votes[p]
+        cols.put(p, "past_changes", v / top,
+                 f"changed by a past commit like the task: \"{subject}\"" if v / top > _WEAK else None)
+
+
 def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, module_files: dict[str, str],
-                 cochange: dict[str, Counter] | None = None) -> FileSignals:
+                 cochange: dict[str, Counter] | None = None, past: PastChanges | None = None) -> FileSignals:
     """Every signal's column for every candidate file (rows in path order)."""
     terms = query.terms
     chunk_lex = lexical.chunk_scores(terms)
@@ -373,6 +387,7 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
         v = best_chunk[p] / top_chunk
         cols.put(p, "bm25_chunk", v, f"a definition matches the task text ({v:.2f})" if v > _WEAK else None)
         cols.put(p, "bm25_chunk_rank", r)
+    _past_changes(past, terms, lexical, cols)
 
     seed = {p: sum(SEED_WEIGHTS.get(FILE_FEATURES[j], 0.0) * v for j, v in vals.items())
             for p, vals in cols.values.items()}
