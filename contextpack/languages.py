@@ -161,6 +161,10 @@ SFC_GRAMMARS = {
 LANGUAGES: dict[str, LanguageSpec] = {s.name: s for s in _SPECS}
 # languages whose files are code (ranking and contracts treat the others as docs, manifests, data)
 CODE_LANGUAGES = frozenset({s.name for s in _SPECS if s.parsable} | {"vue", "svelte"})
+# languages whose definitions' lines begin at the doc comment written above them (Rust `///`), as a Python
+# docstring is inside its definition; their `#[…]` attributes are in the lines too. (PHP's `/** … */` blocks
+# were tried: mostly @param / @return lines, they made its definitions dearer and found no more edits.)
+DOC_IN_LINES = frozenset({"rust"})
 _BY_EXT = {ext: s.name for s in _SPECS for ext in s.extensions}
 _BY_NAME = {"Makefile": "text", "Dockerfile": "text", "Gemfile": "ruby", "Rakefile": "ruby",
             "go.mod": "gomod", "go.work": "gomod", "pom.xml": "xml", **_NAMES_B}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import focus
+from .languages import DOC_IN_LINES
 from .lexical import Chunk, terms_of
 from .rank import ChunkCandidate, FileCandidate, Ranking
 from .redact import Redactor
@@ -31,6 +32,7 @@ from .tokens import Tokenizer
 GAP = "⋮"  # stands for elided lines between ranges
 _SMALL_FILE = 350  # tokens: a file this small is shown whole rather than cut
 _HEADER_LINES = 8
+_ATTRIBUTE_LINES = 60  # an attribute longer than this is not searched to its end (a stray bracket)
 _FILE_DECAY = 2.0  # prior of the r-th ranked file: 1 / (r + 1) ** _FILE_DECAY
 _CHUNK_DECAY = 1.4  # prior of its k-th ranked definition: 1 / (k + 1) ** _CHUNK_DECAY
 _CHUNKS_PER_FILE = 20
@@ -57,7 +59,7 @@ class SourceFile:
     count_line: Callable[[str], int] | None = None  # the same for one line (memoised); None: `count`
     redactor: Redactor = field(init=False)
     _whole: int | None = None
-    _headers: dict[int, int] = field(init=False, default_factory=dict)  # start line → header_end
+    _headers: dict[int, tuple[int, int]] = field(init=False, default_factory=dict)  # start line → header
     _by_qualname: dict[str, DefinitionRow] | None = field(init=False, default=None)
     _imports: list[tuple[int, int]] | None = field(init=False, default=None)
     _skeleton: list[tuple[int, int]] | None = field(init=False, default=None)
@@ -115,7 +117,7 @@ class SourceFile:
             parent = defs.get(chunk.name)
             parent = defs.get(parent.parent) if parent is not None and parent.parent else None
             while parent is not None:
-                ranges.append((parent.start_line, self.header_end(parent.start_line)))
+                ranges.append(self.header(parent.start_line))
                 parent = defs.get(parent.parent) if parent.parent else None
             self._with_headers[key] = ranges
         return list(ranges)
@@ -132,7 +134,7 @@ class SourceFile:
         if span is None:
             return None
         head = [r for r in self.with_headers(chunk) if r not in chunk.lines]
-        return head + [(chunk.start, self.header_end(chunk.start)), span]
+        return head + [self.header(chunk.start), span]
 
     def terms_of_line(self, n: int) -> frozenset[str]:
         found = self._line_terms.get(n)
@@ -174,12 +176,44 @@ class SourceFile:
         self._imports = merge_ranges(out, slack=2)
         return list(self._imports)
 
-    def header_end(self, start: int) -> int:
-        """Last line of the signature that starts at `start` (decorators and multi-line parameters)."""
-        end = self._headers.get(start)
-        if end is None:
-            end = self._headers[start] = self._header_end(start)
-        return end
+    def header(self, start: int) -> tuple[int, int]:
+        """First and last line of the signature of the definition that starts at `start` (decorators and
+        multi-line parameters in). Where a definition begins at its doc comment (Rust: DOC_IN_LINES),
+        the doc is left out and the `#[…]` attributes between it and the signature are in, however long."""
+        found = self._headers.get(start)
+        if found is None:
+            first = code = start
+            if self.language in DOC_IN_LINES:
+                first = self._after_comments(start)
+                code = self._after_attributes(first)
+            found = self._headers[start] = (first, self._header_end(code))
+        return found
+
+    def _after_comments(self, start: int) -> int:
+        """The first line from `start` on that is not in a `//` or `/* … */` comment (`start` if none is)."""
+        in_block = False
+        for n in range(start, len(self.lines) + 1):
+            text = self.lines[n - 1].strip()
+            if in_block:
+                in_block = "*/" not in text
+            elif text.startswith("/*"):
+                in_block = "*/" not in text[2:]
+            elif not text.startswith("//"):
+                return n
+        return start
+
+    def _after_attributes(self, start: int) -> int:
+        """The first line from `start` on past the `#[…]` attributes (and comments among them) that open
+        there, their brackets counted; `start` if they do not close within _ATTRIBUTE_LINES."""
+        depth = 0
+        for n in range(start, min(start + _ATTRIBUTE_LINES, len(self.lines) + 1)):
+            text = self.lines[n - 1].strip()
+            if depth == 0 and text.startswith("//"):
+                continue
+            if depth == 0 and not text.startswith("#["):
+                return n
+            depth += text.count("[") - text.count("]")
+        return start
 
     def _header_end(self, start: int) -> int:
         last = min(start + _HEADER_LINES - 1, len(self.lines))
@@ -194,7 +228,7 @@ class SourceFile:
     def skeleton(self) -> list[tuple[int, int]]:
         """The signature lines of every definition but variables."""
         if self._skeleton is None:
-            self._skeleton = [(d.start_line, self.header_end(d.start_line)) for d in self.definitions
+            self._skeleton = [self.header(d.start_line) for d in self.definitions
                               if d.kind not in ("variable",) and d.start_line <= len(self.lines)]
         return list(self._skeleton)
 

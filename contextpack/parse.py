@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import tree_sitter as ts
 
-from .languages import LANGUAGES, SFC_GRAMMARS, header_language
+from .languages import DOC_IN_LINES, LANGUAGES, SFC_GRAMMARS, header_language
 from .sfc import SFC_LANGUAGES, script_source
 
 PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
@@ -140,7 +140,13 @@ def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int,
             if s.type == "string":
                 return _text(s, source).strip("\"'rbuRBU \n")[:_MAX_DOC].strip()
         return ""
-    comments: list[str] = []
+    comments = [_text(c, source) for c in _doc_comments(above, language, source)]
+    return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
+
+
+def _doc_comments(above: tuple[ts.Node, int, ts.Node | None], language: str, source: bytes) -> list[ts.Node]:
+    """The comment nodes of the contiguous block just above a definition, nearest first (`_above`)."""
+    comments: list[ts.Node] = []
     node, line, prev = above  # the comment sits above `template <…>`, `export`, … and `#[derive(…)]`
     parent = node.parent if prev is None else None
     if prev is None and parent is not None and parent.type == "body_statement":
@@ -152,9 +158,23 @@ def _doc(node: ts.Node, language: str, source: bytes, above: tuple[ts.Node, int,
         before = prev.prev_named_sibling
         if before is not None and not _is_comment(before) and before.end_point[0] == prev.start_point[0]:
             break  # a trailing comment of the code before it: `}  // namespace x`
-        comments.append(_text(prev, source))
+        if language == "rust" and source[prev.start_byte:prev.start_byte + 3] in _RUST_INNER_DOC:
+            break  # Rust `//! …`: the enclosing module's doc, not the next item's
+        comments.append(prev)
         prev, line = before, prev.start_point[0]
-    return _clean_comment("\n".join(reversed(comments)))[:_MAX_DOC]
+    return comments
+
+
+def _first_row(above: tuple[ts.Node, int, ts.Node | None], language: str, source: bytes) -> int:
+    """A definition's first row (0-based): its attributes' (`_above`), or, in the languages whose doc
+    comment is in its lines (languages.DOC_IN_LINES: Rust's `///`), its doc comment's. An edit
+    of the doc, or one that inserts an item just above it, is then an edit of the definition's lines: the
+    packer shows the doc with the definition, and the doc's words are the definition's (as a Python
+    docstring's are)."""
+    if language not in DOC_IN_LINES:
+        return above[1]
+    comments = _doc_comments(above, language, source)
+    return comments[-1].start_point[0] if comments else above[1]
 
 
 def _is_comment(node: ts.Node) -> bool:
@@ -179,6 +199,7 @@ _SOLE_WRAPPERS = frozenset({
 })
 # Siblings that precede a definition and belong to it (Rust `#[derive(…)]`): in its lines, not its doc.
 _ATTRIBUTE_SIBLINGS = frozenset({"attribute_item"})
+_RUST_INNER_DOC = (b"//!", b"/*!")
 
 
 def _above(node: ts.Node, language: str) -> tuple[ts.Node, int, ts.Node | None]:
@@ -813,7 +834,7 @@ def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, re
         qual = f"{parent_qual or prefix}.{name}" if (parent_qual or prefix) else name
         facts.definitions.append(Definition(
             name=name, kind=kind, qualname=qual,
-            start_line=above[1] + 1, end_line=_end_line(node),
+            start_line=_first_row(above, facts.language, source) + 1, end_line=_end_line(node),
             signature=_signature(node, source), doc=_doc(node, facts.language, source, above), parent=parent_qual,
         ))
         stack.append((node.end_byte, qual, kind))

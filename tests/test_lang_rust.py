@@ -117,14 +117,14 @@ def test_definitions(repo: Path) -> None:
     assert facts.diagnostics == []
     q = "crates.core.src.models.user"
     assert [(d.name, d.kind, d.qualname, d.start_line, d.end_line) for d in facts.definitions] == [
-        ("Named", "trait", f"{q}.Named", 6, 9),
-        ("name", "method", f"{q}.Named.name", 8, 8),  # a trait's fn signature
-        ("User", "struct", f"{q}.User", 12, 17),  # from its #[derive]
+        ("Named", "trait", f"{q}.Named", 5, 9),  # from its `///` doc comment
+        ("name", "method", f"{q}.Named.name", 7, 8),  # a trait's fn signature
+        ("User", "struct", f"{q}.User", 11, 17),  # from the doc above its #[derive]
         ("id", "variable", f"{q}.User.id", 14, 14),
         ("login", "variable", f"{q}.User.login", 15, 15),
         ("role", "variable", f"{q}.User.role", 16, 16),
         ("User", "impl", f"{q}.User", 19, 24),
-        ("new", "method", f"{q}.User.new", 21, 23),
+        ("new", "method", f"{q}.User.new", 20, 23),
         ("User", "impl", f"{q}.User", 26, 30),  # `impl Named for User` is named after the type
         ("name", "method", f"{q}.User.name", 27, 29),
         ("tests", "module", f"{q}.tests", 32, 34),
@@ -140,7 +140,7 @@ def test_definitions(repo: Path) -> None:
 
     models = _facts(repo, "crates/core/src/models/mod.rs")  # mod.rs is the module `models`
     assert [(d.name, d.kind, d.qualname, d.start_line, d.end_line) for d in models.definitions] == [
-        ("Role", "enum", "crates.core.src.models.Role", 4, 8),
+        ("Role", "enum", "crates.core.src.models.Role", 3, 8),
         ("Admin", "constant", "crates.core.src.models.Role.Admin", 6, 6),
         ("Member", "constant", "crates.core.src.models.Role.Member", 7, 7),
     ]
