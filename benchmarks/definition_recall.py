@@ -51,7 +51,7 @@ sys.path.insert(0, str(HERE))
 from _provenance import project_version  # noqa: E402
 
 from contextpack.engine import Engine  # noqa: E402
-from contextpack.languages import CODE_LANGUAGES, LANGUAGES  # noqa: E402
+from contextpack.languages import CODE_LANGUAGES, DOC_IN_LINES, LANGUAGES  # noqa: E402
 from contextpack.parse import Import, module_name  # noqa: E402
 from contextpack.resolve import RESOLVERS, RepoContext, resolve_import  # noqa: E402
 
@@ -495,13 +495,18 @@ CTAGS_PACKAGE_CLAUSES = [
 
 _NAME_LINES = 3  # a definition's first lines that name it (an attribute above may name it too)
 _NAME_SEARCH = 40  # lines searched below contextpack's start line (decorators, attributes, doc)
+_COMMENT_LINE = re.compile(r"\s*(//|/\*|\*)")  # a line of a `///` or `/** … */` doc comment
 
 
-def _name_lines(lines: list[str], name: str, start: int, end: int) -> list[int]:
+def _name_lines(lines: list[str], name: str, start: int, end: int, doc_first: bool = False) -> list[int]:
     """Candidate lines of a definition's name (what ctags reports): contextpack's start line includes
-    decorators, attributes and annotations above it; the start line itself is always a candidate."""
+    decorators, attributes and annotations above it; the start line itself is always a candidate.
+    `doc_first`: the definition begins at its doc comment (languages.DOC_IN_LINES), whose lines are passed
+    over (they may name it too, and run longer than the lines searched)."""
     word = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
     found = [start]
+    while doc_first and start < end and start <= len(lines) and _COMMENT_LINE.match(lines[start - 1]):
+        start += 1
     for n in range(start, min(end, start + _NAME_SEARCH) + 1):
         if n - 1 < len(lines) and word.search(lines[n - 1]):
             found.append(n)
@@ -529,7 +534,7 @@ def compare_definitions(res: Result, tree: Path, conn: sqlite3.Connection, langs
         if path not in lines_of:
             lines_of[path] = (tree / path).read_text("utf-8", "replace").splitlines()
         key = name.rstrip("?!") if lang == "ruby" else _operator(name)
-        ours[(path, key)] += _name_lines(lines_of[path], name, start, end)
+        ours[(path, key)] += _name_lines(lines_of[path], name, start, end, lang in DOC_IN_LINES)
         if lang == "haskell":  # one function, several equations (`f [] = …` … `f _ = …`): ctags tags any of them
             ours[(path, key)] += [n for n in range(start, end + 1) if lines_of[path][n - 1].startswith(name)]
         elif lang == "objc" and kind == "method":  # a selector over several lines: ctags gives its last line
