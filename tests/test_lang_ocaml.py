@@ -121,4 +121,7 @@ def test_symbols_and_pack(tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite"
     cli_index(repo, index).close()
     assert ("lib/cart.ml:12", "function", "lib.cart.total") in symbols(repo, index, "total")
-    assert pack_paths(repo, index, "Cart.total is wrong for an empty cart")[:2] == ["lib/cart.ml", "lib/cart.mli"]
+    # the unit and its interface lead; which of the two comes first is the learned ranker's near-tie
+    # (both define `total`; the interface is the better BM25 match, the unit has the better definition)
+    assert sorted(pack_paths(repo, index, "Cart.total is wrong for an empty cart")[:2]) == ["lib/cart.ml",
+                                                                                          "lib/cart.mli"]

@@ -5,7 +5,9 @@ shipped, learned weights fuse the signals well is for benchmarks/swebench_retrie
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +283,41 @@ def test_top_is_the_first_n_of_the_full_order(scores, n):
     from contextpack.signals import _top
 
     assert _top(scores, n) == sorted(scores, key=lambda p: (-scores[p], p))[:n]
+
+
+def test_files_past_commits_like_the_task_changed(tmp_path):
+    """Two files alike in everything; only the history says which one work like this task happens in."""
+    root, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="gather"),
+                                      "app/beta.py": BODY.format(name="gather")})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    for rel, message in (("app/beta.py", "Fixed ledger rounding when refunds arrive late"),
+                         ("app/alpha.py", "Tidy the imports")):
+        (root / rel).write_text((root / rel).read_text() + "# touched\n")
+        _git(root, "commit", "-qam", message)
+    task = "Ledger rounding is wrong again when a refund arrives late"
+    bundle = only(engine, past_changes=1.0).pack(task, 4000)
+    order = [it.path for it in bundle.items]
+    assert order[0] == "app/beta.py", order
+    assert any('a past commit like the task: "Fixed ledger rounding when refunds arrive late"' in r
+               for r in bundle.items[0].reasons), bundle.items[0].reasons
+
+
+def test_past_changes_reach_the_cli_bundle(tmp_path):
+    """Through the installed command, with the shipped weights: the reason names the past commit."""
+    root = tmp_path / "repo"
+    for rel, text in {**FILLER, "app/alpha.py": BODY.format(name="gather"),
+                      "app/beta.py": BODY.format(name="gather")}.items():
+        write(root, rel, text)
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    (root / "app/beta.py").write_text((root / "app/beta.py").read_text() + "# touched\n")
+    _git(root, "commit", "-qam", "Fixed ledger rounding when refunds arrive late")
+    out = subprocess.run([str(Path(sys.executable).parent / "contextpack"), "pack", "--repo", str(root),
+                          "--task", "Ledger rounding is wrong when a refund arrives late", "--no-server",
+                          "--index", str(tmp_path / "cli.sqlite")], capture_output=True, text=True, check=True)
+    items = {it["path"]: it for it in json.loads(out.stdout)["items"]}
+    assert any("a past commit like the task" in r for r in items["app/beta.py"]["reasons"]), items
+    assert not any("a past commit like the task" in r for r in items.get("app/alpha.py", {}).get("reasons", []))
