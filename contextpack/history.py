@@ -2,7 +2,7 @@
 
 A repository is untrusted: its `.git/config` can name programs (fsmonitor, filters, diff drivers, pagers,
 gpg, ssh) that git would run as the invoking user. So HEAD is read from the files under `.git` without
-git, and the two git commands that remain (`status` for dirtiness, `log` for co-change) run with every
+git, and the two git commands that remain (`status` for dirtiness, `log` for the last commits) run with every
 such hook switched off on the command line, where it outranks the repository's config.
 
 The last commits of HEAD (message and files changed) feed two relevance signals: co-change (files changed

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .history import MAX_FILES_PER_COMMIT, Commit
+from .redact import scrub
 from .task import lexical_terms
 
 VOTERS = 50  # the best-matching commits that vote for their files
@@ -47,7 +48,7 @@ class PastChanges:
                 break
             commit = self._log[i]
             share = float(scores[i]) / math.sqrt(len(commit.files))
-            subject = commit.message.split("\n", 1)[0][:SUBJECT_CHARS]
+            subject = scrub(commit.message.split("\n", 1)[0], "COMMIT_EDITMSG")[:SUBJECT_CHARS]  # a reason prints it
             for path in commit.files:
                 total, best = votes.get(path, (0.0, subject))
                 votes[path] = (total + share, best)

@@ -321,3 +321,16 @@ def test_past_changes_reach_the_cli_bundle(tmp_path):
     items = {it["path"]: it for it in json.loads(out.stdout)["items"]}
     assert any("a past commit like the task" in r for r in items["app/beta.py"]["reasons"]), items
     assert not any("a past commit like the task" in r for r in items.get("app/alpha.py", {}).get("reasons", []))
+
+
+def test_a_secret_in_a_past_commit_message_is_not_quoted(tmp_path):
+    root, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="gather"),
+                                      "app/beta.py": BODY.format(name="gather")})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    (root / "app/beta.py").write_text((root / "app/beta.py").read_text() + "# touched\n")
+    _git(root, "commit", "-qam", "Ledger rounding: use key AKIAIOSFODNN7EXAMPLF when refunds arrive late")
+    bundle = only(engine, past_changes=1.0).pack("Ledger rounding is wrong when a refund arrives late", 4000)
+    reasons = " ".join(r for it in bundle.items for r in it.reasons)
+    assert "a past commit like the task" in reasons and "AKIAIOSFODNN7EXAMPLF" not in reasons, reasons
