@@ -153,6 +153,17 @@ def _git(root: Path, *args: str) -> None:
                    capture_output=True)
 
 
+def _with_history(root: Path, *changes: tuple[str, str]) -> None:
+    """Make the tree a git repository: one commit of everything, then per (file, message) a commit of a
+    change to that file."""
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start")
+    for rel, message in changes:
+        (root / rel).write_text((root / rel).read_text() + "# touched\n")
+        _git(root, "commit", "-qam", message)
+
+
 def test_files_changed_together_in_history(tmp_path):
     root, engine = _engine(tmp_path, {"app/core.py": "def settle_invoice_total(x):\n    return x\n",
                                       "app/partner.py": BODY.format(name="gather"),
@@ -289,13 +300,8 @@ def test_files_past_commits_like_the_task_changed(tmp_path):
     """Two files alike in everything; only the history says which one work like this task happens in."""
     root, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="gather"),
                                       "app/beta.py": BODY.format(name="gather")})
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", "start")
-    for rel, message in (("app/beta.py", "Fixed ledger rounding when refunds arrive late"),
-                         ("app/alpha.py", "Tidy the imports")):
-        (root / rel).write_text((root / rel).read_text() + "# touched\n")
-        _git(root, "commit", "-qam", message)
+    _with_history(root, ("app/beta.py", "Fixed ledger rounding when refunds arrive late"),
+                  ("app/alpha.py", "Tidy the imports"))
     task = "Ledger rounding is wrong again when a refund arrives late"
     bundle = only(engine, past_changes=1.0).pack(task, 4000)
     order = [it.path for it in bundle.items]
@@ -306,15 +312,8 @@ def test_files_past_commits_like_the_task_changed(tmp_path):
 
 def test_past_changes_reach_the_cli_bundle(tmp_path):
     """Through the installed command, with the shipped weights: the reason names the past commit."""
-    root = tmp_path / "repo"
-    for rel, text in {**FILLER, "app/alpha.py": BODY.format(name="gather"),
-                      "app/beta.py": BODY.format(name="gather")}.items():
-        write(root, rel, text)
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", "start")
-    (root / "app/beta.py").write_text((root / "app/beta.py").read_text() + "# touched\n")
-    _git(root, "commit", "-qam", "Fixed ledger rounding when refunds arrive late")
+    root, _ = _engine(tmp_path, {"app/alpha.py": BODY.format(name="gather"), "app/beta.py": BODY.format(name="gather")})
+    _with_history(root, ("app/beta.py", "Fixed ledger rounding when refunds arrive late"))
     out = subprocess.run([str(Path(sys.executable).parent / "contextpack"), "pack", "--repo", str(root),
                           "--task", "Ledger rounding is wrong when a refund arrives late", "--no-server",
                           "--index", str(tmp_path / "cli.sqlite")], capture_output=True, text=True, check=True)
@@ -326,11 +325,7 @@ def test_past_changes_reach_the_cli_bundle(tmp_path):
 def test_a_secret_in_a_past_commit_message_is_not_quoted(tmp_path):
     root, engine = _engine(tmp_path, {"app/alpha.py": BODY.format(name="gather"),
                                       "app/beta.py": BODY.format(name="gather")})
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", "start")
-    (root / "app/beta.py").write_text((root / "app/beta.py").read_text() + "# touched\n")
-    _git(root, "commit", "-qam", "Ledger rounding: use key AKIAIOSFODNN7EXAMPLF when refunds arrive late")
+    _with_history(root, ("app/beta.py", "Ledger rounding: use key AKIAIOSFODNN7EXAMPLF when refunds arrive late"))
     bundle = only(engine, past_changes=1.0).pack("Ledger rounding is wrong when a refund arrives late", 4000)
     reasons = " ".join(r for it in bundle.items for r in it.reasons)
     assert "a past commit like the task" in reasons and "AKIAIOSFODNN7EXAMPLF" not in reasons, reasons
