@@ -54,6 +54,15 @@ POOL_GRAPH = 30
 POOL_PAST = 10
 COMMON_PATH_WORD = 0.5  # share of the candidates (tests aside) whose paths hold a word: then it says nothing
 SEEDS = 20  # strongest candidates by the seed score seed graph proximity and co-change
+# records of past changes (CHANGELOG.md, CHANGES.rst, HISTORY, NEWS, UPGRADING, release notes, towncrier fragments):
+# every change is written up there, so they share words with most tasks, but the code to change is elsewhere. On
+# real commits of eight languages one was among the five best files of 72 of 320 tasks (a guzzle task's 8k bundle
+# gave CHANGELOG.md 2,524 tokens; benchmarks/commit_retrieval.py). A text file like this is a candidate only when
+# the task names it, and never a seed (it changes with every release: co-change with it says nothing)
+CHANGE_RECORDS = re.compile(
+    r"(^|/)(change[-_]?log|changes|history|news|release[-_]?notes|releases|upgrading|upgrade[-_]?notes)(\.[a-z0-9]+)?$"
+    r"|(^|/)(changelog|changelog\.d|changes|newsfragments)/"
+    r"|(^|/)docs?/(.+/)?(releases?|(next_)?whats[-_]?new|changelog)(/|\.[a-z0-9]+$)", re.IGNORECASE)
 # the seed score (before any graph signal): which candidates graph proximity and co-change start from
 SEED_WEIGHTS = {"path_named": 3.0, "frame": 2.0, "defines_code_name": 1.5, "defines_word": 0.6,
                 "defines_qualified": 2.0, "module_named": 0.8, "bm25_file": 1.0, "bm25_chunk": 1.0}
@@ -180,6 +189,11 @@ def _top(scores: dict[str, float], n: int) -> list[str]:
     above = sorted((paths[i] for i in np.flatnonzero(values > nth)), key=lambda p: (-scores[p], p))
     tied = heapq.nsmallest(n - len(above), (paths[i] for i in np.flatnonzero(values == nth)))
     return above + tied
+
+
+def _change_record(path: str, lexical: LexicalIndex) -> bool:
+    """A changelog, release notes or the like (CHANGE_RECORDS), not code."""
+    return lexical.languages.get(path) not in _CODE_LANGS and CHANGE_RECORDS.search(path) is not None
 
 
 @functools.lru_cache(maxsize=WORDS_CACHED)
@@ -391,7 +405,8 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
 
     seed = {p: sum(SEED_WEIGHTS.get(FILE_FEATURES[j], 0.0) * v for j, v in vals.items())
             for p, vals in cols.values.items()}
-    seed = {p: s * (0.35 if is_test_path(p) else 1.0) for p, s in seed.items() if s > 0}
+    seed = {p: s * (0.35 if is_test_path(p) else 1.0) for p, s in seed.items()
+            if s > 0 and not _change_record(p, lexical)}
     seeds = _top(seed, SEEDS)
     for p, r in _log_rank(seeds).items():
         cols.put(p, "seed_rank", r)
@@ -421,7 +436,8 @@ def file_signals(query: TaskQuery, graph: RepoGraph, lexical: LexicalIndex, modu
     _title_lexical(title, lexical, cols)
     _title_names(title, lexical, cols)
 
-    paths = sorted(p for p in cols.values if p in lexical.languages)
+    paths = sorted(p for p in cols.values if p in lexical.languages
+                   and (cols.get(p, "path_named") or not _change_record(p, lexical)))
     x = np.zeros((len(paths), len(FILE_FEATURES)))
     term_stems = {_stem(t) for t in terms}
     # a word in most code candidates' paths (the package's name: `pylint/`, `xarray/`) tells none of them apart,

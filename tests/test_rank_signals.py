@@ -329,3 +329,33 @@ def test_a_secret_in_a_past_commit_message_is_not_quoted(tmp_path):
     bundle = only(engine, past_changes=1.0).pack("Ledger rounding is wrong when a refund arrives late", 4000)
     reasons = " ".join(r for it in bundle.items for r in it.reasons)
     assert "a past commit like the task" in reasons and "AKIAIOSFODNN7EXAMPLF" not in reasons, reasons
+
+
+_CHANGELOG = "# Changelog\n\n" + "".join(
+    f"## 1.{n}.0\n\n- Fixed ledger rounding of late refunds in case {n}.\n- Ledger totals now settle refunds.\n\n"
+    for n in range(40))
+
+
+def _cli_paths(root: Path, index: Path, task: str) -> list[str]:
+    out = subprocess.run([str(Path(sys.executable).parent / "contextpack"), "pack", "--repo", str(root),
+                          "--task", task, "--no-server", "--index", str(index), "--budget", "4000"],
+                         capture_output=True, text=True, check=True)
+    return [it["path"] for it in json.loads(out.stdout)["items"]]
+
+
+def test_a_changelog_is_no_candidate_unless_the_task_names_it(tmp_path):
+    """Every change is written up in the changelog, so it shares the task's words; the code to change is
+    elsewhere. Through the installed command, with the shipped weights: the ledger code is packed and the
+    changelog is not, until the task names it. A code file named like a change record is still code."""
+    root, _ = _engine(tmp_path, {
+        "app/ledger.py": "def settle_refunds(ledger, refunds):\n    \"\"\"Ledger rounding of late refunds.\"\"\"\n"
+                         "    return round(sum(refunds), 2)\n",
+        "app/history.py": "def ledger_history(ledger):\n    \"\"\"Refunds the ledger settled.\"\"\"\n    return []\n",
+        "CHANGELOG.md": _CHANGELOG, "docs/releases/1.2.txt": _CHANGELOG})
+    _with_history(root, ("CHANGELOG.md", "Fixed ledger rounding of late refunds"))
+    task = "Ledger rounding of late refunds is wrong"
+    paths = _cli_paths(root, tmp_path / "cli.sqlite", task)
+    assert "app/ledger.py" in paths and "app/history.py" in paths, paths
+    assert "CHANGELOG.md" not in paths and "docs/releases/1.2.txt" not in paths, paths
+    named = _cli_paths(root, tmp_path / "cli.sqlite", task + "; say so in CHANGELOG.md")
+    assert "CHANGELOG.md" in named and "docs/releases/1.2.txt" not in named, named
