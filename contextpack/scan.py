@@ -187,12 +187,31 @@ def _printable(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _looks_minified(head: bytes) -> bool:
-    """Minified or generated code: very long lines in the first 8 KiB."""
-    if len(head) < 2000:
+HEAD_BYTES = 8192  # what is read of every new file: binary, language and generated verdicts look at it
+LONG_LINE = 2000  # bytes: a line longer than this was written by a machine
+MINIFIED_MEAN_LINE = 400  # bytes: mean line length of minified code (hand-written code is under 100)
+# The first lines of a file a generator writes say so (Go's convention, `@generated`, most code generators).
+GENERATED_MARKER = re.compile(
+    rb"code generated\b.{0,200}do not edit|@generated\b"
+    rb"|(?:auto(?:matically)?[- ]?generated|generated automatically)\b.{0,200}do not (?:edit|modify)",
+    re.IGNORECASE)
+MARKER_LINES = 5
+MARKER_BYTES = 1024
+
+
+def _looks_minified(text: bytes) -> bool:
+    """Minified code: most of its bytes on very long lines, or long lines throughout. A hand-written
+    file with one long constant (fd's LS_COLORS table in main.rs) is not: judge the whole file."""
+    if len(text) < LONG_LINE:
         return False
-    lines = head.split(b"\n")
-    return max(map(len, lines[:-1]), default=len(head)) > 2000 or len(head) / len(lines) > 400
+    lines = text.split(b"\n")
+    long_bytes = sum(len(line) for line in lines if len(line) > LONG_LINE)
+    return long_bytes * 2 > len(text) or len(text) / len(lines) > MINIFIED_MEAN_LINE
+
+
+def _marked_generated(head: bytes) -> bool:
+    """A generator's "do not edit" header in the first lines: the code to change is the generator's input."""
+    return any(GENERATED_MARKER.search(line) for line in head[:MARKER_BYTES].split(b"\n")[:MARKER_LINES])
 
 
 class _AnyOf:
@@ -572,7 +591,9 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
             return
         try:
             with open(abs_path, "rb") as fh:
-                head = fh.read(8192)
+                head = fh.read(HEAD_BYTES)
+                if _looks_minified(head) and len(head) == HEAD_BYTES:  # a long line: judge the whole file
+                    head += fh.read(options.max_file_bytes)
         except OSError as err:
             skip("unreadable", rel, f"not readable: {err.strerror}")
             return
@@ -582,6 +603,9 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         language = language or language_for(rel, head)
         if language is None:
             skip("unknown language", rel)
+            return
+        if _marked_generated(head):
+            skip("generated", rel, 'skipped: generated (its header says "do not edit")')
             return
         if _looks_minified(head):
             skip("generated", rel, "skipped: looks minified or generated (very long lines)")
