@@ -211,7 +211,9 @@ def _looks_minified(text: bytes) -> bool:
 
 def _marked_generated(head: bytes) -> bool:
     """A generator's "do not edit" header in the first lines: the code to change is the generator's input."""
-    return any(GENERATED_MARKER.search(line) for line in head[:MARKER_BYTES].split(b"\n")[:MARKER_LINES])
+    top = head[:MARKER_BYTES]
+    return b"generated" in top.lower() and any(GENERATED_MARKER.search(line)
+                                               for line in top.split(b"\n")[:MARKER_LINES])
 
 
 class _AnyOf:
