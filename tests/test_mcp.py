@@ -309,9 +309,13 @@ def test_repo_is_required_when_several_are_served(shop, tmp_path, workspace):
 
 
 def test_results_over_the_output_cap_are_refused_not_cut(shop, workspace):
+    # 60 long rules, not 300 one-liners: a skeleton of 300 signatures carries 300 line ranges (in its item, or
+    # in the omitted list at any smaller budget), which alone leave no budget under the cap
     write(shop, "shop/discount_rules.py", '"""Seasonal discount rules."""\n' + "".join(
         f"\n\ndef discount_rule_{i}(price):\n    \"\"\"Rule {i} of the seasonal discounts.\"\"\"\n"
-        f"    return price * (1 - {i % 100} / 100)\n" for i in range(300)), dedent=False)
+        + "".join(f"    price = price * (1 - {(i + j) % 100} / 1000)  # step {j} of seasonal rule {i}\n"
+                  for j in range(12))
+        + "    return price\n" for i in range(60)), dedent=False)
     workspace.register(shop)
     tok = get_tokenizer()
     cap = 6000
