@@ -209,6 +209,20 @@ def _looks_minified(text: bytes) -> bool:
     return long_bytes * 2 > len(text) or len(text) / len(lines) > MINIFIED_MEAN_LINE
 
 
+def _minified(abs_path: str, head: bytes, limit: int) -> bool:
+    """`_looks_minified` on the head, the cheap test every text file gets; when it fires and the head is not
+    the whole file, on the whole file (read only for those, after the binary and language verdicts)."""
+    if not _looks_minified(head):
+        return False
+    if len(head) < HEAD_BYTES:  # the head is the whole file
+        return True
+    try:
+        with open(abs_path, "rb") as fh:
+            return _looks_minified(fh.read(limit))
+    except OSError:
+        return True  # unreadable since its head was read: the head's verdict stands
+
+
 def _marked_generated(head: bytes) -> bool:
     """A generator's "do not edit" header in the first lines: the code to change is the generator's input."""
     top = head[:MARKER_BYTES]
@@ -594,8 +608,6 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         try:
             with open(abs_path, "rb") as fh:
                 head = fh.read(HEAD_BYTES)
-                if _looks_minified(head) and len(head) == HEAD_BYTES:  # a long line: judge the whole file
-                    head += fh.read(options.max_file_bytes)
         except OSError as err:
             skip("unreadable", rel, f"not readable: {err.strerror}")
             return
@@ -609,7 +621,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
         if _marked_generated(head):
             skip("generated", rel, 'skipped: generated (its header says "do not edit")')
             return
-        if _looks_minified(head):
+        if _minified(abs_path, head, options.max_file_bytes):
             skip("generated", rel, "skipped: looks minified or generated (very long lines)")
             return
         result.add(rel, language, st.st_size, st.st_mtime_ns)
