@@ -32,7 +32,7 @@ from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contr
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, commits, git_state, head_commit
 from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
-from .pack import GAP, Packer, SourceFile, merge_ranges, render
+from .pack import DEFAULT_PRIORS, GAP, Packer, SourceFile, merge_ranges, render
 from .past_changes import PastChanges
 from .rank import FileCandidate, Ranker, Ranking, rank
 from .redact import redact, scrub
@@ -84,6 +84,7 @@ class Engine:
         self._sources = SourceCache()  # the files packs showed, by stat: read, hashed and counted once
         self._contract_cache = ContractCache()  # what contracts ask of the current index state
         self.ranker: Ranker | None = None  # None: the shipped weights (rank.default_ranker)
+        self.priors = DEFAULT_PRIORS  # what the packer expects of a file or definition by its rank
 
     @property
     def store(self) -> Store:
@@ -213,7 +214,7 @@ class Engine:
                 notes.append(f"{f.path} changed while packing; left out")
             else:
                 raise _Changed(f.path)
-        packed = Packer(ranking, sources, tokenizer, budget, always, query.terms).run()
+        packed = Packer(ranking, sources, tokenizer, budget, always, query.terms, self.priors).run()
         shown = {f.path for f, _ in packed.items}
         notes += [f"{f.path} is always included ({CONFIG_PATH}) but did not fit the budget whole; left out"
                   for f in always if f.path not in shown and f.path in sources]

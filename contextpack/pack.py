@@ -33,13 +33,36 @@ GAP = "⋮"  # stands for elided lines between ranges
 _SMALL_FILE = 350  # tokens: a file this small is shown whole rather than cut
 _HEADER_LINES = 8
 _ATTRIBUTE_LINES = 60  # an attribute longer than this is not searched to its end (a stray bracket)
-_FILE_DECAY = 2.0  # prior of the r-th ranked file: 1 / (r + 1) ** _FILE_DECAY
-_CHUNK_DECAY = 1.4  # prior of its k-th ranked definition: 1 / (k + 1) ** _CHUNK_DECAY
 _CHUNKS_PER_FILE = 20
 _IMPORTS_PRIOR = 0.1  # the import block, next to a shown definition: an edit site about that often
 _MIN_COST = 50  # tokens: cheaper items are not preferred for being cheaper still
 _FOCUS_MIN_COST = 600  # tokens: a definition dearer than this also offers the window the task points at
 _FOCUS_PRIOR = 0.5  # that window holds the definition's edit about this often
+
+
+@dataclass(frozen=True)
+class Priors:
+    """How likely a candidate is to hold the edit, before its cost: the value a greedy step divides by tokens.
+
+    File: 1 / (r + 1) ** file_decay for the r-th ranked file. Definition: within its file, a weighted
+    geometric mean of the definition model's probability (`ChunkCandidate.score`) and a prior by rank,
+    1 / (k + 1) ** chunk_decay: `model_share` 0 is the rank alone, 1 the probability alone."""
+
+    file_decay: float = 2.0
+    chunk_decay: float = 1.4
+    model_share: float = 0.0
+
+    def of_file(self, rank: int) -> float:
+        return 1 / (rank + 1) ** self.file_decay
+
+    def of_definition(self, file_prior: float, rank: int, probability: float) -> float:
+        """The prior of a file's rank-th definition (`file_prior` times its own; with model_share 0, exactly
+        file_prior / (rank + 1) ** chunk_decay)."""
+        share = self.model_share
+        return file_prior / (rank + 1) ** (self.chunk_decay * (1 - share)) * probability ** share
+
+
+DEFAULT_PRIORS = Priors()
 
 
 @dataclass
@@ -296,11 +319,12 @@ def render(src: SourceFile, ranges: list[tuple[int, int]]) -> str:
 
 class Packer:
     def __init__(self, ranking: Ranking, sources: dict[str, SourceFile], tokenizer: Tokenizer, budget: int,
-                 always: list[FileCandidate] = (), terms: Collection[str] = ()):
+                 always: list[FileCandidate] = (), terms: Collection[str] = (), priors: Priors = DEFAULT_PRIORS):
         """`always`: files shown whole before anything the ranking chooses, when they fit (the repository's
         `[defaults] include` and `[contract] rules`); they come first in the bundle. `terms`: the task's
         lexical terms, which point into large definitions (focus.py)."""
         self.ranking = ranking
+        self.priors = priors
         self.terms = frozenset(terms)
         self.sources = sources
         self.tok = tokenizer
@@ -373,7 +397,7 @@ class Packer:
         out: list[_Candidate] = []
         for r, f in enumerate(files):
             src = self.sources[f.path]
-            prior = 1 / (r + 1) ** _FILE_DECAY
+            prior = self.priors.of_file(r)
             # code runs 3-4 characters a token; a file over 12 a token's worth is not small: don't count it
             small = 0 < src.chars <= _SMALL_FILE * 12
             whole = small and src.cost([(1, len(src.lines))], self.gap)
@@ -383,11 +407,11 @@ class Packer:
             chunks = self.ranking.scored(f.path, _CHUNKS_PER_FILE)
             for k, c in enumerate(chunks):
                 cost = src.span_cost(c.chunk.lines, self.gap)
-                out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY / max(cost, _MIN_COST), r, k, f, c))
+                value = self.priors.of_definition(prior, k, c.score)
+                out.append(_Candidate(value / max(cost, _MIN_COST), r, k, f, c))
                 if cost > _FOCUS_MIN_COST and self.terms and (ranges := src.focused(c.chunk, self.terms)):
                     cost = src.cost(src.clamp(ranges), self.gap)
-                    out.append(_Candidate(prior / (k + 1) ** _CHUNK_DECAY * _FOCUS_PRIOR / max(cost, _MIN_COST),
-                                          r, k, f, _Focus(c, ranges)))
+                    out.append(_Candidate(value * _FOCUS_PRIOR / max(cost, _MIN_COST), r, k, f, _Focus(c, ranges)))
             if chunks and (imports := src.imports()):
                 cost = src.cost(imports, self.gap)
                 out.append(_Candidate(prior * _IMPORTS_PRIOR / max(cost, _MIN_COST), r, len(chunks), f, imports))
