@@ -5,8 +5,10 @@ of its enclosing definitions), a file's import block — taken in order of expec
 then signature skeletons of the files not yet shown. The expected value is a prior by position,
 measured on real tasks (SWE-bench dev set, benchmarks/): the r-th ranked file is an edit target with a
 probability falling about as 1/(r+1)^2, and within such a file the k-th ranked definition is the
-first one that holds an edit about as often as 1/(k+1)^1.4. Ranks, not raw scores, carry the prior:
-score scales differ from task to task, their order is what the ranking gets right.
+first one that holds an edit about as often as 1/(k+1)^1.4 (`Priors`). Ranks, not raw scores, carry the
+prior: their order is what the ranking gets right. The definition model's probability as the prior was tried
+(`Priors.model_share`, benchmarks/pack_priors.py): a few dev tasks better, the commit tasks of other
+languages worse.
 
 Every step counts the item's text (an upper bound, exact at the end); a step that would pass the limit
 is not taken, so `used <= limit` always.

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contextpack.engine import Engine
+from contextpack.pack import Priors
 from contextpack.tokens import get_tokenizer
 
 pytestmark = pytest.mark.usefixtures("isolated_index")
@@ -157,6 +158,29 @@ def test_empty_file_is_never_omitted_with_an_empty_range(tmp_path):
     assert bundle.items == []
     bad = [(o.path, o.kind, o.ranges, o.tokens) for o in bundle.omitted if any(a > b for a, b in o.ranges)]
     assert not bad
+
+
+# -- priors ----------------------------------------------------------------------------------------------
+
+def test_definition_priors_rank_alone_probability_alone_and_between():
+    # model_share 0 must be the rank prior's exact arithmetic: the shipped bundles were measured with it
+    rank, model, half = Priors(), Priors(model_share=1.0), Priors(model_share=0.5)
+    for k in range(25):
+        assert rank.of_definition(1 / 9, k, 0.3) == 1 / 9 / (k + 1) ** 1.4
+        assert model.of_definition(0.25, k, 0.3) == 0.25 * 0.3
+        assert half.of_definition(0.25, k, 0.3) == pytest.approx(0.25 * (0.3 / (k + 1) ** 1.4) ** 0.5)
+    assert [rank.of_file(r) for r in range(3)] == [1.0, 0.25, 1 / 9]
+
+
+def test_a_pack_under_other_priors_keeps_every_invariant(tmp_path):
+    root = make_shop(tmp_path / "shop")
+    engine = Engine(root, index_path=tmp_path / "i.sqlite")
+    shipped = engine.pack(TASK, 1500)
+    engine.priors = Priors(file_decay=1.0, chunk_decay=0.5, model_share=1.0)
+    other = engine.pack(TASK, 1500)
+    for bundle in (shipped, other):
+        check_bundle(bundle, root)
+        assert "shop/pricing.py" in [i.path for i in bundle.items]
 
 
 # -- determinism -----------------------------------------------------------------------------------------
