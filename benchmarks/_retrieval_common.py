@@ -1,12 +1,13 @@
 """What the retrieval benchmarks share: the BM25 whole-files baseline, the scoring of a bundle against gold
 edited lines, the per-(task, method, budget) result record and the table formatting helpers.
 
-Used by swebench_retrieval.py (SWE-bench tasks) and commit_retrieval.py (tasks made from real commits), so
-both measure the same baseline and the same metrics.
+Used by swebench_retrieval.py (SWE-bench tasks), commit_retrieval.py (tasks made from real commits) and
+pack_priors.py, so they measure the same baseline and the same metrics.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import statistics
@@ -16,13 +17,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bm25s
 import numpy as np
 import tiktoken
 from _materialise import Checkout
 from bm25s.stopwords import STOPWORDS_EN
+
+if TYPE_CHECKING:
+    from contextpack.pack import Priors
 
 CP = "contextpack"
 BM25 = "bm25-whole-files"
@@ -320,6 +324,24 @@ def _short(budget: int) -> str:
 
 def _slug(repo: str) -> str:
     return repo.replace("/", "+")
+
+
+def _repo_matches(repo: str, wanted: set[str]) -> bool:
+    """`owner/name` is wanted by its full name or by `name` alone."""
+    return repo in wanted or repo.split("/", 1)[1] in wanted
+
+
+def priors_arg(text: str) -> Priors:
+    """argparse type of `FILE_DECAY,CHUNK_DECAY,MODEL_SHARE`: the packer's priors (contextpack.pack.Priors)."""
+    from contextpack.pack import Priors
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"{text!r} is not three comma-separated numbers")
+    return Priors(*values)
 
 
 

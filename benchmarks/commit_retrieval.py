@@ -50,6 +50,7 @@ from _retrieval_common import (  # noqa: E402
     _short,
     _slug,
     log,
+    priors_arg,
     score,
 )
 
@@ -406,8 +407,7 @@ def run_repo(spec: RepoSpec, args: argparse.Namespace, with_cp: bool) -> RepoRun
                     from contextpack.engine import Engine
                     engine = Engine(co.root, index_path=Path(args.work_dir) / f"{slug}.sqlite")
                     if args.priors:
-                        from contextpack.pack import Priors
-                        engine.priors = Priors(*args.priors)
+                        engine.priors = args.priors
                 t = time.perf_counter()
                 engine.index()
                 run.timings["cp_index"].append(time.perf_counter() - t)
@@ -661,16 +661,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="baseline corpus: the task language's source files (as SWE-bench's .py only), or every "
                         "text file")
     p.add_argument("--list-tasks", action="store_true", help="print the selected tasks as JSONL and stop")
-    p.add_argument("--priors", default=None, metavar="FILE_DECAY,CHUNK_DECAY,MODEL_SHARE",
+    p.add_argument("--priors", type=priors_arg, default=None, metavar="FILE_DECAY,CHUNK_DECAY,MODEL_SHARE",
                    help="the packer's priors (contextpack.pack.Priors) instead of the shipped ones")
     args = p.parse_args(argv)
-    if args.priors:
-        try:
-            args.priors = tuple(float(v) for v in args.priors.split(","))
-        except ValueError:
-            p.error("--priors must be three comma-separated numbers")
-        if len(args.priors) != 3:
-            p.error("--priors must be three comma-separated numbers")
     try:
         args.budgets = sorted({int(b) for b in args.budgets.split(",") if b.strip()})
     except ValueError:

@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _materialise import RepoTree, commit_dates, find_mirror  # noqa: E402
 from _provenance import project_version  # noqa: E402
-from _retrieval_common import score  # noqa: E402
+from _retrieval_common import _repo_matches, _slug, priors_arg, score  # noqa: E402
+from train_ranker import load_rows  # noqa: E402
 
 from contextpack.engine import Engine, settle_heap  # noqa: E402
 from contextpack.pack import Priors  # noqa: E402
@@ -35,31 +36,30 @@ DATASET = PROJECT.parent / "shared" / "bench" / "swebench-dev.jsonl"
 
 
 def named_priors(spec: str) -> tuple[str, Priors]:
-    """`name=file_decay,chunk_decay,model_share`."""
+    """argparse type of `name=file_decay,chunk_decay,model_share`."""
     name, _, values = spec.partition("=")
-    file_decay, chunk_decay, share = (float(v) for v in values.split(","))
-    return name, Priors(file_decay, chunk_decay, share)
+    return name, priors_arg(values)
 
 
 def run(args: argparse.Namespace, priors: list[tuple[str, Priors]]) -> list[dict]:
-    rows = [json.loads(line) for line in args.dataset.read_text().splitlines() if line.strip()]
+    rows = load_rows(args.dataset)  # with their gold files: the edited ones that exist at the base commit
     if args.repos:
-        rows = [r for r in rows if r["repo"].split("/")[-1] in args.repos.split(",")]
+        wanted = set(args.repos.split(","))
+        if unknown := {w for w in wanted if not any(_repo_matches(r["repo"], {w}) for r in rows)}:
+            sys.exit(f"unknown repos: {', '.join(sorted(unknown))}")
+        rows = [r for r in rows if _repo_matches(r["repo"], wanted)]
     by_repo: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         by_repo[r["repo"]].append(r)
     out = []
     for repo in sorted(by_repo):
-        slug = repo.replace("/", "+")
+        slug = _slug(repo)
         mirror = find_mirror(args.mirror_root, repo)
         dates = commit_dates(mirror, (r["base_commit"] for r in by_repo[repo]))
         tree = RepoTree(mirror, args.work_dir / "trees" / slug)
         engine = None
         tasks = sorted(by_repo[repo], key=lambda r: (dates.get(r["base_commit"], 0), r["instance_id"]))
         for n, r in enumerate(tasks, 1):
-            gold = [f for f in r["files"] if f not in set(r.get("new_files") or [])]
-            if not gold:
-                continue
             co = tree.checkout(r["base_commit"])
             if engine is None:
                 engine = Engine(co.root, index_path=args.work_dir / f"{slug}.sqlite")
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, priors: list[tuple[str, Priors]]) -> list[dict
                 engine.priors = p
                 for budget in args.budgets:
                     bundle = engine.pack(r["problem_statement"], budget=budget)
-                    s = score([(it.path, it.ranges) for it in bundle.items], gold, r["edit_lines"])
+                    s = score([(it.path, it.ranges) for it in bundle.items], r["gold"], r["edit_lines"])
                     if bundle.budget.used > budget:
                         raise SystemExit(f"{r['instance_id']}: {bundle.budget.used} tokens over {budget}")
                     out.append({"instance": r["instance_id"], "repo": repo, "priors": name, "budget": budget,
@@ -103,12 +103,13 @@ def table(results: list[dict], names: list[str], budgets: list[int]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--priors", nargs="+", required=True, metavar="NAME=FILE_DECAY,CHUNK_DECAY,MODEL_SHARE",
+    p.add_argument("--priors", nargs="+", type=named_priors, required=True,
+                   metavar="NAME=FILE_DECAY,CHUNK_DECAY,MODEL_SHARE",
                    help="named sets of priors; the first is the baseline")
     p.add_argument("--oof-weights", type=Path, help="train_ranker.py's --oof-dir (required unless --render)")
     p.add_argument("--work-dir", type=Path, help="trees and indexes: train_ranker.py's (required unless --render)")
     p.add_argument("--budgets", default="2000,8000,16000", help="comma-separated token budgets")
-    p.add_argument("--repos", default=None, help="comma-separated repository names (default: all)")
+    p.add_argument("--repos", default=None, help="comma-separated repositories, owner/name or name (default: all)")
     p.add_argument("--dataset", type=Path, default=DATASET)
     p.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     p.add_argument("--jsonl", type=Path, default=None, help="also write every pack's score here")
@@ -116,7 +117,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="also write the report here (markdown)")
     args = p.parse_args()
     args.budgets = [int(b) for b in args.budgets.split(",")]
-    priors = [named_priors(s) for s in args.priors]
+    priors = args.priors
     names = [n for n, _ in priors]
     if args.render:
         results = [json.loads(line) for line in args.render.read_text().splitlines()]

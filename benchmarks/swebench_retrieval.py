@@ -45,6 +45,7 @@ from _retrieval_common import (  # noqa: E402
     _fmt,
     _median,
     _percentile,
+    _repo_matches,
     _scored,
     _short,
     _slug,
@@ -57,10 +58,6 @@ DEFAULT_DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "swebench-dev.jsonl
 DEFAULT_WORK_DIR = Path("/tmp/contextpack-bench")
 DEFAULT_BUDGETS = (2000, 8000, 16000)
 BREAKDOWN_BUDGET = 8000
-
-
-def _repo_matches(repo: str, wanted: set[str]) -> bool:
-    return repo in wanted or repo.split("/", 1)[1] in wanted
 
 
 def load_instances(args: argparse.Namespace) -> list[dict[str, Any]]:
