@@ -307,9 +307,10 @@ def _targets(path: str, language: str, imports: list[Import], ctx: RepoContext) 
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """The cyclic collector paused: a scan makes a few small objects per file (tuples, strings, stat results),
+    """The cyclic collector paused: a refresh makes a few small objects per file (tuples, strings, stat results),
     none in a cycle, and the collector would traverse all of them again and again (a fifth of a no-op
-    refresh at 200k files)."""
+    refresh at 200k files), and once more when it is enabled again while they live (75 ms): so the pause
+    lasts until they are freed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -515,7 +516,8 @@ class Store:
         saw its content differ): those are hashed again, so an edit that keeps size and mtime is found."""
         spool = _Spool()
         try:
-            return self._refresh(root, options, progress, recheck, spool)
+            with _gc_paused():  # to the end: what the refresh made is freed before the collector sees it
+                return self._refresh(root, options, progress, recheck, spool)
         finally:
             spool.close()
 
@@ -535,40 +537,41 @@ class Store:
 
         # every row with a text path, checked or not: one the scan does not find (crafted: out of the root) is
         # deleted like any file gone (the full check costs a third of a no-op refresh)
-        with _gc_paused():
-            rows = self.conn.execute(
-                "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text' ORDER BY path").fetchall()
-            known_paths = list(map(itemgetter(0), rows))
-            known = dict(zip(known_paths, map(itemgetter(1, 2), rows), strict=True))
-            del rows
-            if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
-                self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
-            scan = scan_repo(root, options, known, self._scan_cache)
-            paths, n = scan.paths, len(scan.paths)
-            stats = RefreshStats(scanned=n, skipped=dict(scan.skipped))
-            if paths == known_paths and (not scan.unmatched or  # the scan compared each file's stat already
-                                         list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes,
-                                                                                          strict=True))):
-                # the common case, decided on whole columns: the same files with the same sizes and mtimes;
-                # only the racily clean ones and those named in `recheck` are looked at one by one
-                deleted: list[str] = []
-                check = sorted({i for i, m in enumerate(scan.mtimes) if m >= racy_from} |
-                               {i for i in map(partial(bisect_left, paths), recheck) if i < n and paths[i] in recheck})
-            else:
-                deleted = sorted(known.keys() - set(paths))
-                check = range(n)
-            jobs, job_files, stat_only = [], [], []
-            racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
-            for i in check:
-                f = FileStat(paths[i], scan.languages[i], scan.sizes[i], scan.mtimes[i])
-                old = known.get(f.path)
-                if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
-                    if (f.mtime_ns < racy_from and f.path not in recheck) or \
-                            _sha_of(root / f.path) == sha_of_known(f.path):
-                        racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
-                        continue
-                jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
-                job_files.append(f)
+        rows = self.conn.execute(
+            "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text' ORDER BY path").fetchall()
+        known_paths = list(map(itemgetter(0), rows))
+        known = dict(zip(known_paths, map(itemgetter(1, 2), rows), strict=True))
+        del rows
+        if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
+            self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
+        scan = scan_repo(root, options, known, self._scan_cache)
+        paths, n = scan.paths, len(scan.paths)
+        stats = RefreshStats(scanned=n, skipped=dict(scan.skipped))
+        if paths == known_paths and (not scan.unmatched or  # the scan compared each file's stat already
+                                     list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes,
+                                                                                      strict=True))):
+            # the common case, decided on whole columns: the same files with the same sizes and mtimes;
+            # only the racily clean ones and those named in `recheck` are looked at one by one
+            deleted: list[str] = []
+            racy_files = {i for i, m in enumerate(scan.mtimes) if m >= racy_from} \
+                if n and max(scan.mtimes) >= racy_from else set()
+            check = sorted(racy_files |
+                           {i for i in map(partial(bisect_left, paths), recheck) if i < n and paths[i] in recheck})
+        else:
+            deleted = sorted(known.keys() - set(paths))
+            check = range(n)
+        jobs, job_files, stat_only = [], [], []
+        racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
+        for i in check:
+            f = FileStat(paths[i], scan.languages[i], scan.sizes[i], scan.mtimes[i])
+            old = known.get(f.path)
+            if old is not None and old[0] == f.size and old[1] == f.mtime_ns:
+                if (f.mtime_ns < racy_from and f.path not in recheck) or \
+                        _sha_of(root / f.path) == sha_of_known(f.path):
+                    racy += racy_from <= f.mtime_ns < scan_started_ns - RACY_SLACK_NS
+                    continue
+            jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
+            job_files.append(f)
         stats.unchanged = n - len(jobs)  # every file looked at that is not a job is unchanged
         # a cold index: the files are the ones scanned, so the workers can resolve imports as they parse
         ctx = (RepoContext.build([f.path for f in job_files], self._reader(root))

@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from contextpack.scan import ScanCache, resolve_root, scan_repo
+from contextpack.scan import ScanCache, ScanResult, resolve_root, scan_repo
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -68,3 +68,25 @@ def test_cached_and_uncached_scans_agree(tmp_path):
     assert changed.files == scan_repo(resolve_root(tmp_path)).files
     assert any(f.path.startswith("pkg1/") for f in changed.files)
     assert not any(f.path.startswith("pkg2/") for f in changed.files)
+
+
+def test_files_come_in_path_order_however_names_compare(tmp_path, monkeypatch):
+    """The walk takes a directory's files around its subdirectories (`a-b/` sorts before `a/`, `a.py` before
+    `a/`, `a0.py` after it), so a refresh needs no sort; the order must be the paths' own, scan after scan."""
+    names = ["a-b/x.py", "a/x.py", "a/b.py", "a/b/c.py", "a/b-c.py", "a/b0.py", "a.py", "a0.py", "A/x.py",
+             "z.py", "é/x.py", "a/b/c/d/e.py", "a/b/c.md", "a/b/c0.py"]
+    for rel in names:
+        _write(tmp_path, rel, "x = 1\n")
+    walked = []  # the walk's own order, before ScanResult.sort
+    sort = ScanResult.sort
+    monkeypatch.setattr(ScanResult, "sort", lambda self: (walked.append(list(self.paths)), sort(self)))
+    assert _paths(tmp_path, ScanCache()) == walked[-1] == sorted(names)
+
+    os.symlink("a/x.py", tmp_path / "link.py")  # a symlinked file is judged early: the sort puts it in place
+    expected = sorted(names + ["link.py"])
+    cache = ScanCache()
+    assert _paths(tmp_path, cache) == expected
+    assert _paths(tmp_path, cache) == expected  # from the kept verdicts
+    _write(tmp_path, "a/b-a/new.py", "y = 2\n")
+    assert _paths(tmp_path, cache) == sorted(expected + ["a/b-a/new.py"])
+    assert _paths(tmp_path, ScanCache()) == sorted(expected + ["a/b-a/new.py"])
