@@ -180,6 +180,8 @@ class Engine:
         budget = next(b for b in (budget, config.defaults.budget, DEFAULT_BUDGET) if b is not None)
         encoding = encoding or config.defaults.encoding or DEFAULT_ENCODING
         _check_budget(budget)
+        # HEAD's history (git log, ~0.5 s on Django when not yet read) comes in while the index is refreshed
+        history = _Background(self._history_at, head_commit(self.root))
         tokenizer = get_tokenizer(encoding)
         query = analyze_task(task, task_type)
         if refresh:
@@ -188,18 +190,17 @@ class Engine:
             seen = self._refreshes
             try:
                 with self.snapshot() as snap:
-                    return self._pack(snap, query, budget, tokenizer, tolerate_changes=attempt == STALE_RETRIES,
-                                      owned=owned, config=config)
+                    return self._pack(snap, query, budget, tokenizer, history.result(),
+                                      tolerate_changes=attempt == STALE_RETRIES, owned=owned, config=config)
             except _Changed as changed:
                 self._refresh_unless_done_since(seen, changed)
         raise AssertionError("unreachable: the last attempt tolerates changes")
 
-    def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer,
+    def _pack(self, snap: Snapshot, query: TaskQuery, budget: int, tokenizer: Tokenizer, history: History,
               tolerate_changes: bool, owned: list[str] | None = None,
               config: ContractConfig | None = None) -> Bundle:
         # git status is a child process (tens of ms on a large tree): it runs while this thread ranks
         state = _Background(git_state, self.root)  # runs no program the repository configures
-        history = self._history_at(head_commit(self.root))
         ranking = rank(query, snap.graph, snap.lexical, snap.modules, history.cochange, self.ranker, history.past)
         always = _always_included(snap, ranking, config or ContractConfig())
         notes = []
