@@ -11,8 +11,12 @@ machine load falls on all alike:
 - `sidecar off`: this code with `CONTEXTPACK_DERIVED=off`, which neither reads nor writes the sidecar: the
   graph, PageRank matrix and lexical index are rebuilt from the index, as every pack did before;
 - `sidecar on`: this code loading `<index>.derived.npz` (written once, by an untimed run, before the runs);
-- with `--baseline-src DIR`: the package from DIR (e.g. `git archive main | tar -x -C DIR`) on the same
-  index, to compare with other code (its start-up imports as well).
+- with `--baseline-src DIR`: the package from DIR (e.g. `git archive main | tar -x -C DIR`), to compare with
+  other code (its start-up imports as well), as a user runs it: on its own copy of the index
+  (`<index>-baseline.sqlite`, SQLite's backup of it after the refresh), with its own sidecar, written by an
+  untimed run (a sidecar is keyed by the code that wrote it: on one shared file the two sides would
+  rebuild each other's at every run; `--baseline-no-sidecar` runs it with the sidecar off, as the columns
+  of runs before the sidecar existed did).
 Every bundle of every column must be byte-identical (checked; a difference fails the run). The index is
 refreshed first (`contextpack index -q`), so each pack's own refresh is a no-op.
 
@@ -27,10 +31,12 @@ mirrors the other benchmarks read can be materialised at a commit with `_materia
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
 import shlex
+import sqlite3
 import statistics
 import sys
 from pathlib import Path
@@ -44,9 +50,17 @@ TASK = "QuerySet.bulk_create() ignores batch_size when update_conflicts=True; ro
 MAIN = "from contextpack.cli import main; main()"
 
 
-def pack_cmd(args: argparse.Namespace) -> list[str]:
-    return [sys.executable, "-c", MAIN, "pack", "--repo", str(args.repo), "--index", str(args.index),
+def pack_cmd(args: argparse.Namespace, index: Path) -> list[str]:
+    return [sys.executable, "-c", MAIN, "pack", "--repo", str(args.repo), "--index", str(index),
             "--task", args.task, "--budget", str(args.budget)]
+
+
+def copy_index(src: Path, dst: Path) -> None:
+    """`dst` as a consistent copy of the index `src` (SQLite's online backup: the WAL included)."""
+    for old in (dst, dst.with_name(dst.name + "-wal"), dst.with_name(dst.name + "-shm")):
+        old.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(src)) as a, contextlib.closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
 
 
 def env_for(src: Path | None, sidecar: bool) -> dict[str, str]:
@@ -76,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--task", default=TASK)
     ap.add_argument("--budget", type=int, default=8000)
     ap.add_argument("--baseline-src", type=Path, help="a directory holding another `contextpack` package")
+    ap.add_argument("--baseline-no-sidecar", action="store_true",
+                    help="run the baseline with the sidecar off (code from before the sidecar)")
     ap.add_argument("--out", type=Path, help="also write the report (markdown) here")
     args = ap.parse_args(argv)
     if args.repo is None or not args.repo.is_dir():
@@ -91,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     idx = measured([sys.executable, "-c", MAIN, "index", "--repo", str(args.repo), "--index", str(args.index),
                         "-q"], env=env_for(None, True)).check("index")
     print(f"  {idx.wall:.1f} s", file=sys.stderr)
-    warm = measured(pack_cmd(args), env_for(None, True)).check("writing the sidecar")  # untimed
-    columns: dict[str, tuple[Path | None, bool]] = {}
+    warm = measured(pack_cmd(args, args.index), env_for(None, True)).check("writing the sidecar")  # untimed
+    columns: dict[str, tuple[Path | None, bool, Path]] = {}  # column → (code, sidecar, index)
     if args.baseline_src:
-        columns[f"baseline ({args.baseline_src})"] = (args.baseline_src.resolve(), False)
-    columns["sidecar off"] = (None, False)
-    columns["sidecar on"] = (None, True)
+        base_index = args.index.with_name(args.index.stem + "-baseline.sqlite")
+        copy_index(args.index, base_index)
+        columns[f"baseline ({args.baseline_src})"] = (args.baseline_src.resolve(), not args.baseline_no_sidecar,
+                                                      base_index)
+    columns["sidecar off"] = (None, False, args.index)
+    columns["sidecar on"] = (None, True, args.index)
     runs: dict[str, list[Run]] = {c: [] for c in columns}
     imports: dict[str, list[float]] = {"python -c pass": []}
     import_srcs: dict[str, Path | None] = {"import contextpack.cli": None}
@@ -104,13 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         import_srcs["import contextpack.cli (baseline)"] = args.baseline_src.resolve()
     for name in import_srcs:
         imports[name] = []
-    for col, (src, sidecar) in columns.items():  # untimed: bytecode compiled, files in the page cache
-        if measured(pack_cmd(args), env_for(src, sidecar)).check(col).stdout != warm.stdout:
+    for col, (src, sidecar, index) in columns.items():  # untimed: bytecode compiled, sidecars written
+        if measured(pack_cmd(args, index), env_for(src, sidecar)).check(col).stdout != warm.stdout:
             raise SystemExit(f"{col}: a different bundle than the sidecar-writing run")
     load_before, busy_before = loadavg(), busy_percent()
     for i in range(args.runs):
-        for col, (src, sidecar) in columns.items():
-            r = measured(pack_cmd(args), env_for(src, sidecar)).check(col)
+        for col, (src, sidecar, index) in columns.items():
+            r = measured(pack_cmd(args, index), env_for(src, sidecar)).check(col)
             if r.stdout != warm.stdout:
                 raise SystemExit(f"{col}: run {i + 1} gave a different bundle than the sidecar-writing run")
             runs[col].append(r)
