@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -49,16 +50,31 @@ def _git_dir(root: Path) -> Path | None:
         return dot
     text = _read(dot)
     if text and text.startswith("gitdir:"):
-        return (root / text[len("gitdir:"):].strip()).resolve()
+        target = text[len("gitdir:"):].strip()
+        if "\0" in target:  # no path holds one
+            return None
+        try:
+            return (root / target).resolve()
+        except (OSError, RuntimeError):  # a symlink loop on the way
+            return None
     return None
 
 
 def _read(path: Path, limit: int = 4096) -> str | None:
+    """The head of a regular file (a FIFO or device named like a git file would block or never end)."""
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             return fh.read(limit).decode("utf-8", errors="replace")
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 def head_commit(root: Path) -> str | None:
@@ -91,21 +107,29 @@ def _packed_ref(common: Path, ref: str) -> str | None:
 
 def _git(root: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str] | None:
     """Run git with no repository-configured program able to start (see _SAFE_CONFIG); None on failure."""
-    config = dict(_SAFE_CONFIG)
-    for driver in _filter_drivers(root):  # attribute-selected filters: every one the config defines
-        config.update({f"filter.{driver}.{k}": "" for k in ("clean", "smudge", "process")})
-        config[f"filter.{driver}.required"] = "false"
     try:
         out = subprocess.run(["git", "--no-pager", "-C", str(root), *args], capture_output=True, text=True,
-                             errors="replace", timeout=timeout, stdin=subprocess.DEVNULL, env=_env(config))
+                             errors="replace", timeout=timeout, stdin=subprocess.DEVNULL, env=safe_env(root))
     except (OSError, subprocess.SubprocessError):
         return None
     return out if out.returncode == 0 else None
 
 
+def safe_env(root: Path) -> dict[str, str]:
+    """The environment for a git command in `root` that can start no program the repository configures:
+    _SAFE_CONFIG, and every filter driver its config defines switched off (attributes pick them by name)."""
+    config = dict(_SAFE_CONFIG)
+    for driver in _filter_drivers(root):
+        config.update({f"filter.{driver}.{k}": "" for k in ("clean", "smudge", "process")})
+        config[f"filter.{driver}.required"] = "false"
+    return _env(config)
+
+
 def _env(config: dict[str, str]) -> dict[str, str]:
-    """The environment with `config` as command-line-level settings (GIT_CONFIG_COUNT: no quoting issues)."""
-    env = {**os.environ, **_SAFE_ENV, "GIT_CONFIG_COUNT": str(len(config))}
+    """The environment with `config` as command-line-level settings (GIT_CONFIG_COUNT: no quoting issues), and
+    none of the caller's GIT_* variables (a hook's GIT_DIR or GIT_INDEX_FILE would point git elsewhere)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(_SAFE_ENV, GIT_CONFIG_COUNT=str(len(config)))
     for i, (key, value) in enumerate(sorted(config.items())):
         env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
     return env

@@ -16,7 +16,6 @@ the evidence when asked.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
 import re
 import subprocess
@@ -26,12 +25,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import tree_sitter as ts
+from pydantic import ValidationError
 
 from .bundle import Bundle
 from .contract_config import GLOB_CHARS, matches
 from .errors import RequestError
 from .evidence import Command, Runner, TestCase, command, detect_runner, test_cases
 from .graph import is_test_path
+from .history import safe_env
 from .languages import language_for
 from .ledger import record_verdict
 from .parse import Definition, FileFacts, parse_source_tree
@@ -589,20 +590,12 @@ def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
 
 # -- the repository side: collecting inputs, running evidence ----------------------------------------------
 
-def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", GIT_OPTIONAL_LOCKS="0")
-    return env
-
-
-_GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.quotePath=false",
-             "-c", "core.hooksPath=/dev/null", "--no-pager"]
-
-
 def _git(root: Path, *args: str, check: bool = True) -> bytes:
+    """git in `root`, running none of the programs the repository configures (history.safe_env: filters,
+    fsmonitor, hooks, external diff, pager…)."""
     try:
-        proc = subprocess.run(["git", "-C", str(root), *_GIT_SAFE, *args], capture_output=True,
-                              timeout=GIT_SECONDS, env=_git_env(), stdin=subprocess.DEVNULL)
+        proc = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", "--no-pager", *args],
+                              capture_output=True, timeout=GIT_SECONDS, env=safe_env(root), stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as err:
         raise RequestError(f"git {args[0]} failed in {root}: {err}") from None
     if check and proc.returncode != 0:
@@ -793,6 +786,8 @@ def load_bundle(path: Path) -> Bundle:
         return Bundle.model_validate_json(Path(path).read_bytes())
     except OSError as err:
         raise RequestError(f"cannot read bundle {path}: {err.strerror or err}") from None
-    except ValueError as err:
-        first = str(err).strip().splitlines()
-        raise RequestError(f"{path} is not a contextpack bundle: {first[1] if len(first) > 1 else first[0]}") from None
+    except ValidationError as err:  # what is wrong and where, never the file's own text (it may be a .env)
+        first = err.errors(include_url=False, include_input=False)[0]
+        where = ".".join(map(str, first["loc"]))
+        raise RequestError(f"{path} is not a contextpack bundle: {first['msg']}"
+                           + (f" (at {where})" if where else "")) from None

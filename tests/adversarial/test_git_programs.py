@@ -76,3 +76,43 @@ def test_worktree_head_is_read_without_git(tmp_path: Path, repo: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert not marker.exists()
     assert json.loads(proc.stdout)["repo"]["commit"] == git(wt, "rev-parse", "HEAD")
+
+
+def test_verify_runs_no_repository_program(tmp_path: Path, repo: Path) -> None:
+    """`verify` diffs the work tree: the clean filter the repository's config names (selected by its
+    .gitattributes) must not run there either (it did: verify's git calls did not switch filters off)."""
+    marker = tmp_path / "ran"
+    bundle = tmp_path / "bundle.json"
+    proc = cli("pack", "--repo", repo, "--task", "helper in util.py returns the wrong value", "-o", bundle,
+               home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    plant(repo, marker)
+    write(repo, "util.py", "def helper():\n    return 3\n")
+    proc = cli("verify", "--repo", repo, "--bundle", bundle, home=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert not marker.exists(), "a repository-configured program ran"
+
+
+@pytest.mark.parametrize("fifo", [".git", ".git/HEAD", ".git/packed-refs"])
+def test_a_fifo_named_like_a_git_file_does_not_hang_a_pack(tmp_path: Path, fifo: str) -> None:
+    """Reading HEAD without git opened `.git`, `.git/HEAD` or packed-refs as they were: a FIFO blocked the
+    pack forever."""
+    root = tmp_path / "repo"
+    write(root, "app.py", "def gfunc():\n    return 1\n")
+    if fifo != ".git":
+        git(root, "init", "-q", "-b", "main")
+        (root / ".git" / "HEAD").unlink()
+        if fifo == ".git/packed-refs":
+            (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    os.mkfifo(root / fifo)
+    proc = cli("pack", "--repo", root, "--task", "gfunc", "--budget", "300", home=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["repo"]["commit"] is None
+
+
+def test_a_git_file_pointing_at_a_name_with_a_nul(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root, "app.py", "def gfunc():\n    return 1\n")
+    (root / ".git").write_bytes(b"gitdir: ../x\x00y\n")
+    proc = cli("pack", "--repo", root, "--task", "gfunc", "--budget", "300", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
