@@ -177,7 +177,10 @@ class _Spec:
     paths; only paths some pattern matches go through pathspec for git's exact last-match-wins verdict."""
 
     def __init__(self, lines: list[str]):
-        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        try:
+            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except (ValueError, re.error):  # `foo\`, a lone `!`, `[z-a]`: git ignores such a line, and so do we
+            self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
         regexes = [p.regex.pattern for p in self.spec.patterns
                    if p.include is not None and p.regex is not None]
         self.any = re.compile("|".join(f"(?:{r})" for r in regexes).replace("(?P<ps_d>", "(?:")) if regexes else None
@@ -189,6 +192,14 @@ class _Spec:
 
     def matches(self, path: str) -> bool:
         return bool(self.check(path))
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _spec(lines: list[str]) -> _Spec | None:

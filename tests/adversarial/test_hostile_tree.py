@@ -3,10 +3,12 @@ stdout on a full disk each end in a result or a one-line error, never a tracebac
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import write
 from hostile import cli, error_line
 
@@ -66,3 +68,19 @@ def test_stdout_closed_early(tmp_path: Path) -> None:
     proc = subprocess.run(f"{CONTEXTPACK} schema | head -c 10", shell=True, capture_output=True, env=env,
                           timeout=60)
     assert b"Traceback" not in proc.stderr and b"Exception ignored" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("where", [".gitignore", "sub/.gitignore", ".contextpackignore", ".git/info/exclude"])
+def test_ignore_lines_git_accepts_and_pathspec_refuses(tmp_path: Path, where: str) -> None:
+    """`foo\\`, a lone `\\` or `!`, `[z-a]`: git skips such a line; each made every command a traceback. The
+    other lines of the file still apply."""
+    root = tmp_path / "repo"
+    write(root, "sub/app.py", "def gfunc():\n    return 1\n")
+    write(root, "sub/debug.log.py", "def noise():\n    return 2\n")
+    if where.startswith(".git/"):
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    write(root, where, "foo\\\n\\\n!\n[z-a]\n*.log.py\n")
+    proc = cli("pack", "--repo", root, "--task", "gfunc noise", "--budget", "500", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    shown = {item["path"] for item in json.loads(proc.stdout)["items"]}
+    assert "sub/app.py" in shown and "sub/debug.log.py" not in shown
