@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RequestError
 from .printable import inline, printable
+from .redact import redact_path
 
 SCHEMA = "contextpack.bundle/v1"
 FORMATS = ("json", "md", "xml")
@@ -126,13 +127,26 @@ class Bundle(_Model):
 
     @classmethod
     def build(cls, **fields) -> Bundle:
-        draft = cls(id="", **fields)
-        body = draft.model_dump(mode="json", by_alias=True, exclude={"id"})
+        """The bundle with its id. A provider token (`ghp_…`, `AKIA…`) in any name it carries — a definition
+        named like one in a reason, the repository's own directory — is masked as in file names: the content
+        was redacted line by line, but names reach the bundle by other roads."""
+        body = _masked(cls(id="", **fields).model_dump(mode="json", by_alias=True, exclude={"id"}))
         digest = hashlib.sha256(_canonical(body).encode()).hexdigest()
-        return draft.model_copy(update={"id": digest})
+        return cls.model_validate({**body, "id": digest})
 
     def to_json(self) -> str:
         return _canonical(self.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+
+
+def _masked(data: object) -> object:
+    """`data` (a model's JSON form) with redact_path on every string in it."""
+    if isinstance(data, str):
+        return redact_path(data)
+    if isinstance(data, list):
+        return [_masked(x) for x in data]
+    if isinstance(data, dict):
+        return {k: _masked(v) for k, v in data.items()}
+    return data
 
 
 def omitted_ref(path: str, kind: str, ranges: list[Range]) -> str:

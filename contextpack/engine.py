@@ -35,7 +35,7 @@ from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
 from .pack import DEFAULT_PRIORS, GAP, Packer, SourceFile, merge_ranges, render
 from .past_changes import PastChanges
 from .rank import FileCandidate, Ranker, Ranking, rank
-from .redact import redact, scrub
+from .redact import redact, redact_path, scrub
 from .repomap import repo_map
 from .scan import ScanOptions, resolve_root
 from .snapshot import Snapshot
@@ -48,6 +48,7 @@ from .tokens import DEFAULT_ENCODING, Tokenizer, get_tokenizer
 STALE_RETRIES = 3
 MAX_ALWAYS = 20  # files the repository's config always shows, at most
 MAX_READ_LINES = 20_000  # read_range answers at most this many lines
+MAX_SYMBOL_CHARS = 1000  # a symbol query (a name or a qualified name) at most this long; SQLite's LIKE stops at 50,000
 
 
 @dataclass
@@ -308,7 +309,7 @@ class Engine:
                 raise NotFoundError(f"bundle {parent.id[:12]} has no omitted entry with ref {ref!r}")
             targets.append((o.path, list(o.ranges), f"omitted from {parent.id[:12]} ({'; '.join(o.reasons[:2])})"))
         for name in symbols:
-            hits = snap.store.find_definitions(name.strip(), limit=5) if name.strip() else []
+            hits = snap.store.find_definitions(query, limit=5) if (query := _symbol_query(name)) else []
             if not hits:
                 notes.append(f"no definition named {name!r}")
             for d in hits:
@@ -387,15 +388,15 @@ class Engine:
 
     def symbols(self, query: str, limit: int = 50) -> list[SymbolHit]:
         """Definitions by name or (suffix of a) qualified name; signatures redacted."""
-        query = query.strip()
+        query = _symbol_query(query)
         if not query:
             raise RequestError("the symbol query is empty")
         if not 1 <= limit <= 1000:
             raise RequestError(f"limit must be from 1 to 1000, got {limit}")
         with self.snapshot() as snap:
             rows = snap.store.find_definitions(query, limit)
-        return [SymbolHit(path=d.path, line=d.start_line, end_line=d.end_line, kind=d.kind, qualname=d.qualname,
-                          signature=redact(d.signature, d.path)[0]) for d in rows]
+        return [SymbolHit(path=d.path, line=d.start_line, end_line=d.end_line, kind=d.kind,
+                          qualname=redact_path(d.qualname), signature=redact(d.signature, d.path)[0]) for d in rows]
 
     def read_range(self, path: str, start: int | None = None, end: int | None = None, repo_name: str = "") -> FileSlice:
         """Lines `start`..`end` (1-based, inclusive) of an indexed file, as on disk now, secrets redacted.
@@ -435,10 +436,11 @@ class Engine:
         """What the latest committed index holds (without building a snapshot)."""
         digest = self.committed_digest()
         if digest is None:
-            return IndexStats(str(self.root), str(self.index_path), None, {}, {})
+            return IndexStats(redact_path(str(self.root)), redact_path(str(self.index_path)), None, {}, {})
         reader = Store.open_reader(self.index_path)
         try:
-            return IndexStats(root=str(self.root), index_path=str(self.index_path), digest=reader.meta("digest"),
+            return IndexStats(root=redact_path(str(self.root)), index_path=redact_path(str(self.index_path)),
+                              digest=reader.meta("digest"),
                               files_by_language=reader.languages(), counts=reader.counts())
         finally:
             reader.close()
@@ -456,6 +458,13 @@ class Engine:
             if snap.digest != digest:
                 return None
             return snap.store.shas()
+
+
+def _symbol_query(text: str) -> str:
+    query = text.strip()
+    if len(query) > MAX_SYMBOL_CHARS:
+        raise RequestError(f"a symbol query of {len(query):,} characters; at most {MAX_SYMBOL_CHARS:,}")
+    return query
 
 
 @dataclass(frozen=True)

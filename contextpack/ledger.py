@@ -27,6 +27,7 @@ from .discovery import cache_dir
 from .errors import NotFoundError, RequestError
 
 OUTCOMES = ("success", "failure", "abandoned")
+MAX_TOKENS_SPENT = 10**12  # tokens one task's work took, at most: more is a typo, and SQLite stops at 2**63
 LEDGER_FILE = "ledger.sqlite"
 SCHEMA_VERSION = "1"
 MIN_ID_PREFIX = 8  # feedback accepts a bundle id prefix of at least this many characters
@@ -151,8 +152,8 @@ class Ledger:
         """Attach (or replace) the outcome of a recorded bundle; the note is kept only with `keep_text`."""
         if outcome not in OUTCOMES:
             raise RequestError(f"unknown outcome {outcome!r}; one of: {', '.join(OUTCOMES)}")
-        if tokens_spent is not None and tokens_spent < 0:
-            raise RequestError(f"tokens spent must be >= 0, got {tokens_spent}")
+        if tokens_spent is not None and not 0 <= tokens_spent <= MAX_TOKENS_SPENT:
+            raise RequestError(f"tokens spent must be from 0 to {MAX_TOKENS_SPENT:,}, got {tokens_spent}")
         full = self.resolve(bundle_id)
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO outcomes VALUES (?,?,?,?,?)",

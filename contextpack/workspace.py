@@ -101,7 +101,7 @@ class Workspace:
     def summary(self, name: str) -> RepoSummary:
         with self._use(name, warm=False) as engine:
             stats = engine.stats()
-            return RepoSummary(name=name, root=str(engine.root), indexed=stats.digest is not None,
+            return RepoSummary(name=name, root=stats.root, indexed=stats.digest is not None,
                                digest=stats.digest, files=stats.counts.get("files", 0),
                                watching=name in self._watchers)
 

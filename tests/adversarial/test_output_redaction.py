@@ -3,6 +3,7 @@ URL or a private key block must not ride out in them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,31 @@ def test_the_task_echo_is_redacted(tmp_path, monkeypatch):
     bundle = Engine(root).pack(f"connect fails\n+AWS_ACCESS_KEY_ID={secret}\n", 1000)
     assert secret not in bundle.to_json()
     assert "connect fails" in bundle.task.text
+
+
+GITHUB = "ghp_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7C"
+AWS_ID = "AKIAQWERTYUIOPASDFGH"
+
+
+def test_a_definition_or_a_repository_named_like_a_token(tmp_path) -> None:
+    """Names reach the output by other roads than a line's content: a definition named like a token in
+    `symbols` and in the reasons of `pack` and `expand` (defines `ghp_…`, mentioned in task), the repository's
+    own directory in `repo.root` and in what `index` and `stats` print."""
+    root = tmp_path / f"repo-{GITHUB}"
+    write(root, "pkg/names.py", f"def {GITHUB}():\n    pass\n\n\nclass {AWS_ID}:\n    pass\n")
+    write(root, "pkg/use.py", f"from pkg.names import {GITHUB}\n\n\ndef run():\n    return {GITHUB}()\n")
+    outputs = [cli("index", "--repo", root, home=tmp_path), cli("stats", "--repo", root, home=tmp_path),
+               cli("symbols", GITHUB, "--repo", root, home=tmp_path),
+               cli("symbols", AWS_ID, "--repo", root, home=tmp_path)]
+    bundle = tmp_path / "b.json"
+    for fmt in ("json", "md", "xml"):
+        outputs.append(cli("pack", "--repo", root, "--task", f"{GITHUB} fails when run calls it", "--format", fmt,
+                           "--budget", "2000", home=tmp_path))
+    assert b"[REDACTED" in outputs[2].stdout  # found, and masked
+    cli("pack", "--repo", root, "--task", "run fails", "--budget", "20", "-o", bundle, home=tmp_path)
+    outputs.append(cli("expand", json.loads(bundle.read_text())["id"], "--symbol", AWS_ID, "--budget", "2000",
+                       home=tmp_path))
+    for proc in outputs:
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout + proc.stderr
+        assert GITHUB.encode() not in text and AWS_ID.encode() not in text, text.decode()[:2000]
