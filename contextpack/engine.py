@@ -31,7 +31,7 @@ from .contract import ContractCache, build_contract
 from .contract_config import CONFIG_PATH, GLOB_CHARS, ContractConfig, load_contract_config, matches
 from .errors import AccessError, NotFoundError, RequestError, StaleError
 from .history import cochange, commits, git_state, head_commit
-from .models import DEFAULT_BUDGET, MAX_BUDGET, FileSlice, SymbolHit
+from .models import DEFAULT_BUDGET, MAX_BUDGET, MAX_EXPAND_TARGETS, FileSlice, SymbolHit
 from .pack import DEFAULT_PRIORS, GAP, Packer, SourceFile, merge_ranges, render
 from .past_changes import PastChanges
 from .rank import FileCandidate, Ranker, Ranking, rank
@@ -181,6 +181,7 @@ class Engine:
         budget = next(b for b in (budget, config.defaults.budget, DEFAULT_BUDGET) if b is not None)
         encoding = encoding or config.defaults.encoding or DEFAULT_ENCODING
         _check_budget(budget)
+        owned = [checked_path(p) for p in owned] if owned is not None else None  # pins: paths or globs inside
         # HEAD's history (git log, ~0.5 s on Django when not yet read) comes in while the index is refreshed
         history = _Background(self._history_at, head_commit(self.root))
         tokenizer = get_tokenizer(encoding)
@@ -280,6 +281,9 @@ class Engine:
         _check_budget(budget)
         if not (refs or symbols or paths):
             raise RequestError("expand needs at least one of: refs, symbols, paths")
+        for what, asked in (("refs", refs), ("symbols", symbols), ("paths", paths)):
+            if len(asked) > MAX_EXPAND_TARGETS:  # the HTTP and MCP models say so too; the CLI asks here
+                raise RequestError(f"expand takes at most {MAX_EXPAND_TARGETS} {what}, got {len(asked):,}")
         tokenizer = get_tokenizer(parent.budget.encoding)
         by_ref = {o.ref: o for o in parent.omitted}
         for attempt in range(STALE_RETRIES + 1):

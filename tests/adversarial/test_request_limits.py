@@ -7,7 +7,7 @@ import json
 import socket
 from pathlib import Path
 
-from conftest import write
+from conftest import run_cli, write
 from hostile import cli, error_line
 
 AWS_ID = "AKIAQWERTYUIOPASDFGH"
@@ -71,3 +71,29 @@ def test_an_encoding_not_bundled_is_refused_without_a_connection(tmp_path: Path)
             connected = False
     assert proc.returncode == 2 and "'o200k_base' is not available offline" in error_line(proc)
     assert not connected, "contextpack opened a connection"
+
+
+def test_expand_takes_at_most_fifty_targets_from_the_cli_too(tmp_path: Path) -> None:
+    """The HTTP and MCP request models cap each list at 50; the CLI built its request unchecked and took 50,000
+    (15 s and a 1 MB error line)."""
+    root = _repo(tmp_path)
+    bundle = tmp_path / "b.json"
+    assert cli("pack", "--repo", root, "--task", "gfunc", "-o", bundle, home=tmp_path).returncode == 0
+    many = [arg for k in range(51) for arg in ("--symbol", f"name{k}")]
+    proc = cli("expand", json.loads(bundle.read_text())["id"], *many, home=tmp_path)
+    assert proc.returncode == 2 and "at most 50 symbols, got 51" in error_line(proc)
+
+
+def test_an_owned_pin_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    """`--owned /etc/passwd` or `../x` was dropped in silence (exit 0, nothing owned); a path outside the
+    repository is an AccessError, exit 5, as everywhere else."""
+    root = _repo(tmp_path)
+    env = {"CONTEXTPACK_INDEX_DIR": str(tmp_path / "idx")}
+    for pin in ("/etc/passwd", "../x", "app/../../x"):
+        proc = run_cli(["pack", "--no-server", "--repo", str(root), "--task", "gfunc", "--owned", pin],
+                       env_extra=env)
+        assert proc.returncode == 5, (pin, proc.stderr)
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    proc = run_cli(["pack", "--no-server", "--repo", str(root), "--task", "gfunc", "--owned", "app.py"],
+                   env_extra=env)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["contract"]["owned"] == ["app.py"]
