@@ -322,15 +322,24 @@ _NAME_TOKENS = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in [
 ]))
 
 
+# the start of every token _NAME_TOKENS knows: a cheap second screen (the full search costs ~0.6 µs a character)
+_NAME_PREFIX = re.compile(r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|NPA|NVA|PKA|Iza)|gh[pousr]_|github_pat_|glpat-|"
+                          r"xox[abposr]-|[sr]k_(?:live|test)_|sk-|hf_|npm_|SG\.|eyJ")
+
+
+def _may_hold_token(name: str) -> bool:
+    return _NAME_SCREEN.search(name) is not None and _NAME_PREFIX.search(name) is not None
+
+
 def path_secret(path: str) -> str | None:
     """Which provider token a file or directory name holds (`aws`, `github`, …), or None."""
-    m = _NAME_TOKENS.search(path) if _NAME_SCREEN.search(path) else None
+    m = _NAME_TOKENS.search(path) if _may_hold_token(path) else None
     return m.lastgroup if m else None
 
 
 def redact_path(path: str) -> str:
-    """`path` with each token in it replaced by the mark (for the diagnostic that says it was skipped)."""
-    return _NAME_TOKENS.sub(MARK, path) if _NAME_SCREEN.search(path) else path
+    """`path` (or any name) with each token in it replaced by the mark."""
+    return _NAME_TOKENS.sub(MARK, path) if _may_hold_token(path) else path
 
 
 def scrub(text: str, filename: str = "") -> str:
