@@ -155,8 +155,8 @@ def _strip_environment_reports(text: str) -> str:
         versions, entries, tail = 0, 0, []
         for line, is_fill in zip(reversed(lines[i:j]), reversed(fill), strict=True):
             if not is_fill:
-                entries += 1
-                versions += _REPORT_VERSION.search(line) is not None
+                entries += 1  # a version has a "." (3.8) or says None / not installed: most lines need no search
+                versions += ("." in line or "N" in line or "not" in line) and _REPORT_VERSION.search(line) is not None
             tail.append((versions, entries))
         tail.reverse()
         start = next((s for s in range(i, j) if not fill[s - i]
