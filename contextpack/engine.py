@@ -181,7 +181,8 @@ class Engine:
         budget = next(b for b in (budget, config.defaults.budget, DEFAULT_BUDGET) if b is not None)
         encoding = encoding or config.defaults.encoding or DEFAULT_ENCODING
         _check_budget(budget)
-        owned = [checked_path(p) for p in owned] if owned is not None else None  # pins: paths or globs inside
+        for pin in owned or []:  # paths, directories ("src/") or globs, all inside the repository
+            checked_path(pin)
         # HEAD's history (git log, ~0.5 s on Django when not yet read) comes in while the index is refreshed
         history = _Background(self._history_at, head_commit(self.root))
         tokenizer = get_tokenizer(encoding)

@@ -97,3 +97,7 @@ def test_an_owned_pin_outside_the_repository_is_refused(tmp_path: Path) -> None:
     proc = run_cli(["pack", "--no-server", "--repo", str(root), "--task", "gfunc", "--owned", "app.py"],
                    env_extra=env)
     assert proc.returncode == 0 and json.loads(proc.stdout)["contract"]["owned"] == ["app.py"]
+    write(root, "sub/more.py", "def gfunc_more():\n    return 2\n")  # a directory pin keeps its meaning
+    proc = run_cli(["pack", "--no-server", "--repo", str(root), "--task", "gfunc gfunc_more", "--owned", "sub/"],
+                   env_extra=env)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["contract"]["owned"] == ["sub/more.py"]
