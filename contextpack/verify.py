@@ -590,18 +590,23 @@ def _evidence(inp: VerifyInput, changed: dict[str, tuple[str, Definition]],
 
 # -- the repository side: collecting inputs, running evidence ----------------------------------------------
 
-def _git(root: Path, *args: str, check: bool = True) -> bytes:
-    """git in `root`, running none of the programs the repository configures (history.safe_env: filters,
-    fsmonitor, hooks, external diff, pager…)."""
-    try:
-        proc = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", "--no-pager", *args],
-                              capture_output=True, timeout=GIT_SECONDS, env=safe_env(root), stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as err:
-        raise RequestError(f"git {args[0]} failed in {root}: {err}") from None
-    if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RequestError(f"git {args[0]} failed in {root}: {msg[-1] if msg else proc.returncode}")
-    return proc.stdout
+class _Git:
+    """git in one repository, running none of the programs it configures (history.safe_env: filters, fsmonitor,
+    hooks, external diff, pager…). The environment is made once: finding the filter drivers is a git process."""
+
+    def __init__(self, root: Path):
+        self.root, self.env = root, safe_env(root)
+
+    def __call__(self, *args: str, check: bool = True) -> bytes:
+        try:
+            proc = subprocess.run(["git", "-C", str(self.root), "-c", "core.quotePath=false", "--no-pager", *args],
+                                  capture_output=True, timeout=GIT_SECONDS, env=self.env, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError) as err:
+            raise RequestError(f"git {args[0]} failed in {self.root}: {err}") from None
+        if check and proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RequestError(f"git {args[0]} failed in {self.root}: {msg[-1] if msg else proc.returncode}")
+        return proc.stdout
 
 
 def _read(root: Path, rel: str) -> bytes | None:
@@ -614,24 +619,24 @@ def _read(root: Path, rel: str) -> bytes | None:
         return None
 
 
-def git_patch(root: Path, base: str = "HEAD") -> tuple[str, str]:
+def git_patch(git: _Git, base: str = "HEAD") -> tuple[str, str]:
     """The work tree's changes against `base` (a unified diff, untracked files as additions) and the
     resolved base commit."""
     if base.startswith("-"):
         raise RequestError(f"bad revision {base!r}")
-    rev = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
-               check=False).decode().strip()
+    rev = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}",
+              check=False).decode().strip()
     if not rev:
-        if _git(root, "rev-parse", "--is-inside-work-tree", check=False).strip() != b"true":
-            raise RequestError(f"{root} is not a git work tree: give the patch as a diff")
-        raise RequestError(f"{base!r} is not a commit of {root}")
-    text = _git(root, "diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-relative",
-                "--src-prefix=a/", "--dst-prefix=b/", rev, "--").decode("utf-8", "replace")
+        if git("rev-parse", "--is-inside-work-tree", check=False).strip() != b"true":
+            raise RequestError(f"{git.root} is not a git work tree: give the patch as a diff")
+        raise RequestError(f"{base!r} is not a commit of {git.root}")
+    text = git("diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-relative",
+               "--src-prefix=a/", "--dst-prefix=b/", rev, "--").decode("utf-8", "replace")
     return text, rev
 
 
-def _untracked(root: Path) -> list[str]:
-    out = _git(root, "ls-files", "--others", "--exclude-standard", "-z").decode("utf-8", "replace")
+def _untracked(git: _Git) -> list[str]:
+    out = git("ls-files", "--others", "--exclude-standard", "-z").decode("utf-8", "replace")
     return sorted(p for p in out.split("\0") if p)
 
 
@@ -662,12 +667,13 @@ def collect(root: Path, bundle: Bundle, diff_text: str | None = None, base: str 
                     before, after = old_disk, disk
             changes.append(_change(fp, before, after))
     else:
-        text, rev = git_patch(root, base or "HEAD")
+        git = _Git(root)
+        text, rev = git_patch(git, base or "HEAD")
         for fp in parse_diff(text):
-            before = _git(root, "cat-file", "blob", f"{rev}:{fp.old_path}") if fp.old_path else None
+            before = git("cat-file", "blob", f"{rev}:{fp.old_path}") if fp.old_path else None
             after = _read(root, fp.new_path) if fp.new_path else None
             changes.append(_change(fp, before, after))
-        for p in _untracked(root):
+        for p in _untracked(git):
             after = _read(root, p)
             n = len(_split(after or b""))
             changes.append(FileChange(p, "added", None, None, after, frozenset(), frozenset(range(1, n + 1))))
