@@ -1,58 +1,43 @@
-"""Issue 11, item 7 (and issue 9's task type): analysing the longest task allowed takes at most half a
-second of CPU whatever its shape (unclosed HTML comments and fences, blank lines, minified code, long
-dotted or slashed runs, stack-frame prefixes without frames, report-like `key: value` lines); "fix: …" is a
-bugfix."""
+"""Issue 11, item 9 (and issue 9's task type): analysing the longest task allowed is linear in its length
+whatever its shape, and never slow enough to look like a hang; "fix: …" is a bugfix.
+
+The speed itself (≤ 0.5 s of CPU at the longest length) is measured by `benchmarks/task_analysis.py`, not
+asserted here: a CPU-time limit in a test fails on a busy or slower machine (it did, at 0.51 s, in CI). What
+a test can hold on any machine is the growth: four times the text costs about four times the CPU (a
+quadratic pattern costs sixteen), and no shape takes seconds (the defect took 203 s)."""
 
 from __future__ import annotations
 
-import random
-import string
 import time
 
 import pytest
+from task_shapes import SHAPES, N
 
-from contextpack.task import MAX_TASK_CHARS, analyze_task
+from contextpack.task import analyze_task
 
-N = MAX_TASK_CHARS
-LIMIT = 0.5  # CPU seconds
-rng = random.Random(11)
-SHAPES = {
-    "html_comment_open": "<!--" * (N // 4),
-    "fence_open": "```\n" * (N // 4),
-    "blank_lines": "x" + "\n" * (N - 1),
-    "space_lines": "x" + " \n" * (N // 2),
-    "at_prefixes": "at " * (N // 3 - 4) + "a.js:1",
-    "file_quotes": 'File "' * (N // 6),
-    "minified": "a.b(c.d,e.f)+g.h[i.j]/k.l;" * (N // 26),
-    "dotted": "a." * (N // 2),
-    "slashed": "a/" * (N // 2),
-    "path_run": "x.py/" * (N // 5),
-    "go_calls": "main.f(" * (N // 7),
-    "rust_paths": ("at " + "a/" * 1000) * (N // 2003),
-    "one_word": "A" * N,
-    "camel": "Ab" * (N // 2),
-    "error_chain": "a." * (N // 2 - 10) + "Error",
-    "backticks": "`" * N,
-    "printable": "".join(rng.choice(string.printable) for _ in range(N)),
-    "words": " ".join(f"w{i}_x{i % 97}" for i in range(N // 10))[:N],
-    # lines shaped like an environment report's entries, too few of them versions to be one
-    "key_values": "a: b\n" * (N // 5),
-    "settings": "name: value here\n" * (N // 17),
-}
+HANG = 2.0  # CPU seconds for the longest task: far above the ~0.2 s it takes, far below the defect's 203 s
+GROWTH = 10  # CPU(N) / CPU(N/4) at most this: linear is ~4, quadratic ~16
+FLOOR = 0.1  # CPU seconds under which growth is not judged: too small to matter, too noisy to compare
 
 
-def cpu_seconds(text: str) -> float:
-    started = time.process_time()
-    analyze_task(text)
-    return time.process_time() - started
+def best_cpu_seconds(text: str, runs: int = 3) -> float:
+    """The least CPU time of `runs` analyses: a busy machine only ever adds to it."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.process_time()
+        analyze_task(text)
+        best = min(best, time.process_time() - started)
+    return best
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_longest_task_is_analysed_fast(shape: str) -> None:
-    text = SHAPES[shape][:N]
+def test_longest_task_is_analysed_in_linear_time(shape: str) -> None:
+    text = SHAPES[shape]
     assert len(text) > N * 0.95
-    best = min(cpu_seconds(text) for _ in range(3))  # the best of three: a busy machine adds noise
-    assert best <= LIMIT, f"{shape}: {best:.2f} s"
+    quarter = best_cpu_seconds(text[:N // 4])
+    full = best_cpu_seconds(text)
+    assert full <= HANG, f"{shape}: {full:.2f} s"
+    assert full <= max(GROWTH * quarter, FLOOR), f"{shape}: {quarter:.3f} s for N/4, {full:.3f} s for N"
 
 
 @pytest.mark.parametrize("text", ["fix: empty cart total", "Fix handling of unicode names in the cart",
