@@ -234,10 +234,13 @@ def test_connect():
         t1 = self.plant("secret in task text", "(task)", "sk-proj-" + self.rand(48))
         t2 = self.plant("secret in task text", "(task)", self.pw())
         t3 = self.plant("secret in task text", "(task)", "ghp_" + self.rand(36))
+        t4 = self.plant("secret mid-line in task text", "(task)", self.pw())
+        t5 = self.plant("secret mid-line in task text", "(task)", self.rand(24))
         files = " ".join(sorted(p for p in self.canaries if not p.startswith((".env", "keys/", "ghp_"))))
         return (f"connect() and fetch_report() fail; check the settings and keys in {files}.\n"
                 f"My .env has:\nOPENAI_API_KEY={t1}\nDB_PASSWORD={t2}\n"
-                f"+    token = \"{t3}\"\n")
+                f"+    token = \"{t3}\"\n"
+                f"It fails when password={t4} is set; to reproduce run `export API_TOKEN={t5}` first.\n")
 
     def diff(self) -> str:
         """A patch for verify that adds secret lines to an owned file."""

@@ -111,6 +111,10 @@ _SETTING_FILES = frozenset({"", "env", "ini", "cfg", "conf", "properties", "sh",
                             "toml", "txt", "md", "example", "sample", "local", "dist"})
 _SETTING = re.compile(rf"(?i)^\s*(?:export\s+|set\s+)?[\"']?(?:{_SECRET_NAME})[\"']?\s*[=:]\s*"
                       r"(?P<s>[^\s'\"`#;,][^\s'\"`]*)")
+# the same in the middle of a line (a task's "run `export API_TOKEN=…` and", "fails when password=…"): only
+# with "=" (a ":" mid-sentence is prose) and not a call's keyword argument bound to a call (`password=get()`)
+_INLINE_SETTING = re.compile(rf"(?i)(?<![\w.-])(?:{_SECRET_NAME})[\"']?[ \t]*=[ \t]*"
+                             r"(?P<s>[^\s'\"`#;,()=][^\s'\"`,;()]*+)(?!\()")
 _RANDOM_RUN = re.compile(r"[A-Za-z0-9+/=_-]+")
 _MIN_SECRET_LEN = 8
 _MIN_ENTROPY = 3.0  # bits per character: random tokens are well above, words and names below
@@ -213,8 +217,10 @@ def _shape_spans(text: str, literals: list[tuple[int, int]], setting: bool) -> l
             group = "s" if "s" in rx.groupindex else 0
             if _plausible(kind, m.group(group)):
                 out.append((m.start(group), m.end(group), kind))
-    if setting and (m := _SETTING.match(text)) and _plausible("Secret Setting", m.group("s")):
-        out.append((m.start("s"), m.end("s"), "Secret Setting"))
+    if setting:
+        for m in [m for m in [_SETTING.match(text)] if m] + list(_INLINE_SETTING.finditer(text)):
+            if _plausible("Secret Setting", m.group("s")):
+                out.append((m.start("s"), m.end("s"), "Secret Setting"))
     for kind, rx in _POSITIONS:
         for m in rx.finditer(text):
             lit = _enclosing(literals, m.end("q"), m.end("q"))

@@ -4,6 +4,7 @@ URL or a private key block must not ride out in them."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,38 @@ def test_a_definition_or_a_repository_named_like_a_token(tmp_path) -> None:
         assert proc.returncode == 0, proc.stderr
         text = proc.stdout + proc.stderr
         assert GITHUB.encode() not in text and AWS_ID.encode() not in text, text.decode()[:2000]
+
+
+TOKEN = "q8Zr3kLm9Tx2Vb7Nw4Yp"
+PASSWORD = "Hunt3rHunt3r99"
+
+
+def test_a_credential_in_the_middle_of_a_line(tmp_path) -> None:
+    """A task says "run `export API_TOKEN=…` and …" or "fails when password=… is set", a commit subject
+    quoted in a reason says the same: the value goes, the sentence around it stays. Only at the start of a
+    line was it found before."""
+    root = tmp_path / "repo"
+    write(root, "app/login.py", "def login(user, password):\n    return check_password(user, password)\n")
+    write(root, "app/other.py", "def unrelated():\n    return None\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    (root / "app/login.py").write_text((root / "app/login.py").read_text() + "# checked\n")
+    git("commit", "-qam", f"Fix login failing when password={PASSWORD} holds digits")
+    task = (f"login fails when password={PASSWORD} is set; to reproduce run `export API_TOKEN={TOKEN}` and "
+            "call login with that password")
+    for fmt in ("json", "md", "xml"):
+        proc = cli("pack", "--repo", root, "--task", task, "--format", fmt, "--budget", "2000", home=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout.decode()
+        assert PASSWORD not in out and TOKEN not in out, out
+        assert "login fails when password=[REDACTED] is set" in out
+        assert "export API_TOKEN=[REDACTED]" in out
+    reasons = [r for item in json.loads(cli("pack", "--repo", root, "--task", task, "--format", "json", "--budget",
+                                            "2000", home=tmp_path).stdout)["items"] for r in item["reasons"]]
+    assert any("Fix login failing when password=[REDACTED]" in r for r in reasons), reasons
