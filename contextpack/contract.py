@@ -20,6 +20,7 @@ from .graph import RepoGraph, is_test_path
 from .languages import CODE_LANGUAGES
 from .pack import PackResult
 from .redact import redact
+from .scan import ScanOptions, secret_file
 from .store import Store
 from .task import TaskQuery
 
@@ -138,8 +139,11 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
     return sorted(reasons), reasons
 
 
-def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
-    candidates = list(RULE_FILES) + [p for p in extra if not (GLOB_CHARS & set(p))]
+def _rules(root: Path, owned: list[str], extra: list[str] = (), options: ScanOptions | None = None) -> list[Rule]:
+    """The repository's instruction files that apply; a secret file named as one is not (its digest would
+    leave)."""
+    candidates = [p for p in [*RULE_FILES, *(p for p in extra if not (GLOB_CHARS & set(p)))]
+                  if not secret_file(p, options or ScanOptions())]
     for p in owned:  # nested AGENTS.md files apply to the directories below them
         parts = p.split("/")[:-1]
         candidates += ["/".join(parts[:i] + ["AGENTS.md"]) for i in range(1, len(parts) + 1)]
@@ -157,9 +161,10 @@ def _rules(root: Path, owned: list[str], extra: list[str] = ()) -> list[Rule]:
 
 def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: RepoGraph, root: Path,
                    owned_pins: list[str] | None = None, cache: StateAnswers | None = None,
-                   config: ContractConfig | None = None) -> Contract:
+                   config: ContractConfig | None = None, options: ScanOptions | None = None) -> Contract:
     """`cache`: answers kept from earlier contracts on the same index state (`ContractCache.for_state`).
-    `config`: the repository's contract settings when the caller has read them already."""
+    `config`: the repository's contract settings when the caller has read them already. `options`: the
+    scan's, for its secret-file patterns."""
     ask = cache.get if cache is not None else _uncached
     config = config if config is not None else load_contract_config(root)
     owned, owned_reasons = _owned(query, packed, owned_pins, config,
@@ -204,7 +209,8 @@ def build_contract(query: TaskQuery, packed: PackResult, store: Store, graph: Re
     ev, commands = _runnable(chosen, store, root, ask)
     preserve.sort(key=lambda p: (p.path, p.qualname))
     return Contract(owned=owned, read_only=read_only, preserve=preserve[:20], evidence=ev,
-                    rules=_rules(root, owned, config.contract.rules), commands=commands, owned_reasons=owned_reasons)
+                    rules=_rules(root, owned, config.contract.rules, options), commands=commands,
+                    owned_reasons=owned_reasons)
 
 
 def select_tests(path: str, store: Store, root: Path, names: set[str],

@@ -242,7 +242,8 @@ class Engine:
         if query.truncated:
             notes.append("the task text was cut to its first 200,000 characters")
         contract = build_contract(query, packed, snap.store, snap.graph, self.root, owned,
-                                  cache=self._contract_cache.for_state(snap.digest), config=config)
+                                  cache=self._contract_cache.for_state(snap.digest), config=config,
+                                  options=self.options)
         commit, dirty = state.result()
         return Bundle.build(
             repo=RepoInfo(root=self.root.name, commit=commit, dirty=dirty, index_digest=snap.digest),

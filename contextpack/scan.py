@@ -14,6 +14,7 @@ those rules leave out, and never loops or recurses (any depth). Names that are n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -314,6 +315,17 @@ class _AnyOf:
         return None
 
 
+@functools.lru_cache(maxsize=8)  # one matcher per set of repository patterns: built once, checked per file
+def _secret_matcher(extra: tuple[str, ...]) -> _AnyOf:
+    return _AnyOf(SECRET_PATTERNS + extra)
+
+
+def secret_file(rel: str, options: ScanOptions = ScanOptions()) -> str | None:
+    """The secret-file pattern (built in, or the repository's `secret_patterns`) that `rel` matches, or None:
+    such a file is never read, and nothing of it (not even a digest) leaves."""
+    return _secret_matcher(tuple(options.secret_patterns))(rel)
+
+
 class _Ignores:
     """The stack of ignore specs in force for one directory, deepest last (git: deeper wins)."""
 
@@ -454,7 +466,7 @@ def scan_repo(root: Path, options: ScanOptions = ScanOptions(),
     directory whose entries did not change skip its listing and the name-based rules."""
     known = known or {}
     result = ScanResult()
-    secret = _AnyOf(SECRET_PATTERNS + tuple(options.secret_patterns))
+    secret = _secret_matcher(tuple(options.secret_patterns))
     generated = _AnyOf(GENERATED_PATTERNS)
     git_exclude, own_ignore = root / ".git" / "info" / "exclude", root / ".contextpackignore"
     top_files = [str(git_exclude), str(own_ignore)]

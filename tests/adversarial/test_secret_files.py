@@ -68,3 +68,20 @@ def test_readme_lists_exactly_the_patterns() -> None:
     section = section[:section.index("\n\n")]
     listed = re.findall(r"`([^`]+)`", section.split("(matched", 1)[0])
     assert listed == list(SECRET_PATTERNS)
+
+
+def test_a_secret_file_named_as_a_rules_file_is_not_listed(tmp_path: Path) -> None:
+    """`[contract] rules` may name any file; a secret file (built-in pattern or the repository's own) is not
+    a rule: the bundle would list its digest. The other rules files stay."""
+    root = tmp_path / "repo"
+    write(root, "pkg/app.py", "def main():\n    return 0\n")
+    write(root, ".env", f"API_TOKEN={MARK}\n")
+    write(root, "ops/vault.conf", f"token {MARK}\n")
+    write(root, "docs/STYLE.md", "keep functions short\n")
+    write(root, "AGENTS.md", "run the tests\n")
+    write(root, ".contextpack/config.toml", '[index]\nsecret_patterns = ["vault.conf"]\n\n'
+                                           '[contract]\nrules = [".env", "ops/vault.conf", "docs/STYLE.md"]\n')
+    proc = cli("pack", "--repo", root, "--task", "main returns 0 in pkg/app.py", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rules = [r["path"] for r in json.loads(proc.stdout)["contract"]["rules"]]
+    assert rules == ["AGENTS.md", "docs/STYLE.md"], rules
