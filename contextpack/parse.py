@@ -29,6 +29,12 @@ from .sfc import SFC_LANGUAGES, script_source
 PARSE_SECONDS = 5.0  # a file's whole work (parse, queries, extraction); over it, no symbols
 _QUERY_CHUNK_BYTES = 64 * 1024  # queries run over runs of top-level nodes this large, the clock read between
 _CHECK_EVERY = 256  # extraction loops read the clock once per this many items
+# brackets the parser could not close, side by side in one error node (`(` on 150,000 lines): a query over
+# them takes time growing with their square (tree-sitter 0.26: 20,000 took 0.17 s, 150,000 took 10 s, in one
+# call the deadline cannot interrupt), and such a run holds nothing to extract. Real files: at most a few
+# hundred children in any error node (Django, sphinx, requests, fmt, gson, zod, ripgrep, this repository)
+MAX_ERROR_OPENERS = 10_000
+_OPENERS = frozenset({"(", "[", "{"})
 _MAX_SIGNATURE = 400
 _MAX_DOC = 400
 _CONTAINERS = {"class", "struct", "interface", "trait", "impl", "enum"}
@@ -223,6 +229,10 @@ def _end_line(node: ts.Node) -> int:
 
 class _TimeUp(Exception):
     """The file's work ran past its deadline."""
+
+
+class _Unrecovered(Exception):
+    """The file holds an error node with too many unclosed brackets to query (MAX_ERROR_OPENERS)."""
 
 
 class _Deadline:
@@ -742,8 +752,10 @@ def parse_source_tree(path: str, language: str, source: bytes, seconds: float | 
             source = prepare(source)
         tree = _parse_tree(parser, source, deadline, old_tree if source is given else None)
         if tree.root_node.has_error:
-            facts.diagnostics.append(f"syntax error near line {_first_error_line(tree.root_node, deadline)}; "
-                                     "symbols extracted where the parser recovered")
+            line = _first_error_line(tree.root_node, deadline)
+            if (openers := _error_openers(tree.root_node, deadline)) > MAX_ERROR_OPENERS:
+                raise _Unrecovered(line, openers)
+            facts.diagnostics.append(f"syntax error near line {line}; symbols extracted where the parser recovered")
         rows = sorted(n - 1 for n in lines) if lines is not None else None
         _extract(facts, tree, source, query, ref_query, deadline, rows)
         if rows is not None:  # a pattern rooted at the module matches beyond the nodes' byte ranges
@@ -754,6 +766,12 @@ def parse_source_tree(path: str, language: str, source: bytes, seconds: float | 
     except _TimeUp:
         facts.definitions, facts.references, facts.imports = [], [], []
         facts.diagnostics.append(f"parsing and extraction exceeded the {seconds:g}s time limit; "
+                                 "file indexed without symbols")
+        return facts, None
+    except _Unrecovered as err:
+        line, openers = err.args
+        facts.diagnostics.append(f"syntax error near line {line}, after which the parser recovered no structure "
+                                 f"({openers:,} opening brackets in one error node, over {MAX_ERROR_OPENERS:,}); "
                                  "file indexed without symbols")
         return facts, None
     return facts, tree if source is given else None
@@ -768,6 +786,22 @@ def _first_error_line(root: ts.Node, deadline: _Deadline) -> int:
             return node.start_point[0] + 1
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_error or c.is_missing]))
     return root.start_point[0] + 1
+
+
+def _error_openers(root: ts.Node, deadline: _Deadline) -> int:
+    """The most opening brackets among the children of one error node on the paths to the file's errors
+    (the first count over MAX_ERROR_OPENERS ends the search): only nodes that hold an error are opened."""
+    most, stack = 0, [root]
+    while stack:
+        deadline.tick()
+        node = stack.pop()
+        children = node.children
+        if node.is_error and len(children) > most:
+            most = max(most, sum(c.type in _OPENERS for c in children))
+            if most > MAX_ERROR_OPENERS:
+                break
+        stack.extend(c for c in children if c.has_error)
+    return most
 
 
 def _extract(facts: FileFacts, tree: ts.Tree, source: bytes, query: ts.Query, ref_query: ts.Query | None,
