@@ -332,16 +332,18 @@ def _repo_matches(repo: str, wanted: set[str]) -> bool:
 
 
 def priors_arg(text: str) -> Priors:
-    """argparse type of `FILE_DECAY,CHUNK_DECAY,MODEL_SHARE`: the packer's priors (contextpack.pack.Priors)."""
+    """argparse type of `FILE_DECAY,CHUNK_DECAY,MODEL_SHARE[,FILL_GAPS]`: the packer's priors
+    (contextpack.pack.Priors); FILL_GAPS, a number of lines, defaults to the shipped value."""
     from contextpack.pack import Priors
 
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
         values = []
-    if len(values) != 3:
-        raise argparse.ArgumentTypeError(f"{text!r} is not three comma-separated numbers")
-    return Priors(*values)
+    if len(values) not in (3, 4) or (len(values) == 4 and not values[3].is_integer()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not three numbers and an optional whole number, "
+                                         "comma-separated")
+    return Priors(*values[:3], *(int(v) for v in values[3:]))
 
 
 

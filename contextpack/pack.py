@@ -48,11 +48,15 @@ class Priors:
 
     File: 1 / (r + 1) ** file_decay for the r-th ranked file. Definition: within its file, a weighted
     geometric mean of the definition model's probability (`ChunkCandidate.score`) and a prior by rank,
-    1 / (k + 1) ** chunk_decay: `model_share` 0 is the rank alone, 1 the probability alone."""
+    1 / (k + 1) ** chunk_decay: `model_share` 0 is the rank alone, 1 the probability alone.
+    `fill_gaps`: a snippet's gap of at most this many lines between two shown ranges is shown too (what
+    lies between two shown neighbours is often the edit: a two-line nested function, a method body between
+    its signature and the next), paid for like any line."""
 
     file_decay: float = 2.0
     chunk_decay: float = 1.4
     model_share: float = 0.0
+    fill_gaps: int = 0
 
     def of_file(self, rank: int) -> float:
         return 1 / (rank + 1) ** self.file_decay
@@ -346,6 +350,8 @@ class Packer:
         """`chunk`: the definition whose reasons follow `reasons` (read only when the step is taken)."""
         src = self.sources[path]
         ranges = [(1, len(src.lines))] if kind == "file" else src.clamp(ranges)
+        if kind == "snippet" and self.priors.fill_gaps:
+            ranges = merge_ranges(ranges, slack=self.priors.fill_gaps)
         if not ranges:
             return False
         n = src.cost(ranges, self.gap)

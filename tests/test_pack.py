@@ -426,3 +426,31 @@ def test_snippet_carries_the_import_block_and_items_follow_the_ranking(tmp_path)
     assert not covered(first.ranges, line_of(root / "billing/invoice.py", "def helper_3("))
     scores = [it.score for it in bundle.items]
     assert scores == sorted(scores, reverse=True), scores
+
+
+def _gappy_repo(root: Path) -> Path:
+    """A module of many functions where the two the task names sit either side of a two-line one."""
+    filler = "".join(f"def unrelated_{i}(value):\n    total = value * {i}\n    return total + {i}\n\n\n" for i in range(60))
+    write(root, "shop/ledger.py", filler + "def settle_invoice_total(ledger):\n    return sum(ledger)\n\n\n"
+          "def _rounding(x):\n    return round(x, 2)\n\n\n"
+          "def refund_invoice_total(ledger):\n    return -sum(ledger)\n\n\n" + filler.replace("unrelated", "other"))
+    return root
+
+
+def test_a_small_gap_between_shown_ranges_is_shown(tmp_path):
+    root = _gappy_repo(tmp_path / "repo")
+    engine = Engine(root, index_path=tmp_path / "i.sqlite")
+    task = "settle_invoice_total and refund_invoice_total disagree"
+    middle = line_of(root / "shop/ledger.py", "def _rounding")
+
+    def item(bundle):
+        return next(i for i in bundle.items if i.path == "shop/ledger.py")
+
+    engine.priors = Priors(fill_gaps=0)
+    cut = engine.pack(task, 600)
+    assert not covered(item(cut).ranges, middle)  # the two named functions, and the gap between them
+    engine.priors = Priors(fill_gaps=6)  # two blank lines, a two-line function, two blank lines
+    filled = engine.pack(task, 600)
+    assert covered(item(filled).ranges, middle) and covered(item(filled).ranges, middle + 1)
+    for bundle in (cut, filled):
+        check_bundle(bundle, root)
