@@ -332,8 +332,8 @@ def _repo_matches(repo: str, wanted: set[str]) -> bool:
 
 
 def priors_arg(text: str) -> Priors:
-    """argparse type of `FILE_DECAY,CHUNK_DECAY,MODEL_SHARE[,FILL_GAPS]`: the packer's priors
-    (contextpack.pack.Priors); FILL_GAPS, a number of lines, defaults to the shipped value."""
+    """argparse type of `FILE_DECAY,CHUNK_DECAY,MODEL_SHARE[,FILL_GAP_TOKENS]`: the packer's priors
+    (contextpack.pack.Priors); FILL_GAP_TOKENS, a number of tokens, defaults to the shipped value."""
     from contextpack.pack import Priors
 
     try:

@@ -36,7 +36,7 @@ DATASET = PROJECT.parent / "shared" / "bench" / "swebench-dev.jsonl"
 
 
 def named_priors(spec: str) -> tuple[str, Priors]:
-    """argparse type of `name=file_decay,chunk_decay,model_share[,fill_gaps]`."""
+    """argparse type of `name=file_decay,chunk_decay,model_share[,fill_gap_tokens]`."""
     name, _, values = spec.partition("=")
     return name, priors_arg(values)
 
@@ -104,7 +104,7 @@ def table(results: list[dict], names: list[str], budgets: list[int]) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--priors", nargs="+", type=named_priors, required=True,
-                   metavar="NAME=FILE_DECAY,CHUNK_DECAY,MODEL_SHARE[,FILL_GAPS]",
+                   metavar="NAME=FILE_DECAY,CHUNK_DECAY,MODEL_SHARE[,FILL_GAP_TOKENS]",
                    help="named sets of priors; the first is the baseline")
     p.add_argument("--oof-weights", type=Path, help="train_ranker.py's --oof-dir (required unless --render)")
     p.add_argument("--work-dir", type=Path, help="trees and indexes: train_ranker.py's (required unless --render)")

@@ -49,14 +49,14 @@ class Priors:
     File: 1 / (r + 1) ** file_decay for the r-th ranked file. Definition: within its file, a weighted
     geometric mean of the definition model's probability (`ChunkCandidate.score`) and a prior by rank,
     1 / (k + 1) ** chunk_decay: `model_share` 0 is the rank alone, 1 the probability alone.
-    `fill_gaps`: a snippet's gap of at most this many lines between two shown ranges is shown too (what
-    lies between two shown neighbours is often the edit: a two-line nested function, a method body between
-    its signature and the next), paid for like any line."""
+    `fill_gap_tokens`: a snippet's gap between two shown ranges that costs at most this many tokens is shown
+    too, and paid for (what lies between two shown neighbours is often the edit: a two-line nested function,
+    a method body between its signature and the next); 0: never."""
 
     file_decay: float = 2.0
     chunk_decay: float = 1.4
     model_share: float = 0.0
-    fill_gaps: int = 0
+    fill_gap_tokens: int = 0
 
     def of_file(self, rank: int) -> float:
         return 1 / (rank + 1) ** self.file_decay
@@ -127,6 +127,19 @@ class SourceFile:
         """Ranges merged and cut to the file's lines (an index may describe a longer older version)."""
         n = len(self.lines)
         return merge_ranges([(a if a > 1 else 1, b if b < n else n) for a, b in ranges if a <= n and b >= 1 and a <= b])
+
+    def fill_gaps(self, ranges: list[tuple[int, int]], tokens: int, gap: int) -> list[tuple[int, int]]:
+        """Sorted disjoint `ranges` with each gap between two of them that costs at most `tokens` (the gap
+        marker it replaces deducted) shown too. Every line costs a token at least, so only gaps of at most
+        `tokens` + `gap` lines are counted."""
+        out = ranges[:1]
+        for a, b in ranges[1:]:
+            end = out[-1][1]
+            if a - end - 1 <= tokens + gap and self.cost([(end + 1, a - 1)], gap) - gap <= tokens:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        return out
 
     def span_cost(self, lines: tuple[tuple[int, int], ...], gap: int) -> int:
         """`cost` of a chunk's own ranges, clamped to the file."""
@@ -350,8 +363,8 @@ class Packer:
         """`chunk`: the definition whose reasons follow `reasons` (read only when the step is taken)."""
         src = self.sources[path]
         ranges = [(1, len(src.lines))] if kind == "file" else src.clamp(ranges)
-        if kind == "snippet" and self.priors.fill_gaps:
-            ranges = merge_ranges(ranges, slack=self.priors.fill_gaps)
+        if kind == "snippet" and self.priors.fill_gap_tokens:
+            ranges = src.fill_gaps(ranges, self.priors.fill_gap_tokens, self.gap)
         if not ranges:
             return False
         n = src.cost(ranges, self.gap)

@@ -430,7 +430,8 @@ def test_snippet_carries_the_import_block_and_items_follow_the_ranking(tmp_path)
 
 def _gappy_repo(root: Path) -> Path:
     """A module of many functions where the two the task names sit either side of a two-line one."""
-    filler = "".join(f"def unrelated_{i}(value):\n    total = value * {i}\n    return total + {i}\n\n\n" for i in range(60))
+    filler = "".join(f"def unrelated_{i}(value):\n    total = value * {i}\n    return total + {i}\n\n\n"
+                     for i in range(60))
     write(root, "shop/ledger.py", filler + "def settle_invoice_total(ledger):\n    return sum(ledger)\n\n\n"
           "def _rounding(x):\n    return round(x, 2)\n\n\n"
           "def refund_invoice_total(ledger):\n    return -sum(ledger)\n\n\n" + filler.replace("unrelated", "other"))
@@ -446,10 +447,10 @@ def test_a_small_gap_between_shown_ranges_is_shown(tmp_path):
     def item(bundle):
         return next(i for i in bundle.items if i.path == "shop/ledger.py")
 
-    engine.priors = Priors(fill_gaps=0)
+    engine.priors = Priors(fill_gap_tokens=0)
     cut = engine.pack(task, 600)
     assert not covered(item(cut).ranges, middle)  # the two named functions, and the gap between them
-    engine.priors = Priors(fill_gaps=6)  # two blank lines, a two-line function, two blank lines
+    engine.priors = Priors(fill_gap_tokens=24)  # two blank lines, a two-line function, two blank lines
     filled = engine.pack(task, 600)
     assert covered(item(filled).ranges, middle) and covered(item(filled).ranges, middle + 1)
     for bundle in (cut, filled):
