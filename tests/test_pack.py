@@ -5,6 +5,7 @@ bundle shows the code the task names, the omitted off-ramp, and the contract."""
 from __future__ import annotations
 
 import hashlib
+import json
 import keyword
 import sqlite3
 import tempfile
@@ -455,3 +456,14 @@ def test_a_small_gap_between_shown_ranges_is_shown(tmp_path):
     assert covered(item(filled).ranges, middle) and covered(item(filled).ranges, middle + 1)
     for bundle in (cut, filled):
         check_bundle(bundle, root)
+
+
+def test_the_cli_fills_a_cheap_gap_by_default(tmp_path):
+    root = _gappy_repo(tmp_path / "repo")
+    proc = run_cli(["pack", "--repo", str(root), "--task", "settle_invoice_total and refund_invoice_total disagree",
+                    "--budget", "600", "--format", "json"])
+    assert proc.returncode == 0, proc.stderr
+    bundle = json.loads(proc.stdout)
+    middle = line_of(root / "shop/ledger.py", "def _rounding")
+    ranges = next(i["ranges"] for i in bundle["items"] if i["path"] == "shop/ledger.py")
+    assert covered(ranges, middle) and covered(ranges, middle + 1), ranges
