@@ -146,7 +146,7 @@ class SourceFile:
         return out
 
     def _shows_code(self, a: int, b: int) -> bool:
-        return any(not self.lines[i].isspace() and self.lines[i] for i in range(a - 1, b))
+        return any(self.lines[i].strip() for i in range(a - 1, b))
 
     def span_cost(self, lines: tuple[tuple[int, int], ...], gap: int) -> int:
         """`cost` of a chunk's own ranges, clamped to the file."""
