@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
 from _provenance import project_version  # noqa: E402
+from _sides import Worker, baseline_code, code_version  # noqa: E402
 
 DEFAULT_MIRROR = Path("/work/.mirror/swe-bench+django__django/repo")
 DEFAULT_COMMIT = "b9cf764be62e77b4777b3a75ec256f6209a57671"
@@ -156,64 +157,16 @@ def profile(engine, tasks: list[str], budget: int) -> dict:
 
 # -- the parent: both sides, interleaved ----------------------------------------------------------------
 
-class Side:
+class Side(Worker):
+    """A worker packing with one side's code on its own index of the tree (per code version: an index keeps
+    the facts of unchanged files as the code that parsed them saw them)."""
+
     def __init__(self, label: str, code: Path, args: argparse.Namespace, tree: Path, tasks: list[str]):
-        self.label, self.code = label, code
-        # per code version: an index keeps the facts of unchanged files as the code that parsed them saw them
         index = args.work_dir / f"index-{code_version(code)}-{tree.name}.sqlite"
-        env = {**os.environ, "PYTHONPATH": str(code)}
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repo", str(tree), "--index", str(index),
-               "--expect-code", str(code)]
-        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.proc.stdin.write(json.dumps(tasks) + "\n")
-        self.proc.stdin.flush()
-        self.ready = self._read()
-
-    def _read(self) -> dict:
-        line = self.proc.stdout.readline()
-        if not line:
-            sys.exit(f"the {self.label} worker exited ({self.proc.wait()}); see its stderr above")
-        reply = json.loads(line)
-        if "error" in reply:
-            sys.exit(f"{self.label}: {reply['error']}")
-        return reply
-
-    def ask(self, **req) -> dict:
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(60)
-
-
-def code_version(code: Path) -> str:
-    """The commit of a side's code: the project's HEAD, or the baseline's (its directory name)."""
-    if code.name.startswith("code-"):
-        return code.name.removeprefix("code-")
-    head = subprocess.run(["git", "-C", str(code), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True)
-    return head.stdout.strip() or "current"
-
-
-def baseline_code(rev: str, work: Path) -> tuple[str, Path]:
-    """The baseline revision's files, unpacked once under `work` (a `git archive`: the project's own
-    repository gains no worktree entry)."""
-    sha = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
-                         capture_output=True, text=True)
-    if sha.returncode != 0:
-        sys.exit(f"--baseline: unknown revision {rev!r}")
-    full = sha.stdout.strip()
-    dest = work / f"code-{full[:12]}"
-    if not (dest / "contextpack" / "__init__.py").is_file():
-        tmp = work / f"code-{full[:12]}.tmp"
-        subprocess.run(["rm", "-rf", str(tmp)], check=True)
-        tmp.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(PROJECT), "archive", full], capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
-        tmp.rename(dest)
-    return full[:12], dest
+        super().__init__(label, [sys.executable, str(Path(__file__).resolve()), "--worker", "--repo", str(tree),
+                                 "--index", str(index), "--expect-code", str(code)], code)
+        self.send(tasks)
+        self.ready = self.read()
 
 
 def pct(values: list[float], q: float) -> float:

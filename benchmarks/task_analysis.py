@@ -23,7 +23,6 @@ import os
 import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
 from _provenance import project_version  # noqa: E402
-from pack_latency import baseline_code  # noqa: E402
+from _sides import Worker, baseline_code  # noqa: E402
 
 DATASET = PROJECT.parent / "shared" / "bench" / "swebench-dev.jsonl"
 SHAPES_DIR = PROJECT / "tests" / "adversarial"  # task_shapes.py: the shapes the growth test runs
@@ -87,41 +86,20 @@ def worker() -> None:
 
 # -- the parent ---------------------------------------------------------------------------------------------
 
-class Side:
-    def __init__(self, label: str, code: Path):
-        self.label = label
-        env = {**os.environ, "PYTHONPATH": str(code)}
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker"], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.names = self._read()
-
-    def _read(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            sys.exit(f"the {self.label} worker exited ({self.proc.wait()}); see its stderr above")
-        return json.loads(line)
-
-    def ask(self, **req) -> dict:
-        self.proc.stdin.write(json.dumps(req) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(60)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         worker()
         return 0
     version = project_version(PROJECT)
-    sides = [Side("this code", PROJECT)]
+    argv = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+    sides = [Worker("this code", argv, PROJECT)]
     if args.baseline:
         sha, code = baseline_code(args.baseline, args.work_dir)
-        sides.append(Side(f"baseline {sha}", code))
-    names = sides[0].names
+        sides.append(Worker(f"baseline {sha}", argv, code))
+    names = sides[0].read()  # each worker's first line: the rows it measures
+    for side in sides[1:]:
+        side.read()
     results: dict[str, list[dict]] = {}
     for i, name in enumerate(names):
         order = sides if i % 2 == 0 else sides[::-1]  # alternate who goes first
