@@ -142,13 +142,15 @@ def _owned(query: TaskQuery, packed: PackResult, pins: list[str] | None = None,
 def _rules(root: Path, owned: list[str], extra: list[str] = (), options: ScanOptions | None = None) -> list[Rule]:
     """The repository's instruction files that apply; a secret file named as one is not (its digest would
     leave)."""
-    candidates = [p for p in [*RULE_FILES, *(p for p in extra if not (GLOB_CHARS & set(p)))]
-                  if not secret_file(p, options or ScanOptions())]
+    options = options or ScanOptions()
+    candidates = list(RULE_FILES) + [p for p in extra if not (GLOB_CHARS & set(p))]
     for p in owned:  # nested AGENTS.md files apply to the directories below them
         parts = p.split("/")[:-1]
         candidates += ["/".join(parts[:i] + ["AGENTS.md"]) for i in range(1, len(parts) + 1)]
     out = []
     for rel in dict.fromkeys(candidates):
+        if secret_file(rel, options):
+            continue
         path = root / rel
         # no symlink, neither the file nor a folder on its way (`.github -> /elsewhere`), leads out of the root
         if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(root.resolve()):

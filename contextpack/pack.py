@@ -44,7 +44,8 @@ _FOCUS_PRIOR = 0.5  # that window holds the definition's edit about this often
 
 @dataclass(frozen=True)
 class Priors:
-    """How likely a candidate is to hold the edit, before its cost: the value a greedy step divides by tokens.
+    """The packer's numbers: how likely a candidate is to hold the edit, before its cost (the value a greedy
+    step divides by tokens), and which gaps a snippet shows.
 
     File: 1 / (r + 1) ** file_decay for the r-th ranked file. Definition: within its file, a weighted
     geometric mean of the definition model's probability (`ChunkCandidate.score`) and a prior by rank,

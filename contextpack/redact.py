@@ -218,7 +218,10 @@ def _shape_spans(text: str, literals: list[tuple[int, int]], setting: bool) -> l
             if _plausible(kind, m.group(group)):
                 out.append((m.start(group), m.end(group), kind))
     if setting:
-        for m in [m for m in [_SETTING.match(text)] if m] + list(_INLINE_SETTING.finditer(text)):
+        settings = list(_INLINE_SETTING.finditer(text))
+        if m := _SETTING.match(text):  # at the start of a line ":" binds too (YAML, `.properties`)
+            settings.append(m)
+        for m in settings:
             if _plausible("Secret Setting", m.group("s")):
                 out.append((m.start("s"), m.end("s"), "Secret Setting"))
     for kind, rx in _POSITIONS:
