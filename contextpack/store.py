@@ -1,9 +1,9 @@
 """The SQLite index of one repository: schema, incremental refresh, queries. The only module that knows SQL.
 
 One database file per repository, outside it by default (user cache dir). WAL mode; every refresh
-writes in a single transaction after all parsing is done, so a killed indexer leaves the previous
-consistent index. A refresh stats every file, hashes only those whose size or mtime changed, and
-re-parses only those whose content hash changed.
+writes in a single transaction (after all parsing is done, or, in a cold index, while it goes on), so
+a killed indexer leaves the previous consistent index. A refresh stats every file, hashes only those
+whose size or mtime changed, and re-parses only those whose content hash changed.
 
     store = Store.open(default_index_path(root))
     stats = store.refresh(root, ScanOptions())
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -38,11 +39,12 @@ from .errors import IndexStateError
 from .lexical import MAX_LINE, lexicon_of
 from .parse import FileFacts, Import, Reference, parse_source, warm_queries
 from .resolve import RepoContext, is_context_file, resolve_import
-from .scan import FileStat, ScanCache, ScanOptions, scan_repo
+from .scan import FileStat, ScanCache, ScanOptions, ScanResult, scan_repo
 
 SCHEMA_VERSION = 5  # 5: per-file lexicons (4: twelve more languages, scan verdicts kept); older indexes are rebuilt
 PARALLEL_THRESHOLD = 64  # below this many files to parse, a process pool costs more than it saves
 POOL_BATCH = 16  # files a pool worker takes at a time
+POOL_BATCH_BYTES = 256 * 1024  # ... and at most this much source, in a cold index (a larger file goes alone)
 # A file whose mtime is this close to (or after) the start of the scan that indexed it may have changed
 # again within the same timestamp tick ("racily clean", as git says): the next refresh hashes it again.
 # Two seconds covers the coarsest file systems (FAT) and the kernel's coarse clock for timestamps.
@@ -249,6 +251,53 @@ def _batches(sizes: list[int], size: int) -> list[list[int]]:
     by_size = sorted(range(len(sizes)), key=lambda k: (-sizes[k], k))
     n = -(-len(sizes) // size)
     return [by_size[c::n] for c in range(n)]
+
+
+def _ordered_batches(sizes: list[int], size: int, max_bytes: int) -> list[list[int]]:
+    """The jobs (by index) in their order, in runs of at most `size` files and `max_bytes` bytes (a larger
+    file alone): a cold index writes each batch's rows as it comes back, in path order (the ids of a
+    file-by-file write), and no batch holds two big files."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    held = 0
+    for k, n in enumerate(sizes):
+        if batch and (len(batch) == size or held + n > max_bytes):
+            out.append(batch)
+            batch, held = [], 0
+        batch.append(k)
+        held += n
+    return out + [batch] if batch else out
+
+
+def _pool_method(jobs: int) -> str | None:
+    """How a refresh reads and parses this many files: in this process (None: few files, or one CPU), or in
+    a pool of processes, forked when this is the only thread (spawn/forkserver re-import the caller's
+    __main__, which breaks scripts without an `if __name__ == "__main__":` guard), from a fork server
+    otherwise (a forked child of a threaded process, a server, can inherit a lock another thread held)."""
+    if jobs < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return None
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
+class _Outcome:
+    """The workers' results (in job order, as they come) sorted into what the write needs. `rows()` yields
+    the parsed files' rows; `parsed`, `read_errors` and `stat_only` are complete once it is exhausted."""
+
+    def __init__(self, files: list[FileStat], results: Iterable[tuple[str, str, _Rows | None, str | None]]):
+        self._results = zip(results, files, strict=True)
+        self.parsed: list[tuple[FileStat, str, list[str]]] = []  # (file, sha256, diagnostics)
+        self.read_errors: list[tuple[str, str]] = []  # (path, why)
+        self.stat_only: list[tuple[int, str]] = []  # (mtime_ns, path): same content, new mtime
+
+    def rows(self) -> Iterator[tuple[FileStat, str, _Rows]]:
+        for (rel, sha, rows, error), f in self._results:
+            if error is not None:
+                self.read_errors.append((rel, error))
+            elif rows is None:
+                self.stat_only.append((f.mtime_ns, rel))
+            else:
+                self.parsed.append((f, sha, rows.diagnostics))
+                yield f, sha, rows
 
 
 # a forked pool worker's: the repository's context its files' imports are resolved against (see `_start_worker`)
@@ -560,7 +609,7 @@ class Store:
         else:
             deleted = sorted(known.keys() - set(paths))
             check = range(n)
-        jobs, job_files, stat_only = [], [], []
+        jobs, job_files = [], []
         racy = 0  # racily clean files hashed again, unchanged, that will be clean once this scan is recorded
         for i in check:
             f = FileStat(paths[i], scan.languages[i], scan.sizes[i], scan.mtimes[i])
@@ -573,28 +622,36 @@ class Store:
             jobs.append((str(root / f.path), f.path, f.language, sha_of_known(f.path) if old else None))
             job_files.append(f)
         stats.unchanged = n - len(jobs)  # every file looked at that is not a job is unchanged
+        sizes = [f.size for f in job_files]
+        method = _pool_method(len(jobs))
+        cold = not known and len(jobs) >= PARALLEL_THRESHOLD
         # a cold index: the files are the ones scanned, so the workers can resolve imports as they parse
-        ctx = (RepoContext.build([f.path for f in job_files], self._reader(root))
-               if not known and len(jobs) >= PARALLEL_THRESHOLD else None)
-        results, resolved = self._run(jobs, [f.size for f in job_files], progress, spool, ctx)
-        parsed: list[tuple[FileStat, str, _Rows]] = []
-        read_errors = []
-        for (rel, sha, rows, error), f in zip(results, job_files, strict=True):
-            if error is not None:
-                read_errors.append((rel, error))
-            elif rows is None:
-                stat_only.append((f.mtime_ns, rel))
-                stats.touched += 1
-            else:
-                parsed.append((f, sha, rows))
-        stats.parsed = len(parsed)
-        stats.added = sum(1 for f, _, _ in parsed if f.path not in known)
-        unreadable = [rel for rel, _ in read_errors]
-        stats.deleted = len(deleted)
-        stats.changed = sorted({f.path for f, _, _ in parsed} | set(deleted) | set(unreadable))
-        scan_diags = sorted([(d.path, d.message) for d in scan.diagnostics] + read_errors)
-        if not (parsed or deleted or unreadable or stat_only) and self.meta("root") == str(root) and scan_diags == [
-                tuple(r) for r in self.conn.execute(
+        ctx = RepoContext.build([f.path for f in job_files], self._reader(root)) if cold else None
+        resolved = ctx is not None and method != "forkserver"  # a fork server's workers are not given it
+        if cold and self._begin_at_once():
+            # pipelined: the rows of each batch of files are written as it comes back (in path order) while
+            # the workers parse the next ones; written after the parse, they took a sixth of a 200k-file index
+            parsing = self._parse(jobs, _ordered_batches(sizes, POOL_BATCH, POOL_BATCH_BYTES), progress, ctx, method)
+            try:
+                if self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None:
+                    outcome = _Outcome(job_files, (result for _, result in parsing))
+                    self._write(root, scan, stats, outcome, outcome.rows(), deleted, known, {}, ctx, resolved,
+                                scan_started_ns, bulk=True)
+                    self.conn.execute("COMMIT")
+                    return self._written(stats, started, bulk=True)
+            except BaseException:
+                parsing.close()  # stops the pool now, not when the generator is collected
+                self._rollback()
+                raise
+            self.conn.execute("ROLLBACK")  # another refresh committed meanwhile: not cold after all
+        out: list = [None] * len(jobs)
+        for k, result in self._parse(jobs, _batches(sizes, POOL_BATCH), progress, ctx, method):
+            out[k] = spool.keep(result)
+        outcome = _Outcome(job_files, out)
+        rows = list(outcome.rows())  # all of them now: whether anything changed decides what follows
+        scan_diags = sorted([(d.path, d.message) for d in scan.diagnostics] + outcome.read_errors)
+        if not (rows or deleted or outcome.read_errors or outcome.stat_only) and self.meta("root") == str(root) \
+                and scan_diags == [tuple(r) for r in self.conn.execute(
                     "SELECT path, message FROM diagnostics WHERE stage='scan' ORDER BY path, message")]:
             uncounted = self._totals() is None  # kept by an older contextpack: counted once, then kept
             if racy or self._scan_cache.changed or self._scan_cache.reset or uncounted:
@@ -610,67 +667,102 @@ class Store:
             return stats  # nothing changed: no write (but that one mark), no WAL growth
 
         with self._transaction():
-            c = self.conn
             # re-read under the write lock: another refresh may have committed while this one parsed
-            fresh = dict(c.execute("SELECT path, id FROM files"))
-            current = set(paths)
-            gone_ids = [i for p, i in fresh.items() if p not in current or p in unreadable]
-            changed_ids = [fresh[f.path] for f, _, _ in parsed if f.path in fresh]
-            bulk = not fresh and len(parsed) >= PARALLEL_THRESHOLD
-            if bulk:
-                cache_size = c.execute("PRAGMA cache_size").fetchone()[0]
-                c.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-                for name in _INDEXES:
-                    c.execute(f"DROP INDEX IF EXISTS {name}")
-            totals = self._totals() if fresh else _Totals(0, {}, dict.fromkeys(_COUNTED, 0))
-            unreadable_set = set(unreadable)
-            languages = Counter(lang for p, lang in zip(paths, scan.languages, strict=True) if p not in unreadable_set)
-            if totals is not None:
-                totals.uses -= self._uses_of(gone_ids + changed_ids)
-            delta = Counter()  # rows of each table added less those deleted
-            delta.subtract(self._delete_facts(gone_ids + changed_ids))
-            c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
-            c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", stat_only)
-            # the workers' import targets hold when the files written are the ones their context was built of
-            with_targets = resolved and bulk and not unreadable
-            if with_targets:
-                delta["import_targets"] -= c.execute("DELETE FROM import_targets").rowcount
-            uses, inserted = self._write_files(parsed, with_targets)
-            delta.update(inserted)
-            if bulk:
-                for ddl in _INDEXES.values():
-                    c.execute(ddl)
-            if with_targets:
-                self._ctx = ctx
-            else:
-                paths_changed = bool(deleted or unreadable or stats.added)
-                to_resolve = None if paths_changed else [f.path for f, _, _ in parsed]
-                delta.update(self._resolve(root, to_resolve))
-            self._save_scan_cache(root)
-            c.execute("DELETE FROM diagnostics WHERE stage='scan'")
-            c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
-                          [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in parsed])
-            c.executemany("INSERT INTO diagnostics VALUES (?, 'scan', ?)", scan_diags)
-            c.executemany("INSERT INTO diagnostics VALUES (?, 'parse', ?)",
-                          [(f.path, m) for f, _, rows in parsed for m in rows.diagnostics])
-            digest = hashlib.sha256("".join(
-                f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
-            ).encode()).hexdigest()
-            if totals is None:
-                totals = self._counted(languages)
-            else:
-                totals.uses += uses
-                totals.rows = {table: totals.rows[table] + delta[table] for table in _COUNTED}
-                totals.languages = languages
-            stamp = str(time.time())
-            self._keep_totals(totals, stamp)
-            c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
-                ("scan_started_ns", str(scan_started_ns)),
-                ("skipped", json.dumps(stats.skipped, sort_keys=True)),
-            ])
+            fresh = dict(self.conn.execute("SELECT path, id FROM files"))
+            bulk = not fresh and len(rows) >= PARALLEL_THRESHOLD
+            self._write(root, scan, stats, outcome, rows, deleted, known, fresh, ctx, resolved, scan_started_ns, bulk)
+        return self._written(stats, started, bulk)
+
+    def _begin_at_once(self) -> bool:
+        """Open the write transaction if no other writer holds the lock (a pipelined cold index holds it while
+        it parses); False, without waiting, if one does."""
+        self.conn.execute("PRAGMA busy_timeout=0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={int(SQLITE_TIMEOUT * 1000)}")
+
+    def _write(self, root: Path, scan: ScanResult, stats: RefreshStats, outcome: _Outcome,
+               rows: Iterable[tuple[FileStat, str, _Rows]], deleted: list[str], known: dict[str, tuple],
+               fresh: dict[str, int], ctx: RepoContext | None, resolved: bool, scan_started_ns: int,
+               bulk: bool) -> None:
+        """The writes of a refresh, in the caller's transaction. `fresh`: the index's path → id as of the lock;
+        `rows`: the parsed files' rows, written as they come (a pipelined cold index: while the workers
+        still parse, so `outcome` is complete only once they are all written); `bulk`: an empty index
+        filled (its secondary indexes built once at the end)."""
+        c = self.conn
+        current = set(scan.paths)
+        unreadable_before = {rel for rel, _ in outcome.read_errors}
+        gone_ids = [i for p, i in fresh.items() if p not in current or p in unreadable_before]
+        changed_ids = [fresh[f.path] for f, _, _ in outcome.parsed if f.path in fresh]
+        if bulk:
+            cache_size = c.execute("PRAGMA cache_size").fetchone()[0]
+            c.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+            for name in _INDEXES:
+                c.execute(f"DROP INDEX IF EXISTS {name}")
+        totals = self._totals() if fresh else _Totals(0, {}, dict.fromkeys(_COUNTED, 0))
+        if totals is not None:
+            totals.uses -= self._uses_of(gone_ids + changed_ids)
+        delta = Counter()  # rows of each table added less those deleted
+        delta.subtract(self._delete_facts(gone_ids + changed_ids))
+        c.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone_ids])
+        # the workers' import targets hold when the files written are the ones their context was built of
+        # (a file that turns out unreadable is not written: then every import is resolved again below)
+        with_targets = resolved and bulk and not outcome.read_errors
+        if with_targets:
+            delta["import_targets"] -= c.execute("DELETE FROM import_targets").rowcount
+        uses, inserted = self._write_files(rows, with_targets)
+        delta.update(inserted)
+        c.executemany("UPDATE files SET mtime_ns=? WHERE path=?", outcome.stat_only)
+        if bulk:
+            for ddl in _INDEXES.values():
+                c.execute(ddl)
+        unreadable = [rel for rel, _ in outcome.read_errors]
+        stats.parsed = len(outcome.parsed)
+        stats.added = sum(1 for f, _, _ in outcome.parsed if f.path not in known)
+        stats.touched = len(outcome.stat_only)
+        stats.deleted = len(deleted)
+        stats.changed = sorted({f.path for f, _, _ in outcome.parsed} | set(deleted) | set(unreadable))
+        if with_targets and not unreadable:
+            self._ctx = ctx
+        else:
+            paths_changed = bool(deleted or unreadable or stats.added)
+            delta.update(self._resolve(root, None if paths_changed else [f.path for f, _, _ in outcome.parsed]))
+        self._save_scan_cache(root)
+        c.execute("DELETE FROM diagnostics WHERE stage='scan'")
+        c.executemany("DELETE FROM diagnostics WHERE path=? AND stage='parse'",
+                      [(p,) for p in deleted + unreadable] + [(f.path,) for f, _, _ in outcome.parsed])
+        c.executemany("INSERT INTO diagnostics VALUES (?, 'scan', ?)",
+                      sorted([(d.path, d.message) for d in scan.diagnostics] + outcome.read_errors))
+        c.executemany("INSERT INTO diagnostics VALUES (?, 'parse', ?)",
+                      [(f.path, m) for f, _, diagnostics in outcome.parsed for m in diagnostics])
+        digest = hashlib.sha256("".join(
+            f"{p}\0{s}\n" for p, s in c.execute("SELECT path, sha256 FROM files ORDER BY path")
+        ).encode()).hexdigest()
+        unreadable_set = set(unreadable)
+        languages = Counter(lang for p, lang in zip(scan.paths, scan.languages, strict=True) if p not in unreadable_set)
+        if totals is None:
+            totals = self._counted(languages)
+        else:
+            totals.uses += uses
+            totals.rows = {table: totals.rows[table] + delta[table] for table in _COUNTED}
+            totals.languages = languages
+        stamp = str(time.time())
+        self._keep_totals(totals, stamp)
+        c.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+            ("root", str(root)), ("digest", digest), ("refreshed_at", stamp),
+            ("scan_started_ns", str(scan_started_ns)),
+            ("skipped", json.dumps(stats.skipped, sort_keys=True)),
+        ])
+        if bulk:
+            c.execute(f"PRAGMA cache_size={cache_size}")
+
+    def _written(self, stats: RefreshStats, started: float, bulk: bool) -> RefreshStats:
+        """`stats` of a refresh that wrote, once it is committed."""
         if bulk:  # the whole index went through the WAL (as large as the index): give that space back
-            self.conn.execute(f"PRAGMA cache_size={cache_size}")
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         stats.diagnostics = self.conn.execute("SELECT COUNT(*) FROM diagnostics").fetchone()[0]
@@ -689,45 +781,39 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
 
-    def _run(self, jobs: list, sizes: list[int], progress: Callable[[int, int], None] | None,
-             spool: _Spool, ctx: RepoContext | None = None) -> tuple[list, bool]:
-        """The workers' results, in the order of `jobs`; whether they resolved the imports against `ctx`
-        (not when the workers come from a fork server: the context is not sent to them)."""
+    def _parse(self, jobs: list, batches: list[list[int]], progress: Callable[[int, int], None] | None,
+               ctx: RepoContext | None, method: str | None) -> Iterator[tuple[int, tuple]]:
+        """(job index, its worker's result) of every job: in this process, in job order (`method` None), or
+        in a pool's processes started by `method`, a batch of `batches` per task, yielded batch by batch in
+        that order. `ctx` reaches forked workers only (see `_pool_method`)."""
         total = len(jobs)
         if progress:
             progress(0, total)
-        if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-            out = []
-            for i, job in enumerate(jobs, 1):
-                out.append(spool.keep(_work(job, ctx)))
+        if method is None:
+            for k, job in enumerate(jobs):
+                yield k, _work(job, ctx)
                 if progress:
-                    progress(i, total)
-            return out, ctx is not None
+                    progress(k + 1, total)
+            return
         from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
         from multiprocessing import get_context
 
-        # fork when this is the only thread (spawn/forkserver re-import the caller's __main__, which breaks
-        # scripts without an `if __name__ == "__main__":` guard); a forked child of a threaded process (a
-        # server) can inherit a lock some other thread held, so there the workers come from a fork server
-        method = "fork" if threading.active_count() == 1 else "forkserver"
         if method == "fork":  # forked workers inherit the compiled queries
             warm_queries({job[2] for job in jobs})
-        workers = min(os.cpu_count() or 2, 8)
-        batches = _batches(sizes, POOL_BATCH)
-        if method != "fork":
-            ctx = None
-        with ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_start_worker,
-                                 initargs=(ctx,)) as pool:
-            out: list = [None] * total
+        pool = ProcessPoolExecutor(min(os.cpu_count() or 2, 8), mp_context=get_context(method),
+                                   initializer=_start_worker, initargs=(ctx if method == "fork" else None,))
+        finished = False
+        try:
             done = 0
             for batch, results in zip(batches, pool.map(_work_batch, [[jobs[k] for k in b] for b in batches]),
                                       strict=True):
-                for k, res in zip(batch, results, strict=True):
-                    out[k] = spool.keep(res)
+                yield from zip(batch, results, strict=True)
                 done += len(batch)
                 if progress:
                     progress(done, total)
-            return out, ctx is not None
+            finished = True
+        finally:  # a consumer that stops early (an error, Ctrl-C) does not wait for the rest to be parsed
+            pool.shutdown(wait=finished, cancel_futures=not finished)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -735,9 +821,14 @@ class Store:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it rolls back by itself on a full disk)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _delete_facts(self, ids: list[int]) -> Counter:
         """Deletes the facts of these files; returns the rows deleted from each table."""
@@ -779,33 +870,42 @@ class Store:
                                        f"({','.join('?' * len(batch))})", batch).fetchone()[0]
         return total
 
-    def _write_files(self, parsed: list[tuple[FileStat, str, _Rows]],
+    def _write_files(self, parsed: Iterable[tuple[FileStat, str, _Rows]],
                      with_targets: bool = False) -> tuple[int, Counter]:
-        """Rows of the parsed files, a few statements for all of them (a cold index writes 200k files):
-        the same rows, in the same order, with the same ids as file by file; `with_targets`: their import
-        targets too, as resolved by the workers (in `_resolve`'s order: by file id, then target). Returns
-        the uses of their references and the rows inserted into each table."""
+        """Rows of the parsed files, a few statements per batch of WRITE_BATCH_FILES (a cold index writes 200k
+        files, batch by batch as they are parsed): the same rows, in the same order, with the same ids as file
+        by file; `with_targets`: their import targets too, as resolved by the workers (in `_resolve`'s order:
+        by file id, then target). Returns the uses of their references and the rows inserted into each table."""
         c = self.conn
-        c.executemany(
-            "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
-            "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
-            [(f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count) for f, sha, rows in parsed])
-        if len(parsed) > 1000:
-            ids = dict(c.execute("SELECT path, id FROM files"))
-        else:
-            ids = {f.path: c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
-                   for f, _, _ in parsed}
-        # in batches: the rows of a cold index are millions, never all unpacked at once
-        defs: list[tuple] = []
-        refs: list[tuple] = []
-        imps: list[tuple] = []
-        lexicons: list[tuple] = []
-        targets: list[tuple[int, str]] = []
-
         inserted: Counter = Counter()
-
-        def flush() -> None:
+        uses = 0
+        parsed = iter(parsed)
+        while batch := list(itertools.islice(parsed, WRITE_BATCH_FILES)):
+            last_id = c.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+            c.executemany(
+                "INSERT INTO files(path, language, size, mtime_ns, sha256, line_count) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(path) DO UPDATE SET language=excluded.language, size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, line_count=excluded.line_count",
+                [(f.path, f.language, f.size, f.mtime_ns, sha, rows.line_count) for f, sha, rows in batch])
+            # new rows take ids above the largest; an updated one keeps its own
+            ids = dict(c.execute("SELECT path, id FROM files WHERE id > ?", (last_id,)))
+            defs: list[tuple] = []
+            refs: list[tuple] = []
+            imps: list[tuple] = []
+            lexicons: list[tuple] = []
+            targets: list[tuple[int, str]] = []
+            for f, _, rows in batch:
+                fid = ids.get(f.path)
+                if fid is None:
+                    fid = c.execute("SELECT id FROM files WHERE path=?", (f.path,)).fetchone()[0]
+                d, r, i, lex, t = rows.load().unpack()  # unpacked a batch at a time: a cold index has millions
+                if with_targets:
+                    targets.extend((fid, x) for x in t)
+                uses += sum(x[1] for x in r)
+                defs.extend((fid, *x) for x in d)
+                refs.extend((fid, *x) for x in r)
+                imps.extend((fid, *x) for x in i)
+                lexicons.append((fid, *lex))
             inserted.update(definitions=len(defs), imports=len(imps), import_targets=len(targets))
             c.executemany("INSERT INTO definitions(file_id, name, kind, qualname, start_line, end_line, "
                           "signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?)", defs)
@@ -813,26 +913,6 @@ class Store:
             c.executemany("INSERT INTO imports VALUES (?,?,?,?)", imps)
             c.executemany("INSERT INTO lexicon VALUES (?,?,?,?,?,?,?,?,?)", lexicons)
             c.executemany("INSERT INTO import_targets VALUES (?,?)", targets)
-            targets.clear()
-            lexicons.clear()
-            defs.clear()
-            refs.clear()
-            imps.clear()
-
-        uses = 0
-        for n, (f, _, rows) in enumerate(parsed, 1):
-            fid = ids[f.path]
-            d, r, i, lex, t = rows.load().unpack()
-            if with_targets:
-                targets.extend((fid, x) for x in t)
-            uses += sum(x[1] for x in r)
-            defs.extend((fid, *x) for x in d)
-            refs.extend((fid, *x) for x in r)
-            imps.extend((fid, *x) for x in i)
-            lexicons.append((fid, *lex))
-            if n % WRITE_BATCH_FILES == 0:
-                flush()
-        flush()
         return uses, inserted
 
     @staticmethod

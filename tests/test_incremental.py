@@ -1,5 +1,6 @@
 """Incremental refresh through Engine/Store: what is re-parsed, what is dropped, the digest, the parallel cold
-path against a serial index of the same tree, and a SIGKILLed indexer leaving the previous index intact."""
+path against a serial index of the same tree, the cold index that writes while it parses against one that
+writes after, and a SIGKILLed indexer leaving the previous index intact."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import psutil
 import pytest
 
 from contextpack.engine import Engine
-from contextpack.store import PARALLEL_THRESHOLD, Store, _batches
+from contextpack.store import PARALLEL_THRESHOLD, Store, _batches, _ordered_batches
 
 CLI = [sys.executable, "-m", "contextpack.cli"]
 
@@ -228,6 +229,100 @@ def test_parallel_cold_index_equals_serial(tmp_path: Path) -> None:
     serial.close()
 
 
+def _raw_tables(index: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of facts, ids included, in rowid order."""
+    conn = sqlite3.connect(index)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+                for t in ("files", "definitions", "refs", "imports", "import_targets", "lexicon", "diagnostics")}
+    finally:
+        conn.close()
+
+
+def _write_lock_free(index: Path) -> bool:
+    """Whether another connection could start writing to the index now."""
+    probe = sqlite3.connect(index, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+def test_cold_index_writes_while_it_parses_the_rows_of_one_that_writes_after(tmp_path: Path) -> None:
+    """A cold index holds the write lock while its workers parse (its rows go in as batches come back); when
+    another writer holds the lock at its start it parses first and writes after, as any refresh does. Both
+    write the same rows with the same ids, in the same order."""
+    root = tmp_path / "repo"
+    for i in range(N_PARALLEL):
+        write(root, f"pkg{i % 10}/mod{i}.py", module_source(i))
+    for k in range(10):
+        write(root, f"pkg{k}/__init__.py", "")
+    write(root, "pkg3/broken.py", "def broken(:\n    pass\n")  # a parse diagnostic among the rows
+
+    pipelined = tmp_path / "pipelined.sqlite"
+    store = Store.open(pipelined)
+    lock_free: list[bool] = []
+    stats = store.refresh(root, progress=lambda done, total: lock_free.append(_write_lock_free(pipelined)))
+    store.close()
+    assert stats.parsed == stats.added == N_PARALLEL + 11
+    assert lock_free and not any(lock_free), "the cold index held the write lock while it parsed"
+
+    after = tmp_path / "after.sqlite"
+    store = Store.open(after)
+    other = sqlite3.connect(after, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another writer, done by the time the parse begins
+    lock_free.clear()
+
+    def progress(done: int, total: int) -> None:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        lock_free.append(_write_lock_free(after))
+
+    assert store.refresh(root, progress=progress).parsed == N_PARALLEL + 11
+    store.close()
+    other.close()
+    assert all(lock_free), "this one parsed without the lock"
+    tables = _raw_tables(pipelined)
+    assert tables == _raw_tables(after)
+    assert len(tables["definitions"]) > N_PARALLEL * 4 and len(tables["import_targets"]) >= N_PARALLEL
+    assert [r[0] for r in tables["diagnostics"]] == ["pkg3/broken.py"]
+    assert [r[1] for r in tables["files"]] == sorted(r[1] for r in tables["files"])  # ids in path order
+
+
+def test_cold_index_failing_mid_write_stops_its_workers_and_keeps_nothing(tmp_path: Path) -> None:
+    """The database fills up while a cold index writes (SQLite's page limit, as a full disk): the error comes
+    out, the pool's workers stop (they do not parse the rest first), nothing is committed, and the next
+    refresh indexes everything."""
+    root = tmp_path / "repo"
+    for i in range(N_PARALLEL):
+        write(root, f"pkg{i % 10}/mod{i}.py", module_source(i, classes=3, methods=4))
+    index = tmp_path / "index.sqlite"
+    store = Store.open(index)
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages + 20}")
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        store.refresh(root)
+    psutil.wait_procs(psutil.Process().children(recursive=True), timeout=10)
+    assert workers_alive() == 0
+    assert not store.conn.in_transaction and _write_lock_free(index)
+    assert store.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    store.conn.execute("PRAGMA max_page_count=1073741823")
+    assert store.refresh(root).parsed == N_PARALLEL
+    assert store.counts()["definitions"] == N_PARALLEL * (3 + 3 * 4 + 1)
+    store.close()
+
+
+def test_ordered_batches_keep_the_job_order_and_put_a_big_file_alone() -> None:
+    sizes = [10, 10, 10, 10, 10, 500, 10, 10, 300, 300]
+    batches = _ordered_batches(sizes, 4, 400)
+    assert [k for b in batches for k in b] == list(range(len(sizes)))
+    assert batches == [[0, 1, 2, 3], [4], [5], [6, 7, 8], [9]]
+
+
 # ---- SIGKILL in the middle of an index run -------------------------------------------------------
 
 N_KILL = 800
@@ -304,6 +399,53 @@ def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     store.close()
     assert not list((tmp_path / "cache").glob("*"))  # --index: nothing written to the default location
+
+
+def test_sigkill_mid_cold_index_leaves_an_empty_index(tmp_path: Path) -> None:
+    """A cold index writes while it parses: killed then, its transaction never commits; the index reads as
+    empty and sound, and the next run indexes everything."""
+    root, index = tmp_path / "repo", tmp_path / "index.sqlite"
+    for i in range(N_KILL):
+        write(root, f"pkg{i % 10}/mod{i}.py", module_source(i, classes=3, methods=4))
+    env = {**os.environ, "CONTEXTPACK_INDEX_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    workers: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None and not workers:
+            workers = _children(proc.pid)
+            time.sleep(0.01)
+        assert workers, "the indexer never reached the parse phase"
+        time.sleep(0.3)
+        assert proc.poll() is None and _children(proc.pid), "the parse ended before the kill; make the repo bigger"
+        assert not _write_lock_free(index), "the cold index writes while it parses"
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        for w in workers:
+            try:
+                w.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(workers, timeout=10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    raw = sqlite3.connect(index)
+    assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert raw.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    assert raw.execute("SELECT COUNT(*) FROM definitions").fetchone()[0] == 0
+    raw.close()
+    done = subprocess.run([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{N_KILL} parsed, 0 unchanged" in done.stdout
+    store = Store.open(index)
+    assert store.counts()["definitions"] == N_KILL * (3 + 3 * 4 + 1)
+    assert [d.path for d in store.find_definitions("helper7_v0")] == ["pkg7/mod7.py"]
+    store.close()
 
 
 def test_pool_batches_put_the_biggest_files_first_and_apart() -> None:
