@@ -293,10 +293,10 @@ def test_cold_index_writes_while_it_parses_the_rows_of_one_that_writes_after(tmp
     assert [r[1] for r in tables["files"]] == sorted(r[1] for r in tables["files"])  # ids in path order
 
 
-def test_cold_index_failing_mid_write_stops_its_workers_and_keeps_nothing(tmp_path: Path) -> None:
-    """The database fills up while a cold index writes (SQLite's page limit, as a full disk): the error comes
-    out, the pool's workers stop (they do not parse the rest first), nothing is committed, and the next
-    refresh indexes everything."""
+def test_cold_index_failing_mid_write_says_why_and_keeps_nothing(tmp_path: Path) -> None:
+    """The database fills up while a cold index writes (SQLite's page limit, as a full disk): the error itself
+    comes out (not a failed rollback of the transaction SQLite already rolled back), the pool's workers are
+    gone, nothing is committed, and the next refresh indexes everything."""
     root = tmp_path / "repo"
     for i in range(N_PARALLEL):
         write(root, f"pkg{i % 10}/mod{i}.py", module_source(i, classes=3, methods=4))
