@@ -1,7 +1,7 @@
 """This code beside a baseline revision, each side in its own child process: the baseline's files from a
 `git archive`, and a worker process per side that answers one JSON request per line.
 
-Shared by `pack_latency.py` and `task_analysis.py`:
+Shared by `pack_latency.py`, `task_analysis.py` and (the baseline's files) `definition_recall.py`:
 
     sha, code = baseline_code("HEAD~1", work_dir)          # code-<sha>/ under work_dir, unpacked once
     side = Worker("baseline " + sha, [sys.executable, __file__, "--worker"], code)
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,20 +23,25 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def baseline_code(rev: str, work: Path) -> tuple[str, Path]:
-    """The baseline revision's files, unpacked once under `work` (a `git archive`: the project's own
-    repository gains no worktree entry)."""
+    """The baseline revision's package, unpacked once under `work` (a `git archive`: the project's own
+    repository gains no worktree entry), with its query files inside it as `contextpack/grammars`, where an
+    installed package has them: otherwise `contextpack.grammars` would come from this checkout (the editable
+    install maps it here) and the baseline would run with this code's queries."""
     sha = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
                          capture_output=True, text=True)
     if sha.returncode != 0:
         sys.exit(f"--baseline: unknown revision {rev!r}")
     full = sha.stdout.strip()
     dest = work / f"code-{full[:12]}"
-    if not (dest / "contextpack" / "__init__.py").is_file():
+    if not (dest / "contextpack" / "grammars").is_dir():
         tmp = work / f"code-{full[:12]}.tmp"
-        subprocess.run(["rm", "-rf", str(tmp)], check=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(PROJECT), "archive", full], capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "-C", str(PROJECT), "archive", full, "contextpack", "grammars"],
+                                 capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        (tmp / "grammars").rename(tmp / "contextpack" / "grammars")
+        shutil.rmtree(dest, ignore_errors=True)  # an export of an older layout
         tmp.rename(dest)
     return full[:12], dest
 

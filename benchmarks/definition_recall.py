@@ -49,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
 from _provenance import project_version  # noqa: E402
+from _sides import baseline_code  # noqa: E402
 
 from contextpack.engine import Engine  # noqa: E402
 from contextpack.languages import CODE_LANGUAGES, DOC_IN_LINES, LANGUAGES  # noqa: E402
@@ -282,24 +283,6 @@ wall, c1 = time.perf_counter() - t0, os.times()
 engine.close()
 print(json.dumps({"wall": wall, "cpu": sum(c1[:4]) - sum(c0[:4]), "code": contextpack.__file__}))
 """
-
-
-def baseline_code(rev: str, work: Path) -> tuple[Path, str]:
-    """This project's package at `rev`, exported under the work dir (grammars inside it, where an installed
-    package has them), and the revision's short hash."""
-    sha = _git("rev-parse", "--short=12", rev, cwd=PROJECT)
-    out = work / "baseline" / sha
-    if not (out / "contextpack" / "grammars").is_dir():
-        tmp = out.with_name(sha + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(PROJECT), "archive", sha, "contextpack", "grammars"],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
-        (tmp / "grammars").rename(tmp / "contextpack" / "grammars")
-        shutil.rmtree(out, ignore_errors=True)
-        tmp.rename(out)
-    return out, sha
 
 
 def cold_index_fresh(tree: Path, db: Path, code: Path | None) -> float:
@@ -1013,7 +996,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline, baseline_name = None, ""
     if args.baseline:
         try:
-            baseline, sha = baseline_code(args.baseline, args.work_dir)
+            sha, baseline = baseline_code(args.baseline, args.work_dir)
         except (RuntimeError, subprocess.CalledProcessError) as err:
             print(f"error: no baseline {args.baseline!r}: {err}", file=sys.stderr)
             return 2
