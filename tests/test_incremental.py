@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -335,6 +336,39 @@ def _children(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _kill_while_parsing(root: Path, index: Path, env: dict[str, str],
+                        check: Callable[[], None] = lambda: None) -> None:
+    """Run `contextpack index` on `root` and SIGKILL it 0.3 s into its parse (once its pool exists), after
+    `check`; its orphaned pool workers are killed too."""
+    proc = subprocess.Popen([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    workers: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid)
+            if workers:  # the pool exists only while files are being parsed
+                break
+            time.sleep(0.01)
+        assert workers, "the indexer never reached the parse phase"
+        time.sleep(0.3)
+        assert proc.poll() is None, "the indexer finished before it could be killed; make the repo bigger"
+        assert _children(proc.pid), "the parse phase ended before the kill"
+        check()
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        for w in workers:  # orphaned pool workers of the killed indexer
+            try:
+                w.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(workers, timeout=10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     root, index = tmp_path / "repo", tmp_path / "index.sqlite"
     for i in range(N_KILL):  # small files: a quick first index
@@ -352,32 +386,7 @@ def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     for i in range(N_KILL):
         write(root, f"pkg{i % 10}/mod{i}.py", module_source(i, version=1, classes=3, methods=4))
 
-    proc = subprocess.Popen([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    workers: list[psutil.Process] = []
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            workers = _children(proc.pid)
-            if workers:  # the pool exists only while files are being parsed
-                break
-            time.sleep(0.01)
-        assert workers, "the indexer never reached the parse phase"
-        time.sleep(0.3)
-        assert proc.poll() is None, "the indexer finished before it could be killed; make the repo bigger"
-        assert _children(proc.pid), "the parse phase ended before the kill"
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        for w in workers:  # orphaned pool workers of the killed indexer
-            try:
-                w.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(workers, timeout=10)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _kill_while_parsing(root, index, env)
 
     raw = sqlite3.connect(index)
     assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -408,30 +417,11 @@ def test_sigkill_mid_cold_index_leaves_an_empty_index(tmp_path: Path) -> None:
     for i in range(N_KILL):
         write(root, f"pkg{i % 10}/mod{i}.py", module_source(i, classes=3, methods=4))
     env = {**os.environ, "CONTEXTPACK_INDEX_DIR": str(tmp_path / "cache")}
-    proc = subprocess.Popen([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    workers: list[psutil.Process] = []
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None and not workers:
-            workers = _children(proc.pid)
-            time.sleep(0.01)
-        assert workers, "the indexer never reached the parse phase"
-        time.sleep(0.3)
-        assert proc.poll() is None and _children(proc.pid), "the parse ended before the kill; make the repo bigger"
+
+    def holds_the_lock() -> None:
         assert not _write_lock_free(index), "the cold index writes while it parses"
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        for w in workers:
-            try:
-                w.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(workers, timeout=10)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    _kill_while_parsing(root, index, env, holds_the_lock)
 
     raw = sqlite3.connect(index)
     assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
