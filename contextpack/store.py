@@ -316,6 +316,41 @@ def _work_batch(jobs: list[tuple[str, str, str, str | None]]) -> list[tuple[str,
     return [_work(job, _worker_context) for job in jobs]
 
 
+def _parse(jobs: list, batches: list[list[int]], progress: Callable[[int, int], None] | None,
+           ctx: RepoContext | None, method: str | None) -> Iterator[tuple[int, tuple]]:
+    """(job index, its worker's result) of every job: in this process, in job order (`method` None), or
+    in a pool's processes started by `method`, a batch of `batches` per task, yielded batch by batch in
+    that order. `ctx` reaches forked workers only (see `_pool_method`)."""
+    total = len(jobs)
+    if progress:
+        progress(0, total)
+    if method is None:
+        for k, job in enumerate(jobs):
+            yield k, _work(job, ctx)
+            if progress:
+                progress(k + 1, total)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
+    from multiprocessing import get_context
+
+    if method == "fork":  # forked workers inherit the compiled queries
+        warm_queries({job[2] for job in jobs})
+    pool = ProcessPoolExecutor(min(os.cpu_count() or 2, 8), mp_context=get_context(method),
+                               initializer=_start_worker, initargs=(ctx if method == "fork" else None,))
+    finished = False
+    try:
+        done = 0
+        for batch, results in zip(batches, pool.map(_work_batch, [[jobs[k] for k in b] for b in batches]),
+                                  strict=True):
+            yield from zip(batch, results, strict=True)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        finished = True
+    finally:  # a consumer that stops early (an error, Ctrl-C) does not wait for the rest to be parsed
+        pool.shutdown(wait=finished, cancel_futures=not finished)
+
+
 def _work(job: tuple[str, str, str, str | None],
           ctx: RepoContext | None = None) -> tuple[str, str, _Rows | None, str | None]:
     """Worker: read, hash and (if the content changed) parse one file; with `ctx` (a cold index: the file
@@ -631,7 +666,7 @@ class Store:
         if cold and self._begin_at_once():
             # pipelined: the rows of each batch of files are written as it comes back (in path order) while
             # the workers parse the next ones; written after the parse, they took a sixth of a 200k-file index
-            parsing = self._parse(jobs, _ordered_batches(sizes, POOL_BATCH, POOL_BATCH_BYTES), progress, ctx, method)
+            parsing = _parse(jobs, _ordered_batches(sizes, POOL_BATCH, POOL_BATCH_BYTES), progress, ctx, method)
             try:
                 if self.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None:
                     outcome = _Outcome(job_files, (result for _, result in parsing))
@@ -645,7 +680,7 @@ class Store:
                 raise
             self.conn.execute("ROLLBACK")  # another refresh committed meanwhile: not cold after all
         out: list = [None] * len(jobs)
-        for k, result in self._parse(jobs, _batches(sizes, POOL_BATCH), progress, ctx, method):
+        for k, result in _parse(jobs, _batches(sizes, POOL_BATCH), progress, ctx, method):
             out[k] = spool.keep(result)
         outcome = _Outcome(job_files, out)
         rows = list(outcome.rows())  # all of them now: whether anything changed decides what follows
@@ -780,40 +815,6 @@ class Store:
             self.conn.execute("DELETE FROM scan_dirs")
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('scan_key', ?)", (cache.key,))
         self.conn.executemany("INSERT OR REPLACE INTO scan_dirs VALUES (?, ?)", rows)
-
-    def _parse(self, jobs: list, batches: list[list[int]], progress: Callable[[int, int], None] | None,
-               ctx: RepoContext | None, method: str | None) -> Iterator[tuple[int, tuple]]:
-        """(job index, its worker's result) of every job: in this process, in job order (`method` None), or
-        in a pool's processes started by `method`, a batch of `batches` per task, yielded batch by batch in
-        that order. `ctx` reaches forked workers only (see `_pool_method`)."""
-        total = len(jobs)
-        if progress:
-            progress(0, total)
-        if method is None:
-            for k, job in enumerate(jobs):
-                yield k, _work(job, ctx)
-                if progress:
-                    progress(k + 1, total)
-            return
-        from concurrent.futures import ProcessPoolExecutor  # only a large refresh needs a pool
-        from multiprocessing import get_context
-
-        if method == "fork":  # forked workers inherit the compiled queries
-            warm_queries({job[2] for job in jobs})
-        pool = ProcessPoolExecutor(min(os.cpu_count() or 2, 8), mp_context=get_context(method),
-                                   initializer=_start_worker, initargs=(ctx if method == "fork" else None,))
-        finished = False
-        try:
-            done = 0
-            for batch, results in zip(batches, pool.map(_work_batch, [[jobs[k] for k in b] for b in batches]),
-                                      strict=True):
-                yield from zip(batch, results, strict=True)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-            finished = True
-        finally:  # a consumer that stops early (an error, Ctrl-C) does not wait for the rest to be parsed
-            pool.shutdown(wait=finished, cancel_futures=not finished)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
