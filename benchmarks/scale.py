@@ -340,6 +340,10 @@ def main() -> None:
     for s in sizes:
         if s not in SIZES and s != "django":
             ap.error(f"unknown size {s!r}; use 10k, 50k, 200k or django")
+    if args.baseline_src and not (args.baseline_src / "contextpack" / "grammars").is_dir():
+        # else `contextpack.grammars` resolves through the editable install to this checkout's queries
+        ap.error(f"--baseline-src: {args.baseline_src}/contextpack/grammars is missing (link or copy the "
+                 "revision's grammars/ there)")
     work = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     # both sides start from bytecode, as an installed package does: under PYTHONDONTWRITEBYTECODE an editable
