@@ -459,6 +459,16 @@ def main() -> None:
     except OSError as e:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # drop what could not be written
         _fail(f"{e.filename}: {e.strerror}" if e.filename else f"cannot write output: {e.strerror or e}", 1)
+    finally:
+        _close_opened()
+
+
+def _close_opened() -> None:
+    """Close the engines the command opened, before the interpreter's own teardown: left to it, a 200k-file
+    index's engine cost a no-op `contextpack index` 0.2 s more (1.40 s against 1.18 s, medians of 7)."""
+    while _opened:
+        with contextlib.suppress(sqlite3.Error):  # the command's own error, if any, is the one to show
+            _opened.pop().close()
 
 
 if __name__ == "__main__":

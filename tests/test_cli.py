@@ -248,3 +248,21 @@ def test_index_this_project(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stdout.startswith("contextpack/store.py:")
     assert "def refresh(self, root: Path" in proc.stdout
+
+
+def test_main_closes_the_engines_it_opened(indexed, monkeypatch) -> None:
+    """The command closes its index connections itself, on success and on a failing command alike, rather
+    than leaving them to the interpreter's teardown (which cost a 200k-file no-op index 0.2 s)."""
+    import contextpack.cli as cli
+
+    repo, index, _, _ = indexed
+    opened: list[Engine] = []
+    engine = cli._engine
+    monkeypatch.setattr(cli, "_engine", lambda *a: opened.append(engine(*a)) or opened[-1])
+    for argv, code in ((["stats"], 0), (["symbols", "NoSuchName"], 1)):
+        monkeypatch.setattr(sys, "argv", ["contextpack", *argv, "--repo", str(repo), "--index", str(index)])
+        with pytest.raises(SystemExit) as exit_:
+            cli.main()
+        assert exit_.value.code == code
+        assert not cli._opened and opened[-1]._store is None and opened[-1]._probe is None
+    assert len(opened) == 2
