@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from json.encoder import encode_basestring_ascii
-from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -620,20 +619,17 @@ class Store:
             return shas.get(path)
 
         # every row with a text path, checked or not: one the scan does not find (crafted: out of the root) is
-        # deleted like any file gone (the full check costs a third of a no-op refresh)
-        rows = self.conn.execute(
-            "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text' ORDER BY path").fetchall()
-        known_paths = list(map(itemgetter(0), rows))
-        known = dict(zip(known_paths, map(itemgetter(1, 2), rows), strict=True))
-        del rows
+        # deleted like any file gone (the full check costs a third of a no-op refresh); in no order: the scan's
+        # paths are distinct, so as many paths all found in `known` are the same set (sorting cost 0.03 s at 200k)
+        known = {path: (size, mtime) for path, size, mtime in self.conn.execute(
+            "SELECT path, size, mtime_ns FROM files WHERE typeof(path)='text'")}
         if not self._scan_cache.key and (key := self.meta("scan_key")):  # a new process: last verdicts
             self._scan_cache.load(root, key, self.conn.execute("SELECT rel, record FROM scan_dirs"))
         scan = scan_repo(root, options, known, self._scan_cache)
         paths, n = scan.paths, len(scan.paths)
         stats = RefreshStats(scanned=n, skipped=dict(scan.skipped))
-        if paths == known_paths and (not scan.unmatched or  # the scan compared each file's stat already
-                                     list(map(known.__getitem__, paths)) == list(zip(scan.sizes, scan.mtimes,
-                                                                                      strict=True))):
+        if n == len(known) and (not scan.unmatched or  # the scan compared each file's stat already
+                                list(map(known.get, paths)) == list(zip(scan.sizes, scan.mtimes, strict=True))):
             # the common case, decided on whole columns: the same files with the same sizes and mtimes;
             # only the racily clean ones and those named in `recheck` are looked at one by one
             deleted: list[str] = []
