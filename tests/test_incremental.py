@@ -369,6 +369,15 @@ def _kill_while_parsing(root: Path, index: Path, env: dict[str, str],
             proc.wait()
 
 
+def _index_all_again(root: Path, index: Path, env: dict) -> Store:
+    """After a killed run: `contextpack index` parses every file again; the store it leaves."""
+    done = subprocess.run([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{N_KILL} parsed, 0 unchanged" in done.stdout
+    return Store.open(index)
+
+
 def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     root, index = tmp_path / "repo", tmp_path / "index.sqlite"
     for i in range(N_KILL):  # small files: a quick first index
@@ -396,11 +405,7 @@ def test_sigkill_mid_index_leaves_previous_state(tmp_path: Path) -> None:
     assert store.find_definitions("small7")[0].path == "pkg7/mod7.py"
     store.close()
 
-    done = subprocess.run([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert f"{N_KILL} parsed, 0 unchanged" in done.stdout
-    store = Store.open(index)
+    store = _index_all_again(root, index, env)
     assert store.meta("digest") != before[0]
     assert store.counts()["definitions"] == N_KILL * (3 + 3 * 4 + 1)
     assert store.find_definitions("small7") == []
@@ -428,11 +433,7 @@ def test_sigkill_mid_cold_index_leaves_an_empty_index(tmp_path: Path) -> None:
     assert raw.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
     assert raw.execute("SELECT COUNT(*) FROM definitions").fetchone()[0] == 0
     raw.close()
-    done = subprocess.run([*CLI, "index", "--repo", str(root), "--index", str(index), "-q"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert f"{N_KILL} parsed, 0 unchanged" in done.stdout
-    store = Store.open(index)
+    store = _index_all_again(root, index, env)
     assert store.counts()["definitions"] == N_KILL * (3 + 3 * 4 + 1)
     assert [d.path for d in store.find_definitions("helper7_v0")] == ["pkg7/mod7.py"]
     store.close()
